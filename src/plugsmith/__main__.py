@@ -1,0 +1,5 @@
+"""``python -m plugsmith`` runs the command line."""
+
+from plugsmith.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""The root Typer app, and the one place where plugsmith errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from plugsmith.cli._common import OPTIONS
+
+app = typer.Typer(
+    name="plugsmith",
+    help="A plan pipeline that detects missing capabilities, synthesizes plugins, validates them in a "
+    "sandbox and publishes them to a hub.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    db: Annotated[str | None, typer.Option("--db", help="Hub database URL (default: SQLite in "
+                                            "$PLUGSMITH_HOME; env PLUGSMITH_DB).")] = None,
+    hub_url: Annotated[str | None, typer.Option("--hub-url", help="A shared hub server "
+                                                 "(env PLUGSMITH_HUB_URL).")] = None,
+) -> None:
+    OPTIONS.db = db
+    OPTIONS.hub_url = hub_url
+
+
+def _register() -> None:
+    """Attach every command module. Each module adds its commands to ``app`` or a sub-app."""
+    from plugsmith.cli import _commands
+
+    _commands.register(app)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app, turning ``PlugsmithError`` into one line and an exit code."""
+    from plugsmith.errors import PlugsmithError
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except PlugsmithError as exc:
+        sys.stderr.write(f"error: {exc.one_line()}\n")
+        if exc.hint:
+            sys.stderr.write(f"hint: {exc.hint}\n")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)

@@ -1,0 +1,53 @@
+"""Where plugsmith keeps its state, read from the environment.
+
+``PLUGSMITH_HOME`` (default ``~/.plugsmith``) holds ``hub.db``, ``artifacts/``, ``policy.toml`` and the
+audit log. ``PLUGSMITH_DB`` points the hub at another database (PostgreSQL) by URL;
+``PLUGSMITH_HUB_URL`` points the CLI at a shared hub server instead of a local database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from plugsmith.errors import ConfigError
+
+
+def home() -> Path:
+    """The plugsmith home directory, created on first use."""
+    raw = os.environ.get("PLUGSMITH_HOME")
+    path = Path(raw).expanduser() if raw else Path.home() / ".plugsmith"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url(explicit: str | None = None) -> str:
+    """The hub database URL: ``--db``, else ``PLUGSMITH_DB``, else SQLite in the home directory."""
+    url = explicit or os.environ.get("PLUGSMITH_DB")
+    if not url:
+        return f"sqlite:///{home() / 'hub.db'}"
+    if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise ConfigError(
+            f"unsupported database URL {url.split('://')[0]!r}",
+            hint="use sqlite:///PATH or postgresql://user:pass@host/db",
+            subject="--db",
+        )
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def hub_url(explicit: str | None = None) -> str | None:
+    """The URL of a shared hub server, if the user gave one (``--hub-url`` or ``PLUGSMITH_HUB_URL``)."""
+    return explicit or os.environ.get("PLUGSMITH_HUB_URL") or None
+
+
+def artifacts_dir() -> Path:
+    path = home() / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+__all__ = ["artifacts_dir", "db_url", "home", "hub_url"]
