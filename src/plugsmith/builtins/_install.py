@@ -1,0 +1,58 @@
+"""Publishing the built-in plugins to a hub, through the same gates as any other plugin.
+
+Idempotent: a built-in whose exact bytes are already published is returned as is without re-running the
+gates, so ``plugsmith hub init`` and every first run of the pipeline stay cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plugsmith.builtins._registry import builtin_dirs, spec_for
+from plugsmith.errors import GateFailed, NotFound
+from plugsmith.spec import Status, load_manifest
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub, Release
+    from plugsmith.sandbox import Sandbox
+
+
+def _published(hub: Hub, plugin_dir: Path) -> Release | None:
+    """The release holding exactly these bytes, if the hub has it already."""
+    from plugsmith.hub import checksum, pack
+
+    manifest = load_manifest(plugin_dir)
+    try:
+        release = hub.get(f"{manifest.name}@{manifest.version}")
+    except NotFound:
+        return None
+    return release if release.checksum == checksum(pack(plugin_dir)) else None
+
+
+def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> Release:
+    """Validate one built-in through the gates and publish it approved (Tier 0 from the gates)."""
+    from plugsmith.gates import validate
+
+    existing = _published(hub, plugin_dir)
+    if existing is not None:
+        return existing
+    report = validate(plugin_dir, spec=spec_for(plugin_dir), hub=hub, sandbox=sandbox)
+    if report.verdict != "approved":
+        failed = [f"{g.name}: {g.message}" for g in report.gates if g.status == "fail"]
+        raise GateFailed(f"built-in plugin rejected by the gates ({'; '.join(failed) or 'no reason'})",
+                         subject=plugin_dir.name, hint="this is a plugsmith bug; please report it")
+    return hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+
+
+def install_builtins(hub: Hub, sandbox: Sandbox | None = None) -> list[Release]:
+    """Publish every built-in plugin (origin builtin, Tier 0); releases in the built-ins' order."""
+    return [install_one(hub, d, sandbox) for d in builtin_dirs()]
+
+
+def missing_builtins(hub: Hub) -> list[Path]:
+    """Built-in directories whose current bytes the hub does not hold yet."""
+    return [d for d in builtin_dirs() if _published(hub, d) is None]
+
+
+__all__ = ["install_builtins", "install_one", "missing_builtins"]

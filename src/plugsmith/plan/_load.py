@@ -1,0 +1,96 @@
+"""Loading and validating plan documents (JSON, YAML, or a PlanExe run directory).
+
+Every error is a ``PlanError`` (exit 2) whose message starts with the JSON pointer of the offending
+field, e.g. ``/tasks/3/duration_days: Input should be greater than or equal to 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from plugsmith.errors import NotFound, PlanError
+from plugsmith.plan._graph import check_acyclic, check_ids
+from plugsmith.spec import CapabilitySpec, Plan, format_validation_error
+
+_YAML = {".yaml", ".yml"}
+
+
+def load_plan(path: Path) -> Plan:
+    """Load a plan from a JSON/YAML file, or import a PlanExe run directory.
+
+    A directory goes to ``plugsmith.planexe.import_planexe`` (imported lazily: it is optional and
+    heavier), and the imported plan is validated like any other.
+    """
+    path = Path(path)
+    if path.is_dir():
+        try:
+            from plugsmith.planexe import import_planexe
+        except ModuleNotFoundError:
+            raise PlanError("PlanExe import is not available in this installation", subject=str(path),
+                            hint="give a plan JSON/YAML file instead") from None
+        plan = import_planexe(path)
+        return validate_plan(plan.model_dump(mode="json"), str(path))
+    if not path.is_file():
+        raise NotFound("plan file not found", subject=str(path), hint="check the path")
+    return validate_plan(_parse(path), str(path))
+
+
+def _parse(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    kind = "YAML" if path.suffix.lower() in _YAML else "JSON"
+    try:
+        return yaml.safe_load(text) if kind == "YAML" else json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PlanError(f"not valid {kind}: {first}", subject=str(path)) from None
+
+
+def validate_plan(data: Any, source: str) -> Plan:
+    """Validate parsed plan data: the model, dates, unique ids, dependencies and inline ``requires``."""
+    if not isinstance(data, dict):
+        raise PlanError("/: a plan must be a JSON object with at least a title", subject=source,
+                        hint="see `plugsmith schema plan`")
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(format_validation_error(exc), subject=source,
+                        hint="see `plugsmith schema plan` for the expected shape") from None
+    _check_dates(plan, source)
+    check_ids(plan.tasks, source)
+    check_acyclic(plan.tasks, source)
+    _check_requires(plan, source)
+    return plan
+
+
+def _check_dates(plan: Plan, source: str) -> None:
+    where = [("/start", plan.start)] + [(f"/tasks/{i}/start", t.start) for i, t in enumerate(plan.tasks)]
+    for pointer, value in where:
+        if value is None:
+            continue
+        try:
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            raise PlanError(f"{pointer}: {value!r} is not an ISO date (YYYY-MM-DD)", subject=source) from None
+
+
+def _check_requires(plan: Plan, source: str) -> None:
+    for i, item in enumerate(plan.requires):
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            raise PlanError(f"/requires/{i}: must be a capability name or an inline capability spec",
+                            subject=source)
+        try:
+            CapabilitySpec.model_validate(item)
+        except ValidationError as exc:
+            raise PlanError(f"/requires/{i}" + format_validation_error(exc), subject=source,
+                            hint="see `plugsmith schema spec`") from None
+
+
+__all__ = ["load_plan", "validate_plan"]
