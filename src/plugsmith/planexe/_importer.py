@@ -1,0 +1,148 @@
+"""``import_planexe``: a PlanExe run directory (or its WBS files) → a plugsmith ``Plan``.
+
+Leaves of the WBS become tasks; every other node below the project becomes a phase (with its parent),
+so nothing of the hierarchy is lost. Phase-level estimates, delay risks and dependency explanations go
+to ``plan.meta["planexe"]["phases"]``; the import report to ``plan.meta["import_report"]``. The output
+depends only on the input files: same files, same plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from plugsmith.errors import PlanError
+from plugsmith.planexe._mapping import DAY_FIELDS, Allotment, allot_durations, resolve_dependencies, risk_register
+from plugsmith.planexe._report import ImportReport
+from plugsmith.planexe._sources import Sources, collect
+from plugsmith.planexe._wbs import WbsNode, add_dependencies, add_durations, add_level3, tree_from_levels, tree_from_project
+from plugsmith.spec import Phase, Plan, Resource, Risk, Task
+
+log = logging.getLogger(__name__)
+
+_KNOWN_FIELDS = {"depends_on_task_ids", "depends_on_task_explanations", "delay_risks", "mitigation_strategy",
+                 "resources_needed", "detailed_description", "final_deliverable", *DAY_FIELDS}
+
+
+def import_planexe(path: Path | Sequence[Path]) -> Plan:
+    """Import a PlanExe plan; the import report is kept in ``plan.meta["import_report"]`` and logged."""
+    plan, report = import_planexe_with_report(path)
+    for line in report.lines()[1:]:
+        log.info("%s", line.strip())
+    return plan
+
+
+def import_planexe_with_report(path: Path | Sequence[Path]) -> tuple[Plan, ImportReport]:
+    """Import a PlanExe plan and return the report of what could not be mapped beside it.
+
+    ``path`` is a run directory, a whole-tree file (``wbs_project.json``,
+    ``023-3-wbs_project_level1_and_level2_and_level3.json``) or the separate level-1/2/3, dependency,
+    duration (and risk register) files.
+    """
+    source = str(path) if isinstance(path, str | Path) else ", ".join(str(p) for p in path)
+    report = ImportReport(source=source)
+    found = collect(path, report)
+    root = build_tree(found, report)
+    report.files = {role: file.name for role, file in sorted(found.files.items())}
+    report.ignored_files = sorted(found.ignored)
+    plan = _assemble(root, found, report)
+    return plan, report
+
+
+def build_tree(found: Sources, report: ImportReport) -> WbsNode:
+    """The WBS tree: the whole-tree file when present, else level 1 + 2 (+ 3, dependencies, durations)."""
+    if "project" in found.data:
+        root = tree_from_project(found.data["project"], found.files["project"].name, report)
+        for role in ("project12", "level1", "level2", "level3", "dependencies", "durations"):
+            if role in found.files:
+                report.add("note", found.files[role].name, "already part of the whole WBS tree; not read")
+                found.ignored.append(found.files.pop(role).name)
+                found.data.pop(role)
+        return root
+    if "project12" in found.data:
+        root = tree_from_project(found.data["project12"], found.files["project12"].name, report)
+    elif "level1" in found.data and "level2" in found.data:
+        root = tree_from_levels(found.data["level1"], found.data["level2"], found.files["level1"].name,
+                                found.files["level2"].name, report)
+    else:
+        raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
+                        hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, wbs_project.json, "
+                        "or WBS level 1 and level 2 files (with level 3, dependency and duration files)")
+    for role, add in (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations)):
+        if role in found.data:
+            add(root, found.data[role], found.files[role].name, report)
+    return root
+
+
+def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
+    if not root.title:
+        report.add("unmapped", root.id, "the project has no title; 'PlanExe plan' used")
+    durations = allot_durations(root, report)
+    edges = resolve_dependencies(root, report)
+    tasks = [_task(leaf, durations[leaf.id], edges.depends_on[leaf.id], edges.notes.get(leaf.id, []), report)
+             for leaf in root.leaves() if leaf is not root]
+    phases = [Phase(id=n.id, name=n.title, parent=n.parent.id if n.parent is not root else None)
+              for n in root.walk() if n.children and n is not root]
+    risks: list[Risk] = []
+    planexe: dict[str, Any] = {"root_id": root.id, "phases": _phase_meta(root)}
+    if "risks" in found.data:
+        risks, planexe["risk_register"] = risk_register(found.data["risks"], found.files["risks"].name, report)
+    if "prompt" in found.data:
+        planexe["prompt"] = found.data["prompt"].strip()
+    # every finding is in the report by now: it goes into meta complete
+    meta = {"source": "planexe", "planexe": planexe, "import_report": report.to_dict()}
+    return Plan(title=root.title or "PlanExe plan", goal=str(root.fields.get("final_deliverable") or ""),
+                tasks=tasks, phases=phases, risks=risks, meta=meta)
+
+
+def _task(leaf: WbsNode, allot: Allotment, depends_on: list[str], notes: list[dict[str, str]],
+          report: ImportReport) -> Task:
+    if allot.source == "missing":
+        report.add("unmapped", leaf.id, "no days_realistic for the task or any of its phases; 0 days")
+    attributes: dict[str, Any] = {"wbs_depth": leaf.depth, "duration_source": allot.source}
+    if leaf.fields.get("detailed_description"):
+        attributes["description"] = leaf.fields["detailed_description"]
+    if notes:
+        attributes["dependency_notes"] = notes
+    extra = {k: v for k, v in leaf.fields.items() if k not in _KNOWN_FIELDS}
+    if extra:
+        attributes["planexe_fields"] = extra
+    risk = None
+    if leaf.fields.get("delay_risks") or leaf.fields.get("mitigation_strategy"):
+        risk = Risk(description=str(leaf.fields.get("delay_risks") or ""),
+                    mitigation=str(leaf.fields.get("mitigation_strategy") or ""))
+    return Task(id=leaf.id, name=leaf.title, phase=leaf.parent.id if leaf.parent and leaf.parent.parent else None,
+                duration_days=allot.days["days_realistic"] or 0.0, days_min=allot.days["days_min"],
+                days_max=allot.days["days_max"], depends_on=depends_on,
+                resources=_resources(leaf, report), risk=risk, attributes=attributes)
+
+
+def _resources(leaf: WbsNode, report: ImportReport) -> list[Resource]:
+    raw = leaf.fields.get("resources_needed")
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            out.append(Resource(role=item.strip()))
+        else:
+            report.add("unmapped", leaf.id, f"resource {item!r} is not a name; skipped")
+    return out
+
+
+def _phase_meta(root: WbsNode) -> dict[str, dict[str, Any]]:
+    """What a phase carries that the ``Phase`` model has no field for: estimates, risks, dependencies."""
+    meta: dict[str, dict[str, Any]] = {}
+    for node in root.walk():
+        if not node.children or node is root:
+            continue
+        kept = {k: v for k, v in node.fields.items() if v not in (None, [], "")}
+        if kept:
+            meta[node.id] = kept
+    return meta
+
+
+__all__ = ["build_tree", "import_planexe", "import_planexe_with_report"]

@@ -1,0 +1,182 @@
+"""PlanExe's work breakdown structure as a tree, built from either of the forms PlanExe writes.
+
+PlanExe keeps a plan as a WBS tree (``WBSProject``): the root is the project (level 1), its children are
+the major phases, their children the subtasks (both written in the level-2 file), and level 3 decomposes
+subtasks further. Extra data — dependencies, duration estimates, delay risks, resources — sits in each
+node's ``extra_fields``. We rebuild that tree from the whole-tree file or from the separate level,
+dependency and duration files, recording anything we cannot place in the ``ImportReport``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from plugsmith.errors import PlanError
+from plugsmith.planexe._report import ImportReport
+
+
+@dataclass
+class WbsNode:
+    """One WBS node: PlanExe's ``WBSTask`` (id, description, extra_fields, task_children)."""
+
+    id: str
+    title: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    children: list[WbsNode] = field(default_factory=list)
+    parent: WbsNode | None = field(default=None, repr=False)
+
+    def add(self, child: WbsNode) -> WbsNode:
+        child.parent = self
+        self.children.append(child)
+        return child
+
+    def walk(self) -> Iterator[WbsNode]:
+        """This node and every descendant, depth first in document order."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def leaves(self) -> list[WbsNode]:
+        return [n for n in self.walk() if not n.children]
+
+    def ancestors(self) -> Iterator[WbsNode]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    @property
+    def depth(self) -> int:
+        return sum(1 for _ in self.ancestors())
+
+
+def _id_of(raw: Any) -> str | None:
+    return raw.strip() if isinstance(raw, str) and raw.strip() else None
+
+
+def tree_from_project(data: Any, source: str, report: ImportReport) -> WbsNode:
+    """The whole tree (``wbs_project.json`` / ``023-3-wbs_project_level1_and_level2_and_level3.json``)."""
+    if not isinstance(data, dict) or not isinstance(data.get("wbs_project"), dict):
+        raise PlanError("not a PlanExe WBS project: expected an object with 'wbs_project'", subject=source)
+    root = _node_from_dict(data["wbs_project"], "/wbs_project", source, report)
+    if root is None:
+        raise PlanError("/wbs_project: the project root has no id", subject=source)
+    return root
+
+
+def _node_from_dict(raw: Any, pointer: str, source: str, report: ImportReport) -> WbsNode | None:
+    node_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
+    if node_id is None or not isinstance(raw, dict):
+        report.add("unmapped", f"{source}{pointer}", "WBS node without an id; it and its subtasks skipped")
+        return None
+    extra = raw.get("extra_fields")
+    node = WbsNode(node_id, str(raw.get("description") or ""), dict(extra) if isinstance(extra, dict) else {})
+    children = raw.get("task_children") or []
+    if not isinstance(children, list):
+        report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped")
+        children = []
+    for i, child in enumerate(children):
+        built = _node_from_dict(child, f"{pointer}/task_children/{i}", source, report)
+        if built is not None:
+            node.add(built)
+    return node
+
+
+def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, report: ImportReport) -> WbsNode:
+    """Level 1 (the project) and level 2 (major phases with their subtasks), as ``WBSPopulate`` does."""
+    if not isinstance(level1, dict) or _id_of(level1.get("id")) is None:
+        raise PlanError("not a PlanExe WBS level 1: expected an object with 'id' and 'project_title'",
+                        subject=source1)
+    root = WbsNode(str(_id_of(level1["id"])), str(level1.get("project_title") or ""))
+    if level1.get("final_deliverable"):
+        root.fields["final_deliverable"] = level1["final_deliverable"]
+    if not isinstance(level2, list):
+        raise PlanError("not a PlanExe WBS level 2: expected a list of major phases", subject=source2)
+    for i, phase in enumerate(level2):
+        phase_id = _id_of(phase.get("id")) if isinstance(phase, dict) else None
+        if phase_id is None:
+            report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks")
+            continue
+        node = root.add(WbsNode(phase_id, str(phase.get("major_phase_title") or "")))
+        for j, sub in enumerate(phase.get("subtasks") or []):
+            sub_id = _id_of(sub.get("id")) if isinstance(sub, dict) else None
+            if sub_id is None:
+                report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped")
+                continue
+            node.add(WbsNode(sub_id, str(sub.get("description") or "")))
+    return root
+
+
+def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) -> None:
+    """Decomposed tasks (``023-2-wbs_level3.json``): each names its ``parent_id``."""
+    if not isinstance(level3, list):
+        raise PlanError("not a PlanExe WBS level 3: expected a list of tasks", subject=source)
+    index = {n.id: n for n in root.walk()}
+    for i, raw in enumerate(level3):
+        task_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
+        if task_id is None or not isinstance(raw, dict):
+            report.add("unmapped", f"{source}/{i}", "level-3 task without an id; skipped")
+            continue
+        parent = index.get(_id_of(raw.get("parent_id")) or "")
+        if parent is None:
+            report.add("unmapped", task_id, f"level-3 task's parent_id {raw.get('parent_id')!r} is not in "
+                       "the WBS; task skipped")
+            continue
+        if task_id in index:
+            report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped")
+            continue
+        node = parent.add(WbsNode(task_id, str(raw.get("name") or raw.get("description") or "")))
+        if raw.get("description"):
+            node.fields["detailed_description"] = raw["description"]
+        if raw.get("resources_needed") is not None:
+            node.fields["resources_needed"] = raw["resources_needed"]
+        index[task_id] = node
+
+
+def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport) -> None:
+    """``021-task_dependencies_raw.json``: entries for the same task are merged, not overwritten."""
+    if not isinstance(data, dict) or not isinstance(data.get("task_dependency_details"), list):
+        raise PlanError("not a PlanExe task dependency file: expected 'task_dependency_details'",
+                        subject=source)
+    index = {n.id: n for n in root.walk()}
+    for i, raw in enumerate(data["task_dependency_details"]):
+        node = index.get(_id_of(raw.get("dependent_task_id")) or "") if isinstance(raw, dict) else None
+        if node is None:
+            what = raw.get("dependent_task_id") if isinstance(raw, dict) else raw
+            report.add("unmapped", f"{source}/task_dependency_details/{i}",
+                       f"dependent_task_id {what!r} is not in the WBS; dependency skipped")
+            continue
+        ids = node.fields.setdefault("depends_on_task_ids", [])
+        why = node.fields.setdefault("depends_on_task_explanations", [])
+        new_ids = raw.get("depends_on_task_id_list") or []
+        ids.extend(new_ids if isinstance(new_ids, list) else [new_ids])
+        new_why = raw.get("depends_on_task_explanation_list") or []
+        why.extend(new_why if isinstance(new_why, list) else [new_why])
+
+
+DURATION_FIELDS = ("delay_risks", "mitigation_strategy", "days_min", "days_max", "days_realistic")
+
+
+def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -> None:
+    """``022-2-task_durations.json``: estimates, delay risks and mitigations per task id."""
+    if not isinstance(data, list):
+        raise PlanError("not a PlanExe task duration file: expected a list", subject=source)
+    index = {n.id: n for n in root.walk()}
+    for i, raw in enumerate(data):
+        node = index.get(_id_of(raw.get("task_id")) or "") if isinstance(raw, dict) else None
+        if node is None or not isinstance(raw, dict):
+            what = raw.get("task_id") if isinstance(raw, dict) else raw
+            report.add("unmapped", f"{source}/{i}", f"duration for task_id {what!r}, which is not in the "
+                       "WBS; skipped")
+            continue
+        for key in DURATION_FIELDS:
+            if raw.get(key) is not None:
+                node.fields[key] = raw[key]
+
+
+__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "tree_from_levels",
+           "tree_from_project"]
