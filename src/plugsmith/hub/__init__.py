@@ -1,0 +1,32 @@
+"""The plugin hub: registry, content-addressed artifact store, versions, search and telemetry.
+
+>>> from plugsmith.hub import Hub          # doctest: +SKIP
+>>> hub = Hub.open()                       # SQLite in $PLUGSMITH_HOME, or PLUGSMITH_DB / --db
+>>> release = hub.publish(Path("my_plugin"), status=Status.approved, tier=Tier.tier1)
+>>> hub.get(release.ref).checksum == release.checksum
+True
+
+See docs/hub.md for the schema, the migration chain and the ranking formula.
+"""
+
+from plugsmith.hub._archive import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_BYTES, checksum, pack, unpack
+from plugsmith.hub._hub import Hub, loadable
+from plugsmith.hub._release import LOADABLE, NearMatch, Release
+from plugsmith.hub._search import score_match
+from plugsmith.hub._store import ArtifactStore
+
+__all__ = [
+    "LOADABLE",
+    "MAX_MEMBERS",
+    "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES",
+    "ArtifactStore",
+    "Hub",
+    "NearMatch",
+    "Release",
+    "checksum",
+    "loadable",
+    "pack",
+    "score_match",
+    "unpack",
+]
