@@ -1,0 +1,98 @@
+"""Both ends of the runner protocol, host side: build the payload, interpret what came back.
+
+The payload is one header line and the JSON list of inputs. The answer is newline-delimited JSON on the
+result channel; every message must carry this run's nonce. A message without it, a line that is not
+JSON, or a batch that ends in an impossible state is a ``protocol`` failure: somebody other than the
+runner wrote to the channel.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import signal
+from typing import Any
+
+from plugsmith.errors import BadInput
+from plugsmith.sandbox._model import CaseRun, Limits, SandboxOutcome
+from plugsmith.sandbox._process import RawRun
+
+
+def make_payload(inputs: list[dict[str, Any]], *, fd: int, plugin: str, limits: Limits,
+                 lockdown: bytes | None) -> tuple[bytes, str]:
+    """The bytes for the runner's stdin, and the nonce expected back."""
+    nonce = secrets.token_hex(16)
+    header = {"nonce": nonce, "fd": fd, "plugin": plugin, "budget": limits.output_bytes,
+              "lockdown": base64.b64encode(lockdown).decode() if lockdown else None}
+    try:
+        body = json.dumps(inputs, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"inputs are not JSON: {exc}", subject="sandbox") from None
+    return (json.dumps(header) + "\n" + body).encode(), nonce
+
+
+def _messages(raw: RawRun, nonce: str) -> tuple[list[dict[str, Any]], bool]:
+    """The runner's messages in order, and whether anything forged or garbled was seen."""
+    found: list[dict[str, Any]] = []
+    lines = raw.channel.split(b"\n")
+    tail = lines.pop()  # after the last newline: empty unless a write was cut short
+    forged = bool(tail) and not raw.channel_overflow and not raw.timed_out
+    for line in lines:
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            forged = True
+            continue
+        if not isinstance(msg, dict) or msg.get("n") != nonce:
+            forged = True
+            continue
+        found.append(msg)
+    return found, forged
+
+
+def _signal_reason(code: int) -> str | None:
+    """Map an exit status (``-N`` from a direct child, ``128+N`` relayed by bwrap) to a reason."""
+    sig = -code if code < 0 else code - 128 if code > 128 else 0
+    if sig == signal.SIGXCPU:
+        return "timeout"
+    if sig == signal.SIGKILL:
+        return "timeout"  # the hard CPU limit; a wall timeout is flagged separately
+    return "crashed" if sig else None
+
+
+def interpret(raw: RawRun, nonce: str, expected: int, backend: str) -> SandboxOutcome:
+    """Turn a finished process into a ``SandboxOutcome`` with one reason, most specific first."""
+    messages, forged = _messages(raw, nonce)
+    runs = [CaseRun(bool(m.get("ok")), m.get("output") if m.get("ok") else None,
+                    None if m.get("ok") else str(m.get("error", "failed")), float(m.get("ms", 0.0)))
+            for m in messages if m.get("t") == "case"]
+    kinds = [m.get("t") for m in messages]
+    limit = next((m.get("reason") for m in messages if m.get("t") == "limit"), None)
+    load_error = next((m.get("error") for m in messages if m.get("t") == "load_error"), None)
+    stderr = raw.stderr.decode("utf-8", "replace")
+    if load_error:
+        stderr = (stderr.rstrip() + "\n" + str(load_error)).lstrip()
+    reason: str | None
+    if raw.timed_out:
+        reason = "timeout"
+    elif raw.channel_overflow or limit == "output_too_large":
+        reason = "output_too_large"
+    elif limit == "memory":
+        reason = "memory"
+    elif load_error is not None:
+        reason = "load_error"
+    elif forged:
+        reason = "protocol"
+    elif "done" in kinds:
+        reason = None if (len(runs) == expected and raw.returncode == 0) else "protocol"
+    else:
+        reason = _signal_reason(raw.returncode) or "crashed"
+    if reason is None and any(r.error and r.error.startswith("MemoryError") for r in runs):
+        reason = "memory"
+    return SandboxOutcome(completed=reason is None, reason=reason, runs=runs,
+                          stdout=raw.stdout.decode("utf-8", "replace"), stderr=stderr, backend=backend,
+                          duration_ms=raw.duration_ms)
+
+
+__all__ = ["interpret", "make_payload"]
