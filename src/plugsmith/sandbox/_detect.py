@@ -43,7 +43,8 @@ def get_sandbox(backend: str | None = None) -> Sandbox:
         if backend is not None or os.environ.get("PLUGSMITH_SANDBOX"):
             works, why = _probe()
             if not works:
-                raise SandboxError(why, subject="sandbox", hint="install bubblewrap or use the rlimit backend")
+                raise SandboxError(why, subject="sandbox",
+                                   hint="install bubblewrap or use the rlimit backend")
         return BwrapSandbox()
     if name == "rlimit":
         return RlimitSandbox()

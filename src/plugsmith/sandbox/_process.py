@@ -70,7 +70,8 @@ class _Capture:
         self.dropped += max(len(chunk) - max(room, 0), 0)
 
     def text(self) -> bytes:
-        return bytes(self.data) + (f"\n[... {self.dropped} bytes truncated]".encode() if self.dropped else b"")
+        note = f"\n[... {self.dropped} bytes truncated]".encode() if self.dropped else b""
+        return bytes(self.data) + note
 
 
 def execute(argv: Sequence[str], *, payload: bytes, channel: tuple[int, int], limits: Limits,

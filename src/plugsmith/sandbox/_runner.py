@@ -11,17 +11,20 @@ Messages: ``hello``; ``load_error``; one ``case`` per input (``ok`` with ``outpu
 ``limit`` (``memory`` / ``output_too_large``) when the batch had to stop; ``done``.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
 
 
-def _make_sender(fd, nonce, budget):
+def _make_sender(fd: int, nonce: str, budget: int) -> Callable[..., bool]:
     """A closure that frames and writes messages; the fd, nonce and budget are reachable only from it."""
     state = {"left": budget}
 
-    def send(kind, raw_output=None, **fields):
+    def send(kind: str, raw_output: str | None = None, **fields: object) -> bool:
         fields["n"] = nonce
         fields["t"] = kind
         text = json.dumps(fields, separators=(",", ":"))
@@ -40,13 +43,13 @@ def _make_sender(fd, nonce, budget):
     return send
 
 
-def _write(fd, data):
+def _write(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _lockdown(program):
+def _lockdown(program: str | None) -> None:
     """Apply the lockdown seccomp filter (no execve) to this process, if one was given."""
     if not program:
         return
@@ -66,12 +69,12 @@ def _lockdown(program):
         raise OSError(ctypes.get_errno(), "seccomp lockdown failed")
 
 
-def _one_line(exc):
+def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:500]
 
 
-def _load(path):
+def _load(path: str) -> Callable[[dict[str, object]], object]:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("plugin", path)
@@ -83,10 +86,10 @@ def _load(path):
     run = getattr(module, "run", None)
     if not callable(run):
         raise AttributeError("plugin.py does not define run(inputs)")
-    return run
+    return run  # type: ignore[no-any-return]
 
 
-def _encode(output):
+def _encode(output: object) -> tuple[str | None, str | None]:
     if not isinstance(output, dict):
         return None, f"run() must return a dict, got {type(output).__name__}"
     try:
@@ -95,7 +98,8 @@ def _encode(output):
         return None, f"output is not JSON-serialisable: {exc}"
 
 
-def _run_cases(run, inputs, send):
+def _run_cases(run: Callable[[dict[str, object]], object], inputs: list[dict[str, object]],
+               send: Callable[..., bool]) -> None:
     import traceback
 
     for item in inputs:
@@ -118,11 +122,11 @@ def _run_cases(run, inputs, send):
     send("done")
 
 
-def _ms(start):
+def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 3)
 
 
-def _main():
+def _main() -> None:
     header = json.loads(sys.stdin.buffer.readline())
     inputs = json.loads(sys.stdin.buffer.read())
     sys.stdin.close()

@@ -9,8 +9,8 @@ Two layers, both returning ``EPERM`` for the syscalls they deny:
 * the *lockdown* filter, which the runner applies to itself after start-up and before importing the
   plugin: no ``execve`` (the plugin cannot replace the interpreter by a shell).
 
-Filters are only built for x86-64 and aarch64; elsewhere ``None`` is returned and the other layers (namespaces,
-rlimits) still apply. A syscall number from another ABI (x32) is denied too.
+Filters are only built for x86-64 and aarch64; elsewhere ``None`` is returned and the other layers
+(namespaces, rlimits) still apply. A syscall number from another ABI (x32) is denied too.
 """
 
 from __future__ import annotations
