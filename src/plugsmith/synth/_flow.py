@@ -1,0 +1,215 @@
+"""``synthesize``: gap check -> split cases -> strategies cheapest first -> gates -> publish -> Outcome.
+
+Every path ends in an :class:`~plugsmith.spec.Outcome` (``reused``, ``approved``, ``pending_review`` or
+``failed``) and, when synthesis actually ran, a synthesis record in the hub keyed by the spec hash: what
+was tried, what was rejected and why, what was published. That record is also the rate limit: the same
+spec is not synthesized again while its earlier answer still stands.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from plugsmith import __version__
+from plugsmith.errors import NotFound, PlugsmithError, SpecError
+from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
+from plugsmith.synth._cases import edge_inputs, split_cases
+from plugsmith.synth._gap import earlier_result, gap_check
+from plugsmith.synth._publish import finish, reused_outcome
+from plugsmith.synth._render import PluginDraft
+from plugsmith.synth._strategy import Candidate, Strategy, SynthContext, registry
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+    from plugsmith.sandbox import Sandbox
+    from plugsmith.synth._judge import Judged
+
+
+def check_cases(spec: CapabilitySpec) -> None:
+    """A spec must come with test cases; they are the only definition of 'correct' synthesis has."""
+    if spec.missing_cases:
+        raise SpecError(f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=spec.name,
+                        hint="put them inline in the spec or in <stem>.cases.json beside it")
+    if not spec.cases:
+        raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name)
+
+
+def _strategies(request: SynthesisRequest) -> list[Strategy]:
+    reg = registry()
+    try:
+        return reg.ordered(request.strategies)
+    except KeyError as exc:
+        raise NotFound(f"unknown strategy {exc.args[0]}", subject="--strategy",
+                       hint=f"choose from: {', '.join(reg.names())}") from None
+
+
+def plugin_name(spec: CapabilitySpec, hub: Hub, strategy: str) -> str:
+    """``<capability>``, or ``<capability>_<strategy>`` when that name belongs to a hand-made plugin."""
+    try:
+        existing = hub.versions(spec.name)
+    except NotFound:
+        return spec.name
+    if existing and (existing[0].capability != spec.name
+                     or existing[0].origin in (Origin.builtin, Origin.handwritten)):
+        return f"{spec.name}_{strategy}"[:64]
+    return spec.name
+
+
+def next_version(hub: Hub, name: str) -> str:
+    try:
+        return hub.next_version(name)
+    except NotFound:
+        return "1.0.0"
+
+
+class _Run:
+    """One synthesis: the state shared by the steps of :func:`synthesize`."""
+
+    def __init__(self, spec: CapabilitySpec, hub: Hub, request: SynthesisRequest, sandbox: Sandbox,
+                 progress: Callable[[str], None] | None) -> None:
+        self.spec, self.hub, self.request, self.sandbox = spec, hub, request, sandbox
+        self.progress = progress
+        self.started = time.monotonic()
+        self.spec_hash = spec.spec_hash()
+        self.tried = 0
+        self.candidates: list[dict[str, Any]] = []
+        self.skipped: list[dict[str, str]] = []
+        self.strategies_run: list[str] = []
+        self.workdir = Path(tempfile.mkdtemp(prefix="plugsmith-synth-"))
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+    def draft(self, candidate: Candidate, name: str, version: str) -> PluginDraft:
+        provenance = {"spec_hash": self.spec_hash, "strategy": candidate.strategy,
+                      "candidates_tried": self.tried, "plugsmith_version": __version__,
+                      "time_taken_s": round(time.monotonic() - self.started, 3),
+                      "synthesized_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                      **candidate.provenance}
+        return PluginDraft(spec=self.spec, name=name, version=version, source=candidate.source,
+                           origin=candidate.origin, provenance=provenance, cases=list(self.spec.cases),
+                           how_made=candidate.readme_notes)
+
+    def try_candidate(self, candidate: Candidate, ctx: SynthContext, guide: list[Any],
+                      holdout: list[Any], edges: list[Any]) -> Judged:
+        from plugsmith.synth._judge import judge
+
+        self.tried += 1
+        name = plugin_name(self.spec, self.hub, candidate.strategy)
+        version = next_version(self.hub, name)
+        target = self.workdir / f"candidate-{self.tried}"
+        self.say(f"{candidate.label}: gating as {name}@{version}")
+        judged = judge(candidate, self.draft(candidate, name, version), target, guide=guide,
+                       holdout=holdout, edges=edges, hub=self.hub, sandbox=self.sandbox)
+        verdict = judged.verdict
+        entry: dict[str, Any] = {"strategy": candidate.strategy, "label": candidate.label,
+                                 "accepted": verdict.accepted, "stage": verdict.stage,
+                                 "reasons": verdict.reasons, **candidate.record}
+        if verdict.report is not None:
+            entry["gates"] = {g.name: g.status.value for g in verdict.report.gates}
+        if candidate.strategy == "adapt":
+            entry.update(plugin_id=_id(name), version=version,
+                         test_status="passed" if verdict.accepted else f"failed at {verdict.stage}")
+        self.candidates.append(entry)
+        self.hub.record_event("gate", capability=self.spec.name, plugin_id=_id(name), version=version,
+                              outcome="approved" if verdict.accepted else "rejected",
+                              detail={"strategy": candidate.strategy, "label": candidate.label,
+                                      "stage": verdict.stage, "reasons": verdict.reasons[:5]})
+        self.say(f"{candidate.label}: " + ("accepted" if verdict.accepted
+                                           else f"rejected ({'; '.join(verdict.reasons)[:200]})"))
+        return judged
+
+
+def _id(name: str) -> str:
+    from plugsmith.spec import plugin_id_for
+
+    return plugin_id_for(name)
+
+
+def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: list[Any],
+            holdout: list[Any], edges: list[Any]) -> Judged | None:
+    """Try the strategies cheapest first; the first accepted candidate wins."""
+    for strategy in strategies:
+        if ctx.time_left() <= 0:
+            run.skipped.append({"strategy": strategy.name, "reason": "time budget used up"})
+            continue
+        reason = strategy.unavailable(ctx)
+        if reason:
+            run.skipped.append({"strategy": strategy.name, "reason": reason})
+            run.say(f"{strategy.name}: skipped ({reason})")
+            continue
+        run.strategies_run.append(strategy.name)
+        generator = strategy.candidates(ctx)
+        try:
+            for candidate in generator:
+                judged = run.try_candidate(candidate, ctx, guide, holdout, edges)
+                ctx.last_verdict = judged.verdict
+                if judged.verdict.accepted:
+                    return judged
+                if ctx.time_left() <= 0:
+                    break
+        except PlugsmithError as exc:
+            if exc.exit_code == 2:
+                raise
+            run.skipped.append({"strategy": strategy.name, "reason": f"failed: {exc.one_line()}"})
+        except Exception as exc:  # a broken strategy must not take the others down with it
+            run.skipped.append({"strategy": strategy.name, "reason": f"crashed: {type(exc).__name__}: {exc}"})
+            run.say(f"{strategy.name}: crashed ({type(exc).__name__}: {exc})")
+        finally:
+            generator.close()
+    return None
+
+
+def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | None = None,
+               sandbox: Sandbox | None = None, progress: Callable[[str], None] | None = None,
+               force: bool = False) -> Outcome:
+    """Resolve a capability gap: reuse an adequate plugin, or synthesize, gate and publish one.
+
+    ``force`` ignores the rate limit (an earlier record for the same spec hash). Raises ``SpecError``
+    for a spec without test cases and ``NotFound`` for an unknown strategy name.
+    """
+    check_cases(spec)
+    request = request or SynthesisRequest(spec=spec)
+    strategies = _strategies(request)
+    own_sandbox = sandbox is None
+    if sandbox is None:
+        from plugsmith.sandbox import get_sandbox
+
+        sandbox = get_sandbox()
+    run = _Run(spec, hub, request, sandbox, progress)
+    try:
+        gap = gap_check(spec, hub, sandbox)
+        if gap.reuse is not None:
+            return reused_outcome(run, gap)
+        earlier = None if force else earlier_result(hub, run.spec_hash, request.strategies)
+        if earlier is not None:
+            outcome = Outcome.model_validate(earlier["outcome"])
+            run.say(f"returning the earlier synthesis record for {run.spec_hash[:19]}")
+            return outcome.model_copy(update={
+                "message": f"rate-limited: the same spec was synthesized at {earlier.get('finished_at')}; "
+                           f"returning that result (use --force to try again). {outcome.message}",
+                "record": {**earlier, "rate_limited": True}})
+        guide, holdout = split_cases(spec.cases, request.holdout_fraction)
+        edges = edge_inputs(spec, guide)
+        run.say(f"synthesizing {spec.name}: {len(guide)} guide case(s), {len(holdout)} held back, "
+                f"{len(edges)} generated edge input(s)")
+        ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=guide,
+                           holdout_count=len(holdout), near_matches=gap.near,
+                           not_adequate=gap.not_adequate,
+                           deadline=run.started + request.time_budget_s, progress=progress)
+        judged = _search(run, ctx, strategies, guide, holdout, edges)
+        return finish(run, gap, judged, guide, holdout)
+    finally:
+        shutil.rmtree(run.workdir, ignore_errors=True)
+        if own_sandbox:
+            sandbox.close()
+
+
+__all__ = ["check_cases", "next_version", "plugin_name", "synthesize"]
