@@ -1,0 +1,273 @@
+"""``plugsmith hub …``: create, fill, search and curate the plugin hub.
+
+Only typer and the standard library are imported here; the hub, gates and rich are imported inside
+the commands so that ``plugsmith --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub, Release
+    from plugsmith.spec import Status, Tier
+
+hub_app = typer.Typer(help="The plugin hub: publish, search, show and curate plugin releases.",
+                      no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RefArg = Annotated[str, typer.Argument(help="A plugin id, a name, or name@version.")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept with the release and in telemetry).")]
+
+
+def _tier(value: str | None) -> Tier | None:
+    from plugsmith.errors import BadInput
+    from plugsmith.spec import Tier
+
+    if value is None:
+        return None
+    digit = value.strip().lower().replace("tier", "").strip()
+    for tier in Tier:
+        if str(tier.rank) == digit:
+            return tier
+    raise BadInput(f"unknown tier {value!r}", subject="--tier", hint="use 0, 1 or 2 (or 'Tier 1')")
+
+
+def _status(value: str | None) -> Status | None:
+    from plugsmith.errors import BadInput
+    from plugsmith.spec import Status
+
+    if value is None:
+        return None
+    try:
+        return Status(value)
+    except ValueError:
+        raise BadInput(f"unknown status {value!r}", subject="--status",
+                       hint=f"one of: {', '.join(s.value for s in Status)}") from None
+
+
+def _table(releases: list[Release], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("ref", "capability", "status", "tier", "origin", "checksum"):
+        table.add_column(column)
+    for r in releases:
+        table.add_row(r.ref, r.capability, r.status.value, r.tier.value if r.tier else "-", r.origin.value,
+                      r.checksum[:19] + "…")
+    Console().print(table)
+
+
+def _optional_module(name: str) -> Any:
+    """Import another package's module if it exists yet (``None`` when it does not)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+@hub_app.command("init")
+def init(as_json: JsonOpt = False) -> None:
+    """Create (or migrate) the hub database and install the built-in plugins."""
+    from plugsmith.cli._common import err, open_hub, print_json
+    from plugsmith.hub._db import safe_url
+
+    hub = open_hub()
+    builtins = _optional_module("plugsmith.builtins")
+    installed: list[str] = []
+    note = ""
+    if builtins is None:
+        note = "built-in plugins are not available in this build"
+    else:
+        try:
+            installed = [r.ref for r in builtins.install_builtins(hub)]
+        except ImportError as exc:  # the gates (or the sandbox) are not part of this build yet
+            if not (exc.name or "").startswith("plugsmith"):
+                raise
+            note = f"built-in plugins not installed ({exc.name} is not complete yet)"
+    url = safe_url(str(hub.engine.url))
+    hub.close()
+    if as_json:
+        print_json({"database": url, "builtins": installed, "note": note})
+        return
+    print(f"hub ready: {url}")
+    print(f"built-ins installed: {', '.join(installed) if installed else 'none'}")
+    if note:
+        err(f"note: {note}")
+
+
+def _gate_verdict(hub: Hub, plugin_dir: Path) -> tuple[Status, Tier | None, Any]:
+    """Run the gates if they exist: (status, tier, report). A rejection is GateFailed (exit 1)."""
+    from plugsmith.cli._common import err
+    from plugsmith.errors import GateFailed
+    from plugsmith.spec import Status
+
+    gates = _optional_module("plugsmith.gates")
+    if gates is None or not hasattr(gates, "validate"):
+        err("note: the gates are not available; publishing as pending_review, untiered")
+        return Status.pending_review, None, None
+    report = gates.validate(plugin_dir, hub=hub)
+    if report.verdict != "approved":
+        failed = [f"{g.name}: {g.message}" for g in report.gates if g.status == "fail"]
+        raise GateFailed(f"rejected by the gates, not published ({'; '.join(failed) or 'no reason given'})",
+                         subject=str(plugin_dir), hint=f"run `plugsmith validate {plugin_dir}` for details")
+    return Status.approved, report.tier, report
+
+
+@hub_app.command("publish")
+def publish(plugin_dir: Annotated[Path, typer.Argument(help="The plugin directory.")],
+            as_json: JsonOpt = False) -> None:
+    """Validate a plugin directory through the gates and publish it (versions are immutable)."""
+    from plugsmith.cli._common import open_hub, print_json
+    from plugsmith.errors import NotFound
+    from plugsmith.hub import checksum, pack
+    from plugsmith.spec import load_manifest
+
+    if not plugin_dir.is_dir():
+        raise NotFound("not a plugin directory", subject=str(plugin_dir),
+                       hint="give the folder holding plugin.json")
+    manifest = load_manifest(plugin_dir)
+    with open_hub() as hub:
+        try:  # cheap checks before the (slow) gates: identical bytes or an immutable version
+            existing = hub.get(f"{manifest.name}@{manifest.version}")
+        except NotFound:
+            existing = None
+        if existing is not None and existing.checksum == checksum(pack(plugin_dir)):
+            release, fresh = existing, False
+        else:
+            status, tier, report = _gate_verdict(hub, plugin_dir)
+            release = hub.publish(plugin_dir, status=status, tier=tier, gate_report=report)
+            fresh = True
+    if as_json:
+        print_json({**release.to_dict(), "already_published": not fresh})
+        return
+    word = "published" if fresh else "already published (identical bytes)"
+    tier_text = release.tier.value if release.tier else "untiered"
+    print(f"{word}: {release.ref} [{release.status.value}, {tier_text}] {release.checksum}")
+
+
+@hub_app.command("search")
+def search(text: Annotated[str, typer.Argument(help="Words to find (name, description, ports).")] = "",
+           capability: Annotated[str | None, typer.Option(help="Only this capability.")] = None,
+           tier: Annotated[str | None, typer.Option(help="Only this tier (0, 1, 2).")] = None,
+           status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+           limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 20,
+           as_json: JsonOpt = False) -> None:
+    """Search releases by text, with optional filters."""
+    from plugsmith.cli._common import open_hub, print_json
+
+    with open_hub() as hub:
+        found = hub.search(text, capability=capability, tier=_tier(tier), status=_status(status), limit=limit)
+    if as_json:
+        print_json([r.to_dict() for r in found])
+    elif found:
+        _table(found, f"{len(found)} release(s) matching {text!r}")
+    else:
+        print(f"no releases match {text!r}")
+
+
+@hub_app.command("show")
+def show(ref: RefArg, as_json: JsonOpt = False) -> None:
+    """Show one release: manifest, status, tier, checksum, gates and evaluation."""
+    from plugsmith.cli._common import open_hub, print_json
+
+    with open_hub() as hub:
+        release = hub.get(ref)
+    if as_json:
+        print_json(release.to_dict())
+        return
+    m = release.manifest
+    reason = f" ({release.status_reason})" if release.status_reason else ""
+    lines = [
+        f"{release.ref}  ({release.plugin_id})",
+        f"  capability : {release.capability}",
+        f"  status     : {release.status.value}{reason}",
+        f"  tier       : {release.tier.value if release.tier else 'untiered'}",
+        f"  origin     : {release.origin.value}",
+        f"  checksum   : {release.checksum}",
+        f"  inputs     : {', '.join(m.inputs) or '-'}",
+        f"  outputs    : {', '.join(m.outputs)}",
+        f"  published  : {release.created_at.isoformat(timespec='seconds')}",
+        f"  reuse count: {release.reuse_count}",
+    ]
+    if m.description:
+        lines.insert(1, f"  {m.description}")
+    gates = (release.gate_report or {}).get("gates") or []
+    if gates:
+        lines.append("  gates      : " + ", ".join(f"{g.get('name')}={g.get('status')}" for g in gates))
+    print("\n".join(lines))
+
+
+@hub_app.command("versions")
+def versions(name: Annotated[str, typer.Argument(help="A plugin name or id.")],
+             as_json: JsonOpt = False) -> None:
+    """List every release of a plugin, newest first."""
+    from plugsmith.cli._common import open_hub, print_json
+
+    with open_hub() as hub:
+        found = hub.versions(name)
+    if as_json:
+        print_json([r.to_dict() for r in found])
+    else:
+        _table(found, f"versions of {name}")
+
+
+def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
+    from plugsmith.cli._common import open_hub, print_json
+    from plugsmith.spec import Status
+
+    with open_hub() as hub:
+        release = hub.set_status(ref, Status(status), reason=reason)
+    if as_json:
+        print_json(release.to_dict())
+    else:
+        print(f"{release.ref} is now {release.status.value}" + (f" ({reason})" if reason else ""))
+
+
+@hub_app.command("deprecate")
+def deprecate(ref: RefArg, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
+    """Mark a release deprecated: still loadable, but no longer preferred."""
+    _set_status(ref, "deprecated", reason, as_json)
+
+
+@hub_app.command("yank")
+def yank(ref: RefArg, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
+    """Yank a release: it is kept for the record but never resolved or loaded again."""
+    _set_status(ref, "yanked", reason, as_json)
+
+
+@hub_app.command("quarantine")
+def quarantine(ref: RefArg, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
+    """Quarantine a release suspected of misbehaving: it never loads until reviewed."""
+    _set_status(ref, "quarantined", reason, as_json)
+
+
+@hub_app.command("verify")
+def verify(as_json: JsonOpt = False) -> None:
+    """Re-check every stored artifact's sha256; exit 1 if any is missing or corrupt."""
+    from plugsmith.cli._common import err, open_hub, print_json
+
+    with open_hub() as hub:
+        report = hub.verify_artifacts()
+    bad = [entry for entry in report if not entry["ok"]]
+    if as_json:
+        print_json({"checked": len(report), "corrupt": bad})
+    else:
+        for entry in bad:
+            err(f"CORRUPT {entry['checksum']} ({', '.join(entry['refs'])}): {entry['problem']}")
+        print(f"{len(report)} artifact(s) checked, {len(bad)} corrupt")
+    if bad:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``plugsmith hub …``."""
+    app.add_typer(hub_app, name="hub")
