@@ -1,0 +1,170 @@
+"""Ed25519 signatures of hub releases.
+
+A release is signed over ``checksum + manifest digest``: the checksum pins the archive bytes, the digest
+pins what the hub *says* about them (name, version, permissions). A client that holds the hub's public
+key can therefore detect a swapped archive *and* a manifest edited in the database.
+
+The hub's key lives in ``$PLUGSMITH_HOME/keys/``: ``hub_ed25519.pem`` (private, mode 0600) and
+``hub_ed25519.pub``. It is created on first use; two processes racing to create it end up with the same
+key, because the private file is published with ``os.link`` (which never overwrites)::
+
+    key = HubKey.load_or_create()
+    sig = key.sign("sha256:ab…", manifest)
+    assert verify_signature(key.public_pem(), "sha256:ab…", manifest_digest(manifest), sig)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from plugsmith import config
+from plugsmith.errors import ConfigError
+
+PRIVATE_FILE = "hub_ed25519.pem"
+PUBLIC_FILE = "hub_ed25519.pub"
+_DOMAIN = b"plugsmith-release-v1\n"
+
+
+def manifest_digest(manifest: Any) -> str:
+    """``sha256:<hex>`` of the manifest's canonical JSON (sorted keys, no spaces).
+
+    Accepts a pydantic model or an already-dumped dict, so the server and a client that only saw the
+    JSON compute the same digest.
+    """
+    data = manifest.model_dump(mode="json") if hasattr(manifest, "model_dump") else manifest
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def signing_payload(checksum: str, digest: str) -> bytes:
+    """The exact bytes that are signed: a domain tag, the checksum and the manifest digest."""
+    return _DOMAIN + checksum.encode("ascii") + b"\n" + digest.encode("ascii")
+
+
+def key_id_of(public_pem: str | bytes) -> str:
+    """A short, stable name for a public key (first 16 hex digits of its raw bytes' sha256)."""
+    raw = _load_public(public_pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _load_public(public_pem: str | bytes) -> Ed25519PublicKey:
+    data = public_pem.encode("ascii") if isinstance(public_pem, str) else public_pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise ConfigError(f"not a PEM public key: {exc}", subject="hub key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigError("the hub key is not an ed25519 key", subject="hub key")
+    return key
+
+
+def verify_signature(public_pem: str | bytes, checksum: str, digest: str, signature: str) -> bool:
+    """True when ``signature`` (base64) is the hub key's signature of ``checksum`` + ``digest``."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        _load_public(public_pem).verify(raw, signing_payload(checksum, digest))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class HubKey:
+    """The hub's signing key. Build it with ``load_or_create``; never log ``private``."""
+
+    private: Ed25519PrivateKey
+    path: Path
+
+    @classmethod
+    def load_or_create(cls, directory: Path | None = None) -> HubKey:
+        """Load the key from ``directory`` (default ``$PLUGSMITH_HOME/keys``), creating it if missing."""
+        folder = directory or config.home() / "keys"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / PRIVATE_FILE
+        if not path.exists():
+            _create(path)
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        except ValueError as exc:
+            raise ConfigError(
+                f"cannot read the hub key: {exc}",
+                subject=str(path),
+                hint="restore the key from a backup or move it away to create a new one",
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ConfigError("the hub key is not an ed25519 key", subject=str(path))
+        hub_key = cls(private=key, path=path)
+        public = folder / PUBLIC_FILE
+        if not public.exists() or public.read_text(encoding="ascii") != hub_key.public_pem():
+            _write_atomic(public, hub_key.public_pem().encode("ascii"), mode=0o644)
+        return hub_key
+
+    def public_pem(self) -> str:
+        """The public key as PEM text: what clients pin and verify against."""
+        return (
+            self.private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_pem())
+
+    def sign(self, checksum: str, manifest: Any) -> str:
+        """Base64 signature of ``checksum`` + the manifest's digest."""
+        return self.sign_digest(checksum, manifest_digest(manifest))
+
+    def sign_digest(self, checksum: str, digest: str) -> str:
+        """Base64 signature when the caller already holds the manifest digest."""
+        return base64.b64encode(self.private.sign(signing_payload(checksum, digest))).decode("ascii")
+
+
+def _create(path: Path) -> None:
+    """Write a fresh private key without ever overwriting one another process wrote first."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)  # atomic and exclusive: the first writer wins
+    finally:
+        os.unlink(tmp)
+
+
+def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = ["HubKey", "key_id_of", "manifest_digest", "signing_payload", "verify_signature"]

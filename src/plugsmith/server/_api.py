@@ -1,0 +1,226 @@
+"""The JSON API under ``/api/v1``: reads are public, writes need a bearer token of the right role.
+
+Blocking work (database, gates) runs in plain ``def`` endpoints, which FastAPI puts on its thread
+pool; only ``publish`` is ``async`` because it streams the upload body itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from plugsmith.errors import BadInput
+from plugsmith.server._auth import require_role, require_token
+from plugsmith.server._errors import ApiError
+from plugsmith.server._models import EventBatch, ReviewDecision, StatusChange
+from plugsmith.server._service import ReadService
+from plugsmith.server._store import Role, TokenInfo
+from plugsmith.server._writes import WriteService
+from plugsmith.spec import NAME_PATTERN, Status, Tier
+
+router = APIRouter(prefix="/api/v1")
+Ref = Annotated[str, Path(min_length=1, max_length=200, description="plugin id, name or name@version")]
+Capability = Annotated[str, Path(pattern=NAME_PATTERN)]
+Token = Annotated[TokenInfo, Depends(require_token)]
+_ARCHIVE_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream", "application/x-tar")
+
+
+def reads(request: Request) -> ReadService:
+    service: ReadService = request.app.state.reads
+    return service
+
+
+def writes(request: Request) -> WriteService:
+    service: WriteService = request.app.state.writes
+    return service
+
+
+Reads = Annotated[ReadService, Depends(reads)]
+Writes = Annotated[WriteService, Depends(writes)]
+
+
+@router.get("/health", tags=["read"])
+def health(request: Request) -> dict[str, Any]:
+    """Liveness, the plugsmith version and the signing key id."""
+    from plugsmith import __version__
+
+    return {"ok": True, "version": __version__, "key_id": request.app.state.writes.key.key_id}
+
+
+@router.get("/key", tags=["read"])
+def public_key(w: Writes) -> dict[str, str]:
+    """The hub's ed25519 public key (PEM): clients pin it and verify every artifact against it."""
+    return {"key_id": w.key.key_id, "public_key": w.key.public_pem(), "algorithm": "ed25519"}
+
+
+@router.get("/search", tags=["read"])
+def search(
+    r: Reads,
+    q: Annotated[str, Query(max_length=200)] = "",
+    capability: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+    tier: Tier | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    group: bool = True,
+) -> dict[str, Any]:
+    """Ranked search; each result carries plugin_id, version, ranking_score, downloads, safety_tier."""
+    results = r.search(q, capability=capability, tier=tier, status=status, limit=limit, group=group)
+    return {"count": len(results), "results": results}
+
+
+@router.get("/plugins/{ref}", tags=["read"])
+def plugin_detail(r: Reads, ref: Ref) -> dict[str, Any]:
+    """A release with versions, manifest, provenance, gate report, evaluation, telemetry and ranking."""
+    return r.detail(ref)
+
+
+@router.get("/plugins/{ref}/versions", tags=["read"])
+def plugin_versions(r: Reads, ref: Ref) -> list[dict[str, Any]]:
+    """Every release of the plugin, newest first."""
+    rel = r.require(ref)
+    return [r.release_json(v) for v in r.hub.versions(rel.plugin_id)]
+
+
+@router.get("/capabilities/{capability}/releases", tags=["read"])
+def lookup(
+    r: Reads, capability: Capability, status: Annotated[list[Status] | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Exact capability lookup, best first (``Hub.lookup``); approved only unless ``status`` says."""
+    statuses = tuple(status) if status else (Status.approved,)
+    return [r.release_json(rel) for rel in r.hub.lookup(capability, statuses=statuses)]
+
+
+@router.get("/capabilities/{capability}/benchmark-cases", tags=["read"])
+def benchmark_cases(r: Reads, capability: Capability) -> list[dict[str, Any]]:
+    return [case.model_dump(mode="json") for case in r.hub.benchmark_cases(capability)]
+
+
+@router.get("/capabilities/{capability}/next-version", tags=["read"])
+def next_version(r: Reads, capability: Capability) -> dict[str, str]:
+    return {"version": r.hub.next_version(capability)}
+
+
+@router.post("/near-matches", tags=["read"])
+def near_matches(
+    r: Reads, spec: Annotated[dict[str, Any], Body()], limit: Annotated[int, Query(ge=1, le=50)] = 5
+) -> list[dict[str, Any]]:
+    """Releases that might serve a capability spec they were not written for."""
+    from plugsmith.spec import parse_spec
+
+    parsed = parse_spec(spec, source="spec")
+    return [
+        {"release": r.release_json(m.release), "score": m.score, "reasons": list(m.reasons)}
+        for m in r.hub.near_matches(parsed, limit=limit)
+    ]
+
+
+@router.get(
+    "/artifacts/{checksum}",
+    tags=["read"],
+    response_class=Response,
+    responses={200: {"content": {"application/gzip": {}}}},
+)
+def artifact(r: Reads, checksum: Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]) -> Response:
+    """The archive bytes; X-Plugsmith-Checksum / -Signature / -Key-Id / -Manifest-Digest headers."""
+    data, headers = r.artifact(checksum)
+    return Response(content=data, media_type="application/gzip", headers=headers)
+
+
+@router.get("/events", tags=["read"])
+def events(
+    r: Reads,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    capability: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[dict[str, Any]]:
+    """Telemetry events, newest last."""
+    found = r.hub.events(kind, capability)
+    return [_jsonable_event(ev) for ev in found[-limit:]]
+
+
+@router.get("/metrics", tags=["read"])
+def metrics(r: Reads) -> dict[str, Any]:
+    """Recovery rate, gate pass rate, reuse lift, coverage and time to add a capability (+ daily)."""
+    return r.metrics()
+
+
+@router.get("/reviews", tags=["read"])
+def review_queue(r: Reads) -> list[dict[str, Any]]:
+    """Releases pending review, oldest first."""
+    return [r.release_json(rel) for rel in r.pending()]
+
+
+@router.post(
+    "/publish",
+    tags=["write"],
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/gzip": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["archive"],
+                        "properties": {"archive": {"type": "string", "format": "binary"}},
+                    }
+                },
+            },
+        }
+    },
+)
+async def publish(request: Request, w: Writes, token: Token) -> dict[str, Any]:
+    """Publish a plugin archive: the server unpacks it safely, re-runs the gates and signs it."""
+    require_role(token, Role.publisher)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("archive")
+        if upload is None or isinstance(upload, str):
+            raise BadInput("the multipart body needs a file field named 'archive'", subject="archive")
+        data = await upload.read()
+    elif content_type in _ARCHIVE_TYPES or not content_type:
+        data = await request.body()
+    else:
+        raise ApiError(
+            415,
+            f"unsupported content type {content_type!r}",
+            slug="unsupported-media-type",
+            hint="send application/gzip (raw archive) or multipart/form-data with 'archive'",
+        )
+    return await run_in_threadpool(w.publish, data, token)
+
+
+@router.post("/plugins/{ref}/deprecate", tags=["write"])
+def deprecate(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) -> dict[str, Any]:
+    """Deprecate a release: still loads for pinned plans, not chosen for new ones."""
+    return w.set_status(ref, Status.deprecated, token, (body or StatusChange()).reason)
+
+
+@router.post("/plugins/{ref}/yank", tags=["write"])
+def yank(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) -> dict[str, Any]:
+    """Yank a release: it never loads again."""
+    return w.set_status(ref, Status.yanked, token, (body or StatusChange()).reason)
+
+
+@router.post("/reviews/{ref}", tags=["write"])
+def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str, Any]:
+    """Approve or reject a pending release (reviewer or admin)."""
+    return w.review(ref, body.decision == "approve", token, body.reason)
+
+
+@router.post("/events", tags=["write"], status_code=202)
+def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
+    """Record telemetry (any live token)."""
+    return {"recorded": w.record_events([ev.model_dump() for ev in body.events])}
+
+
+def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in event.items()}
+
+
+__all__ = ["router"]

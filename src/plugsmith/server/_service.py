@@ -1,0 +1,226 @@
+"""The read side of the server: ranked search, plugin detail, artifacts, metrics — with short caches.
+
+Shared by the JSON API and the HTML pages so both show the same thing. Telemetry-derived numbers
+(usage stats, downloads, metrics) and search results are cached for a second or so: the load target is
+hundreds of searches per second, and a ranking that is one second stale is still correct enough. Every
+write that goes through this server clears the caches at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plugsmith import ranking
+from plugsmith.errors import NotFound
+from plugsmith.server import _metrics
+from plugsmith.server._serialize import event_day, release_to_dict, summary_of
+from plugsmith.server._store import ServerStore
+from plugsmith.spec import Status, Tier
+
+
+@dataclass
+class ServerSettings:
+    """How a server instance behaves. The defaults suit a team hub."""
+
+    db_url: str | None = None
+    archive_limit: int = 8 * 1024 * 1024
+    body_limit: int = 256 * 1024
+    cache_ttl_s: float = 1.0
+    stats_ttl_s: float = 5.0
+    key_dir: Path | None = None
+    validator: Callable[..., Any] | None = None  # default: plugsmith.gates.validate
+    sensitive_capabilities: set[str] | None = None  # default: the governance policy's
+    cookie_secure: bool = False
+
+
+class TTLCache:
+    """A tiny thread-safe cache with a time-to-live and a global ``clear``."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._data: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._data.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._data) > 2048:
+                self._data.clear()
+            self._data[key] = (now + self.ttl_s, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class ReadService:
+    """Queries over the hub plus the server's own store."""
+
+    hub: Any
+    store: ServerStore
+    settings: ServerSettings
+    results: TTLCache = field(init=False)
+    stats: TTLCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.results = TTLCache(self.settings.cache_ttl_s)
+        self.stats = TTLCache(self.settings.stats_ttl_s)
+
+    def invalidate(self) -> None:
+        self.results.clear()
+        self.stats.clear()
+
+    # telemetry-derived ----------------------------------------------------------------------------
+    def usage(self) -> dict[str, ranking.UsageStats]:
+        return self.stats.get("usage", lambda: ranking.usage_stats(self.hub.events()))  # type: ignore[no-any-return]
+
+    def downloads(self) -> dict[str, int]:
+        return self.stats.get("downloads", self.store.downloads_by_plugin)  # type: ignore[no-any-return]
+
+    def metrics(self) -> dict[str, Any]:
+        return self.stats.get("metrics", lambda: _metrics.compute(self.hub.events()))  # type: ignore[no-any-return]
+
+    # search -------------------------------------------------------------------------------------
+    def search(
+        self,
+        text: str = "",
+        *,
+        capability: str | None = None,
+        tier: Tier | None = None,
+        status: Status | None = None,
+        limit: int = 20,
+        group: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Ranked results, one per plugin (its newest matching release), near-duplicates grouped."""
+        key = ("search", text, capability, tier, status, limit, group)
+        return self.results.get(key, lambda: self._search(text, capability, tier, status, limit, group))  # type: ignore[no-any-return]
+
+    def _search(
+        self,
+        text: str,
+        capability: str | None,
+        tier: Tier | None,
+        status: Status | None,
+        limit: int,
+        group: bool,
+    ) -> list[dict[str, Any]]:
+        releases = self.hub.search(
+            text, capability=capability, tier=tier, status=status, limit=max(limit * 4, 50)
+        )
+        newest: dict[str, Any] = {}
+        for rel in releases:  # keep one release per plugin: the newest that matched
+            if rel.plugin_id not in newest or _newer(rel, newest[rel.plugin_id]):
+                newest[rel.plugin_id] = rel
+        ranked = ranking.rank(newest.values(), self.usage(), self.downloads())
+        if not group:
+            return [item.summary() for item in ranked[:limit]]
+        out = []
+        for best, others in ranking.group_near_duplicates(ranked)[:limit]:
+            entry = best.summary()
+            entry["alternatives"] = [
+                {
+                    "plugin_id": o.release.plugin_id,
+                    "name": o.release.name,
+                    "version": o.release.version,
+                    "ranking_score": o.rank.score,
+                }
+                for o in others
+            ]
+            out.append(entry)
+        return out
+
+    # detail --------------------------------------------------------------------------------------
+    def release(self, ref: str) -> Any:
+        return self.hub.get(ref)
+
+    def release_json(self, release: Any) -> dict[str, Any]:
+        return release_to_dict(release, self.store.signature(release.checksum))
+
+    def detail(self, ref: str) -> dict[str, Any]:
+        """Everything the plugin page shows, as JSON."""
+        rel = self.release(ref)
+        stats = self.usage().get(rel.plugin_id, ranking.UsageStats())
+        score = ranking.rank_score(rel, stats)
+        events = [
+            ev for ev in self.hub.events(capability=rel.capability) if ev.get("plugin_id") == rel.plugin_id
+        ]
+        per_day: dict[str, int] = {}
+        for ev in events:
+            if ev.get("kind") in {"use", "reuse", "failure"} and (day := event_day(ev)):
+                per_day[day] = per_day.get(day, 0) + 1
+        data = self.release_json(rel)
+        data.update(
+            {
+                "versions": [summary_of(v) for v in self.hub.versions(rel.plugin_id)],
+                "provenance": rel.manifest.provenance,
+                "telemetry": {
+                    "uses": stats.uses,
+                    "failures": stats.failures,
+                    "plans": len(stats.plans),
+                    "downloads": self.downloads().get(rel.plugin_id, 0),
+                },
+                "ranking": {
+                    "ranking_score": score.score,
+                    "reliability": score.reliability,
+                    "quality": score.quality,
+                    "adoption": score.adoption,
+                    "safety": score.safety,
+                },
+                "usage_over_time": [{"day": day, "count": per_day[day]} for day in sorted(per_day)],
+                "reviews": self.store.reviews_of(rel.plugin_id),
+            }
+        )
+        return data
+
+    def artifact(self, checksum: str) -> tuple[bytes, dict[str, str]]:
+        """The verified artifact bytes and the headers that let a client check them."""
+        data = self.hub.read_artifact(checksum)  # verifies the checksum; TamperedArtifact otherwise
+        headers = {"X-Plugsmith-Checksum": checksum}
+        sig = self.store.signature(checksum)
+        if sig:
+            headers.update(
+                {
+                    "X-Plugsmith-Signature": sig["signature"],
+                    "X-Plugsmith-Key-Id": sig["key_id"],
+                    "X-Plugsmith-Manifest-Digest": sig["manifest_digest"],
+                }
+            )
+            self.store.count_download(checksum)
+        return data, headers
+
+    def pending(self) -> list[Any]:
+        """Releases waiting for a reviewer, oldest first."""
+        found = self.hub.search("", status=Status.pending_review, limit=500)
+        return sorted(found, key=lambda r: r.created_at)
+
+    def require(self, ref: str) -> Any:
+        try:
+            return self.hub.get(ref)
+        except NotFound:
+            raise NotFound(
+                f"no plugin or release {ref!r}", subject="plugin", hint="search with GET /api/v1/search?q=…"
+            ) from None
+
+
+def _newer(a: Any, b: Any) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a.version) > Version(b.version)
+    except InvalidVersion:
+        return bool(a.created_at > b.created_at)
+
+
+__all__ = ["ReadService", "ServerSettings", "TTLCache"]

@@ -1,0 +1,278 @@
+"""The server's own tables: API tokens (hashed), release signatures (+ download counts), review decisions.
+
+They live in the hub's database (created by the Alembic revision ``server_0001``, chained after the hub's
+own) but are reached through a separate SQLAlchemy engine, so the server depends only on the hub's
+public interface. Tokens are 256-bit random strings; only their sha256 is stored, which is enough for
+secrets that cannot be brute-forced (a slow hash buys nothing there and costs every request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from plugsmith import config
+from plugsmith.errors import BadInput, NotFound
+
+metadata = sa.MetaData()
+
+tokens = sa.Table(
+    "server_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, default=""),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+signatures = sa.Table(
+    "server_signatures",
+    metadata,
+    sa.Column("checksum", sa.String(80), primary_key=True),
+    sa.Column("plugin_id", sa.String(40), nullable=False, index=True),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("manifest_digest", sa.String(80), nullable=False),
+    sa.Column("signature", sa.String(200), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("published_by", sa.String(32), nullable=True),
+    sa.Column("downloads", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+reviews = sa.Table(
+    "server_reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plugin_id", sa.String(40), nullable=False, index=True),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("reviewer", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+class Role(StrEnum):
+    """What a token may do. Each role includes the ones before it."""
+
+    publisher = "publisher"  # publish, deprecate its own plugins, send telemetry
+    reviewer = "reviewer"  # + approve/reject pending releases (never its own sensitive ones)
+    admin = "admin"  # + yank or deprecate anything
+
+    @property
+    def level(self) -> int:
+        return list(Role).index(self)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed: never the secret itself."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": str(self.role),
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class ServerStore:
+    """Tokens, signatures and reviews in the hub's database."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.engine = engine or sa.create_engine(config.db_url(url), pool_pre_ping=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self) -> Any:
+        """A write transaction; ``plugsmith_write`` makes the hub's SQLite engine ``BEGIN IMMEDIATE``."""
+        return self.engine.execution_options(plugsmith_write=True).begin()
+
+    # tokens ---------------------------------------------------------------------------------------
+    def create_token(self, role: str, name: str = "") -> tuple[TokenInfo, str]:
+        """A new token; the secret is returned once and never stored."""
+        try:
+            parsed = Role(role)
+        except ValueError:
+            raise BadInput(
+                f"unknown role {role!r}", hint="use publisher, reviewer or admin", subject="--role"
+            ) from None
+        secret = "psk_" + secrets.token_urlsafe(32)
+        info = TokenInfo("tok_" + secrets.token_hex(6), name, parsed, _now(), None)
+        with self._write() as conn:
+            conn.execute(
+                tokens.insert().values(
+                    id=info.id,
+                    name=name,
+                    role=str(parsed),
+                    token_hash=hash_token(secret),
+                    created_at=info.created_at,
+                    revoked_at=None,
+                )
+            )
+        return info, secret
+
+    def list_tokens(self) -> list[TokenInfo]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(tokens.select().order_by(tokens.c.created_at)).mappings().all()
+        return [self._token(row) for row in rows]
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        with self._write() as conn:
+            done = conn.execute(
+                tokens.update()
+                .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            ).rowcount
+            row = conn.execute(tokens.select().where(tokens.c.id == token_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no token {token_id!r}", hint="see `plugsmith token list`", subject="token")
+        if not done:
+            raise BadInput(f"token {token_id} was already revoked", subject="token")
+        return self._token(row)
+
+    def authenticate(self, secret: str) -> TokenInfo | None:
+        """The live token with this secret, or None (unknown or revoked)."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(tokens.select().where(tokens.c.token_hash == hash_token(secret)))
+                .mappings()
+                .first()
+            )
+        if row is None or row["revoked_at"] is not None:
+            return None
+        return self._token(row)
+
+    @staticmethod
+    def _token(row: Any) -> TokenInfo:
+        return TokenInfo(
+            row["id"],
+            row["name"],
+            Role(row["role"]),
+            _aware(row["created_at"]) or _now(),
+            _aware(row["revoked_at"]),
+        )
+
+    # signatures -----------------------------------------------------------------------------------
+    def save_signature(
+        self,
+        *,
+        checksum: str,
+        plugin_id: str,
+        version: str,
+        manifest_digest: str,
+        signature: str,
+        key_id: str,
+        published_by: str | None,
+    ) -> None:
+        """Record a release's signature; re-publishing the same bytes keeps the first record."""
+        with self._write() as conn:
+            exists = conn.execute(
+                sa.select(signatures.c.checksum).where(signatures.c.checksum == checksum)
+            ).first()
+            if exists is None:
+                conn.execute(
+                    signatures.insert().values(
+                        checksum=checksum,
+                        plugin_id=plugin_id,
+                        version=version,
+                        manifest_digest=manifest_digest,
+                        signature=signature,
+                        key_id=key_id,
+                        published_by=published_by,
+                        downloads=0,
+                        created_at=_now(),
+                    )
+                )
+
+    def signature(self, checksum: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(signatures.select().where(signatures.c.checksum == checksum))
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    def all_signatures(self) -> dict[str, dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(signatures.select()).mappings().all()
+        return {row["checksum"]: dict(row) for row in rows}
+
+    def count_download(self, checksum: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                signatures.update()
+                .where(signatures.c.checksum == checksum)
+                .values(downloads=signatures.c.downloads + 1)
+            )
+
+    def downloads_by_plugin(self) -> dict[str, int]:
+        query = sa.select(signatures.c.plugin_id, sa.func.sum(signatures.c.downloads)).group_by(
+            signatures.c.plugin_id
+        )
+        with self.engine.connect() as conn:
+            return {pid: int(total or 0) for pid, total in conn.execute(query)}
+
+    # reviews --------------------------------------------------------------------------------------
+    def record_review(
+        self, *, plugin_id: str, version: str, decision: str, reviewer: str, reason: str
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                reviews.insert().values(
+                    plugin_id=plugin_id,
+                    version=version,
+                    decision=decision,
+                    reviewer=reviewer,
+                    reason=reason,
+                    created_at=_now(),
+                )
+            )
+
+    def reviews_of(self, plugin_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    reviews.select().where(reviews.c.plugin_id == plugin_id).order_by(reviews.c.id)
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            {**dict(row), "created_at": (_aware(row["created_at"]) or _now()).isoformat()} for row in rows
+        ]
+
+
+__all__ = ["Role", "ServerStore", "TokenInfo", "hash_token", "metadata", "reviews", "signatures", "tokens"]

@@ -1,0 +1,90 @@
+"""``verify_hub``: check every artifact of a hub against its checksum and the hub key's signature.
+
+What ``plugsmith hub verify`` calls. It reads, never repairs: each problem names the release, what is
+wrong and what to do, and the caller decides the exit status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from plugsmith.errors import NotFound, TamperedArtifact
+from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: ``kind`` is tampered | missing | unsigned | bad-signature | manifest-changed."""
+
+    ref: str
+    checksum: str
+    kind: str
+    message: str
+
+    def one_line(self) -> str:
+        return f"{self.ref}: {self.kind}: {self.message}"
+
+
+def verify_hub(
+    hub: Any, *, key_dir: Path | None = None, require_signatures: bool = True, public_pem: str | None = None
+) -> list[Problem]:
+    """Problems found across every release of ``hub`` (an empty list means all is well).
+
+    ``public_pem`` defaults to the hub key in ``$PLUGSMITH_HOME/keys`` (created if missing, in which
+    case every release shows up as unsigned). Unsigned releases are problems only when
+    ``require_signatures`` (a hub that was never served has none).
+    """
+    from plugsmith.server._app import _engine_of
+    from plugsmith.server._store import ServerStore
+
+    pem = public_pem or HubKey.load_or_create(key_dir).public_pem()
+    engine = _engine_of(hub)
+    store = ServerStore(engine=engine) if engine is not None else ServerStore()
+    try:
+        signed = _signatures(store)
+    finally:
+        if engine is None:
+            store.close()
+    problems: list[Problem] = []
+    for release in hub.search("", limit=1_000_000):
+        problems.extend(_check(hub, release, signed.get(release.checksum), pem, require_signatures))
+    return problems
+
+
+def _signatures(store: Any) -> dict[str, dict[str, Any]]:
+    try:
+        return store.all_signatures()  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - no server tables: a hub that was never served
+        return {}
+
+
+def _check(hub: Any, release: Any, sig: dict[str, Any] | None, pem: str, require: bool) -> list[Problem]:
+    ref, checksum = release.ref, release.checksum
+    try:
+        hub.read_artifact(checksum)
+    except TamperedArtifact as exc:
+        return [Problem(ref, checksum, "tampered", exc.message)]
+    except NotFound as exc:
+        return [Problem(ref, checksum, "missing", exc.message)]
+    if sig is None:
+        return [Problem(ref, checksum, "unsigned", "no signature recorded")] if require else []
+    digest = manifest_digest(release.manifest)
+    if digest != sig["manifest_digest"]:
+        return [
+            Problem(
+                ref,
+                checksum,
+                "manifest-changed",
+                "the stored manifest differs from the one that was signed",
+            )
+        ]
+    if not verify_signature(pem, checksum, digest, sig["signature"]):
+        return [
+            Problem(ref, checksum, "bad-signature", f"signature does not verify with key {sig['key_id']}")
+        ]
+    return []
+
+
+__all__ = ["Problem", "verify_hub"]
