@@ -55,11 +55,12 @@ def check_plugin_dir(plugin_dir: Path) -> Path:
 
 def run_batch(argv: list[str], *, inputs: list[dict[str, Any]], plugin_path: str, limits: Limits,
               backend: str, preexec: Any, pass_fds: tuple[int, ...] = (), cwd: str | None = None,
-              env: dict[str, str] | None = None) -> SandboxOutcome:
+              env: dict[str, str] | None = None,
+              landlock: dict[str, list[str]] | None = None) -> SandboxOutcome:
     """Start ``argv`` (which ends in the runner), feed it the batch and interpret the answer."""
     channel_r, channel_w = os.pipe()
     payload, nonce = make_payload(inputs, fd=channel_w, plugin=plugin_path, limits=limits,
-                                  lockdown=lockdown_filter())
+                                  lockdown=lockdown_filter(), landlock=landlock)
     raw = execute(argv, payload=payload, channel=(channel_r, channel_w), limits=limits, preexec=preexec,
                   pass_fds=pass_fds, cwd=cwd, env=env)
     return interpret(raw, nonce, len(inputs), backend)

@@ -20,11 +20,11 @@ from plugsmith.sandbox._process import RawRun
 
 
 def make_payload(inputs: list[dict[str, Any]], *, fd: int, plugin: str, limits: Limits,
-                 lockdown: bytes | None) -> tuple[bytes, str]:
+                 lockdown: bytes | None, landlock: dict[str, list[str]] | None = None) -> tuple[bytes, str]:
     """The bytes for the runner's stdin, and the nonce expected back."""
     nonce = secrets.token_hex(16)
     header = {"nonce": nonce, "fd": fd, "plugin": plugin, "budget": limits.output_bytes,
-              "lockdown": base64.b64encode(lockdown).decode() if lockdown else None}
+              "lockdown": base64.b64encode(lockdown).decode() if lockdown else None, "landlock": landlock}
     try:
         body = json.dumps(inputs, allow_nan=False)
     except (TypeError, ValueError) as exc:

@@ -21,6 +21,7 @@ from plugsmith.sandbox._launch import (
     check_plugin_dir,
     interpreter,
     launch_filter,
+    python_root,
     run_batch,
     runner_source,
 )
@@ -56,6 +57,13 @@ def seccomp_installer(program: bytes | None) -> Callable[[], None] | None:
     return install
 
 
+def _fence(plugin_dir: Path, workdir: str) -> dict[str, list[str]]:
+    """Landlock paths: the runtime and the plugin read-only, the private work dir writable."""
+    ro = sorted({"/usr", "/lib", "/lib64", str(python_root()), str(interpreter().parent), str(plugin_dir),
+                 "/dev/null", "/dev/urandom"})
+    return {"ro": ro, "rw": [workdir]}
+
+
 class RlimitSandbox:
     """The fallback backend. See the module docstring for what it does not protect."""
 
@@ -74,7 +82,7 @@ class RlimitSandbox:
             return run_batch(argv, inputs=inputs, plugin_path=str(source / "plugin.py"), limits=limits,
                              backend=self.name,
                              preexec=rlimit_hook(limits, seccomp_installer(launch_filter())),
-                             cwd=workdir, env=env)
+                             cwd=workdir, env=env, landlock=_fence(source, workdir))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -49,24 +49,62 @@ def _write(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _lockdown(program: str | None) -> None:
-    """Apply the lockdown seccomp filter (no execve) to this process, if one was given."""
-    if not program:
+def _lockdown(program: str | None, landlock: dict[str, list[str]] | None) -> None:
+    """Apply the lockdown seccomp filter (no execve) and, if asked, a Landlock file-system fence."""
+    if not program and not landlock:
         return
-    import base64
     import ctypes
 
-    raw = base64.b64decode(program)
     libc = ctypes.CDLL(None, use_errno=True)
-
-    class _Prog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
-
-    buf = ctypes.create_string_buffer(raw, len(raw))
-    prog = _Prog(len(raw) // 8, ctypes.cast(buf, ctypes.c_char_p))
     libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
-    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        raise OSError(ctypes.get_errno(), "seccomp lockdown failed")
+    if landlock:
+        _landlock(libc, landlock)
+    if program:
+        import base64
+
+        raw = base64.b64decode(program)
+
+        class _Prog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+        buf = ctypes.create_string_buffer(raw, len(raw))
+        prog = _Prog(len(raw) // 8, ctypes.cast(buf, ctypes.c_char_p))
+        if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            raise OSError(ctypes.get_errno(), "seccomp lockdown failed")
+
+
+def _landlock(libc: object, fence: dict[str, list[str]]) -> None:
+    """Landlock: read-only access beneath ``ro`` paths, full access beneath ``rw``, nothing elsewhere.
+
+    Used by the fallback backend, which has no private mount namespace. Silently skipped on kernels
+    without Landlock (the backend is announced as weaker anyway).
+    """
+    import ctypes
+    import struct
+
+    syscall = libc.syscall  # type: ignore[attr-defined]
+    syscall.restype = ctypes.c_long
+    abi = syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # LANDLOCK_CREATE_RULESET_VERSION
+    if abi < 1:
+        return
+    handled = (1 << 13) - 1 | ((1 << 13) if abi >= 2 else 0) | ((1 << 14) if abi >= 3 else 0)
+    read = 1 | 4 | 8  # execute, read file, read dir
+    attr = ctypes.create_string_buffer(struct.pack("=Q", handled), 8)
+    ruleset = syscall(444, attr, ctypes.c_size_t(8), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return
+    for access, paths in ((read, fence.get("ro", [])), (handled, fence.get("rw", []))):
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", access, fd), 12)
+            syscall(445, ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0))
+            os.close(fd)
+    if syscall(446, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    os.close(ruleset)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -136,7 +174,7 @@ def _main() -> None:
     del header["nonce"]
     send("hello")
     try:
-        _lockdown(header.get("lockdown"))
+        _lockdown(header.get("lockdown"), header.get("landlock"))
         run = _load(header["plugin"])
     except MemoryError:
         send("limit", reason="memory")
