@@ -163,7 +163,9 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
             run.skipped.append({"strategy": strategy.name, "reason": f"crashed: {type(exc).__name__}: {exc}"})
             run.say(f"{strategy.name}: crashed ({type(exc).__name__}: {exc})")
         finally:
-            generator.close()
+            close = getattr(generator, "close", None)
+            if callable(close):
+                close()
     return None
 
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
@@ -44,11 +44,16 @@ Reply with the complete plugin.py in one ```python fenced block."""
 class Endpoint(Protocol):
     """What the strategy needs of ``plugsmith.synth._llm_config.LLMEndpoint``."""
 
-    id: str
-    base_url: str
-    model: str
-    api_key: str | None
-    extra: dict[str, Any]
+    @property
+    def id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def api_key(self) -> str | None: ...
+    @property
+    def extra(self) -> Mapping[str, Any]: ...
 
 
 class LLMError(Exception):
@@ -100,7 +105,8 @@ _FENCE = re.compile(r"```([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
 
 def extract_code(reply: str) -> str | None:
     """The plugin source from a reply: the last ```python block defining run (any block, else bare)."""
-    blocks = [(lang.lower(), code) for lang, code in _FENCE.findall(reply)]
+    blocks: list[tuple[str, str]] = [(str(m.group(1)).lower(), str(m.group(2)))
+                                     for m in _FENCE.finditer(reply)]
     for wanted in (("python", "py"), ("",)):
         found = [code for lang, code in blocks if lang in wanted and "def run" in code]
         if found:

@@ -1,0 +1,83 @@
+"""``plugsmith synth SPEC``: fill a capability gap (reuse, or synthesize + gate + publish).
+
+Exit status: 0 approved, pending review or reused; 1 nothing passed the gates; 2 bad spec.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def _strategies(values: list[str] | None) -> list[str] | None:
+    """``--strategy adapt --strategy llm`` or ``--strategy adapt,llm``."""
+    if not values:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def synth(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="Capability spec (JSON or YAML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    strategy: Annotated[list[str] | None, typer.Option(
+        "--strategy", "-s", help="Only these strategies (repeat or comma-separate): adapt, enumerate, "
+        "llm. Default: all, cheapest first.")] = None,
+    budget: Annotated[float | None, typer.Option(
+        "--budget", min=0.1, help="Time budget in seconds for the search (default 30).")] = None,
+    no_publish: Annotated[bool, typer.Option(
+        "--no-publish", help="Gate the result but keep it as a draft directory instead of publishing.")
+    ] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Synthesize even if this exact spec was tried recently.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")] = False,
+) -> None:
+    """Synthesize, validate and publish a plugin for a capability spec (or reuse an adequate one)."""
+    from plugsmith.cli._common import err, open_hub, print_json
+    from plugsmith.errors import SpecError
+    from plugsmith.spec import SynthesisRequest, load_spec
+    from plugsmith.synth import synthesize
+
+    spec = load_spec(spec_path)
+    if not spec.tests:
+        raise SpecError(f"spec has no test cases; add inline cases or {spec_path.stem}.cases.json",
+                        subject=str(spec_path))
+    if spec.missing_cases:
+        raise SpecError(f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=str(spec_path),
+                        hint=f"add them to {spec_path.stem}.cases.json or cases/<name>.json beside the spec")
+    fields: dict[str, object] = {"spec": spec, "publish": not no_publish}
+    chosen = _strategies(strategy)
+    if chosen:
+        fields["strategies"] = chosen
+    if budget is not None:
+        fields["time_budget_s"] = budget
+    request = SynthesisRequest.model_validate(fields)
+    progress = None if quiet else (lambda line: err(f"synth: {line}"))
+    hub = open_hub()
+    try:
+        outcome = synthesize(spec, hub, request=request, progress=progress, force=force)
+    finally:
+        hub.close()
+    if as_json:
+        print_json(outcome)
+    else:
+        _print_outcome(outcome)
+    if outcome.status == "failed":
+        raise typer.Exit(1)
+
+
+def _print_outcome(outcome: object) -> None:
+    data = outcome.model_dump(mode="json", exclude={"record"})  # type: ignore[attr-defined]
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if value in (None, "", {}, 0) and key not in ("candidates_tried",):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        sys.stdout.write(f"{key:<{width}}  {value}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth)
