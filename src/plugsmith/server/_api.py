@@ -71,6 +71,20 @@ def search(
     return {"count": len(results), "results": results}
 
 
+@router.get("/releases", tags=["read"])
+def releases(
+    r: Reads,
+    q: Annotated[str, Query(max_length=200)] = "",
+    capability: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
+    tier: Tier | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> list[dict[str, Any]]:
+    """Unranked ``Hub.search`` passthrough (every matching release, full JSON): what RemoteHub uses."""
+    found = r.hub.search(q, capability=capability, tier=tier, status=status, limit=limit)
+    return [r.release_json(rel) for rel in found]
+
+
 @router.get("/plugins/{ref}", tags=["read"])
 def plugin_detail(r: Reads, ref: Ref) -> dict[str, Any]:
     """A release with versions, manifest, provenance, gate report, evaluation, telemetry and ranking."""

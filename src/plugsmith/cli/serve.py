@@ -1,0 +1,115 @@
+"""``plugsmith serve`` (run the shared hub) and ``plugsmith token create|list|revoke`` (its API tokens)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+    from plugsmith.server import ServerStore
+
+token_app = typer.Typer(help="Manage the hub server's API tokens (stored hashed; shown once).",
+                        no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8765,
+    sign_existing: Annotated[bool, typer.Option(
+        "--sign-existing", help="Sign releases published locally before the server ran.")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
+) -> None:
+    """Run the shared hub: JSON API under /api/v1, web pages at /, OpenAPI at /openapi.json."""
+    import uvicorn
+
+    from plugsmith.cli._common import OPTIONS, err
+    from plugsmith.server import ServerSettings, create_app
+
+    settings = ServerSettings(db_url=OPTIONS.db)
+    app = create_app(settings)
+    if sign_existing:
+        count = app.state.writes.sign_existing()
+        err(f"signed {count} existing release(s)")
+    err(f"plugsmith hub on http://{host}:{port}/ (key {app.state.writes.key.key_id})")
+    if workers > 1:
+        import os
+
+        if OPTIONS.db:
+            os.environ["PLUGSMITH_DB"] = OPTIONS.db
+        uvicorn.run("plugsmith.server._factory:app", host=host, port=port, workers=workers,
+                    log_level="warning")
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _store() -> tuple[Hub, ServerStore]:
+    """The token store in the hub database (migrated first, so the tables exist)."""
+    from plugsmith.cli._common import OPTIONS
+    from plugsmith.hub import Hub
+    from plugsmith.server import ServerStore
+
+    hub = Hub.open(OPTIONS.db)
+    return hub, ServerStore(engine=hub.engine)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="publisher, reviewer or admin.")],
+    name: Annotated[str, typer.Option(help="Who or what the token is for.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a token. The secret is printed once; only its hash is kept."""
+    from plugsmith.cli._common import err, print_json
+
+    hub, store = _store()
+    try:
+        info, secret = store.create_token(role, name)
+    finally:
+        hub.close()
+    if as_json:
+        print_json({**info.as_dict(), "token": secret})
+        return
+    print(secret)
+    err(f"created {info.role} token {info.id}; store it now, it is not shown again")
+
+
+@token_app.command("list")
+def token_list(as_json: JsonOpt = False) -> None:
+    """List tokens (ids, roles, names; never the secrets)."""
+    from plugsmith.cli._common import print_json
+
+    hub, store = _store()
+    try:
+        tokens = store.list_tokens()
+    finally:
+        hub.close()
+    if as_json:
+        print_json([t.as_dict() for t in tokens])
+        return
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        print(f"{t.id}  {t.role:<9}  {state:<18}  {t.name}")
+    if not tokens:
+        print("no tokens; create one with `plugsmith token create --role publisher`")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="The token id (tok_…).")]) -> None:
+    """Revoke a token: requests carrying it are refused from now on."""
+    from plugsmith.cli._common import err
+
+    hub, store = _store()
+    try:
+        info = store.revoke_token(token_id)
+    finally:
+        hub.close()
+    err(f"revoked {info.role} token {info.id}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")

@@ -1,0 +1,333 @@
+"""``RemoteHub``: the ``Hub`` interface over a plugsmith hub server (``--hub-url``/``PLUGSMITH_HUB_URL``).
+
+Reads and publishing go over HTTP (httpx; pass ``transport=httpx.ASGITransport(app)`` — or any httpx
+transport — to talk to an app in-process). Nothing downloaded is trusted: every artifact's sha256 must
+equal the checksum asked for, and its ed25519 signature must verify against the hub key the client has
+pinned — on first contact (trust on first use, kept in ``$PLUGSMITH_HOME/keys/trusted/``) or given
+explicitly with ``PLUGSMITH_HUB_KEY=/path/to/hub_ed25519.pub``. A mismatch raises ``TamperedArtifact``.
+
+Writes need a token (``token=`` or ``PLUGSMITH_HUB_TOKEN``). The server re-runs the gates, so
+``publish`` ignores the caller's status, tier and gate report: the server decides them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import httpx
+
+from plugsmith import config, errors
+from plugsmith.spec import CapabilitySpec, GateReport, Origin, PluginManifest, Status, TestCase, Tier
+
+log = logging.getLogger("plugsmith.hub.remote")
+API = "/api/v1"
+
+
+def release_from_dict(data: dict[str, Any]) -> Any:
+    """Rebuild a ``Release`` from the server's JSON (the inverse of ``release_to_dict``)."""
+    from plugsmith.hub._release import Release
+
+    return Release(
+        plugin_id=data["plugin_id"], name=data["name"], capability=data["capability"],
+        version=data["version"], status=Status(data["status"]),
+        tier=Tier(data["tier"]) if data.get("tier") else None, origin=Origin(data["origin"]),
+        checksum=data["checksum"], manifest=PluginManifest.model_validate(data["manifest"]),
+        gate_report=data.get("gate_report"), evaluation=data.get("evaluation"),
+        created_at=datetime.fromisoformat(data["created_at"]),
+        status_reason=data.get("status_reason", ""), reuse_count=int(data.get("reuse_count", 0)),
+    )
+
+
+def _raise_for(response: httpx.Response, subject: str) -> NoReturn:
+    """Turn a server error body into the matching plugsmith error."""
+    try:
+        body = response.json().get("error", {})
+    except (ValueError, AttributeError):
+        body = {}
+    message = body.get("message") or f"HTTP {response.status_code}"
+    hint, slug, status = body.get("hint"), body.get("slug", ""), response.status_code
+    cls: type[errors.PlugsmithError]
+    if status == 404:
+        cls = errors.NotFound
+    elif status == 409 and slug == "version-conflict":
+        cls = errors.VersionConflict
+    elif slug == "gate-failed":
+        cls = errors.GateFailed
+    elif status == 401:
+        cls = errors.ConfigError
+        hint = hint or "set PLUGSMITH_HUB_TOKEN to a token from `plugsmith token create`"
+    elif status == 403:
+        cls = errors.PolicyDenied
+    elif slug == "bad-archive":
+        cls = errors.ArchiveError
+    elif 400 <= status < 500:
+        cls = errors.BadInput
+    else:
+        cls = errors.WorkFailed
+    raise cls(message, hint=hint, subject=subject)
+
+
+class RemoteHub:
+    """A hub server seen through the ``Hub`` interface."""
+
+    def __init__(self, url: str, *, token: str | None = None, transport: httpx.BaseTransport | None = None,
+                 timeout: float = 30.0, require_signature: bool = True) -> None:
+        if not re.match(r"^https?://", url):
+            raise errors.ConfigError(f"hub URL {url!r} must start with http:// or https://",
+                                     subject="--hub-url")
+        self.url = url.rstrip("/")
+        self.token = token or os.environ.get("PLUGSMITH_HUB_TOKEN") or None
+        self.require_signature = require_signature
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        self.client = httpx.Client(base_url=self.url, transport=transport, timeout=timeout, headers=headers)
+        self._key: str | None = None
+        self._warned = False
+
+    @classmethod
+    def open(cls, url: str | None = None) -> RemoteHub:
+        resolved = config.hub_url(url)
+        if not resolved:
+            raise errors.ConfigError("no hub URL given", subject="--hub-url",
+                                     hint="pass --hub-url URL or set PLUGSMITH_HUB_URL")
+        return cls(resolved)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> RemoteHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transport
+    def _request(self, method: str, path: str, subject: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.client.request(method, API + path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise errors.ConfigError(f"cannot reach the hub server: {exc}".splitlines()[0], subject=self.url,
+                                     hint="check --hub-url / PLUGSMITH_HUB_URL and that `plugsmith serve` "
+                                          "runs there") from None
+        if response.status_code >= 400:
+            _raise_for(response, subject)
+        return response
+
+    def _json(self, method: str, path: str, subject: str, **kwargs: Any) -> Any:
+        return self._request(method, path, subject, **kwargs).json()
+
+    # ------------------------------------------------------------------ reading
+    def get(self, ref: str) -> Any:
+        return release_from_dict(self._json("GET", f"/plugins/{_q(ref)}", ref))
+
+    def versions(self, name_or_id: str) -> list[Any]:
+        return [release_from_dict(d) for d in self._json("GET", f"/plugins/{_q(name_or_id)}/versions",
+                                                         name_or_id)]
+
+    def lookup(self, capability: str, *, statuses: tuple[Status, ...] = (Status.approved,)) -> list[Any]:
+        params = [("status", str(s)) for s in statuses]
+        data = self._json("GET", f"/capabilities/{_q(capability)}/releases", capability, params=params)
+        return [release_from_dict(d) for d in data]
+
+    def near_matches(self, spec: CapabilitySpec, limit: int = 5) -> list[Any]:
+        from plugsmith.hub._release import NearMatch
+
+        data = self._json("POST", "/near-matches", spec.name, params={"limit": limit},
+                          json=spec.model_dump(mode="json"))
+        return [NearMatch(release_from_dict(m["release"]), float(m["score"]), list(m["reasons"]))
+                for m in data]
+
+    def search(self, text: str = "", *, capability: str | None = None, tier: Tier | None = None,
+               status: Status | None = None, limit: int = 20) -> list[Any]:
+        params: dict[str, Any] = {"q": text, "limit": min(max(limit, 1), 1000)}
+        filters = (("capability", capability), ("tier", tier), ("status", status))
+        params.update({k: str(v) for k, v in filters if v})
+        return [release_from_dict(d) for d in self._json("GET", "/releases", "search", params=params)]
+
+    def ranked_search(self, text: str = "", **filters: Any) -> list[dict[str, Any]]:
+        """The server's ranked, grouped results (``{plugin_id, version, ranking_score, …}``)."""
+        params = {"q": text, **{k: str(v) for k, v in filters.items() if v is not None}}
+        return list(self._json("GET", "/search", "search", params=params)["results"])
+
+    def next_version(self, capability_or_name: str) -> str:
+        return str(self._json("GET", f"/capabilities/{_q(capability_or_name)}/next-version",
+                              capability_or_name)["version"])
+
+    def events(self, kind: str | None = None, capability: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in (("kind", kind), ("capability", capability)) if v}
+        return list(self._json("GET", "/events", "events", params={**params, "limit": 10_000}))
+
+    def benchmark_cases(self, capability: str) -> list[TestCase]:
+        data = self._json("GET", f"/capabilities/{_q(capability)}/benchmark-cases", capability)
+        return [TestCase.model_validate(d) for d in data]
+
+    def metrics(self) -> dict[str, Any]:
+        return dict(self._json("GET", "/metrics", "metrics"))
+
+    # ------------------------------------------------------------------ artifacts (verified)
+    def public_key(self) -> str:
+        """The pinned hub key (PEM): ``PLUGSMITH_HUB_KEY``, else pinned on first contact."""
+        if self._key is None:
+            self._key = self._pinned_key()
+        return self._key
+
+    def _pinned_key(self) -> str:
+        explicit = os.environ.get("PLUGSMITH_HUB_KEY")
+        if explicit:
+            try:
+                return Path(explicit).read_text(encoding="ascii")
+            except OSError as exc:
+                raise errors.ConfigError(f"cannot read the hub key: {exc.strerror}",
+                                         subject=explicit) from None
+        host = re.sub(r"[^A-Za-z0-9_.-]", "_", httpx.URL(self.url).netloc.decode("ascii"))
+        path = config.home() / "keys" / "trusted" / f"{host}.pem"
+        if path.is_file():
+            return path.read_text(encoding="ascii")
+        pem = str(self._json("GET", "/key", "hub key")["public_key"])
+        _write_atomic(path, pem.encode("ascii"))
+        log.info("pinned hub key for %s in %s", self.url, path)
+        return pem
+
+    def read_artifact(self, checksum: str, *, manifest: Any = None) -> bytes:
+        """Download and verify an artifact: sha256 == ``checksum`` and a valid hub signature.
+
+        With ``manifest`` the signature must also cover that manifest (what ``checkout`` passes).
+        """
+        from plugsmith.governance._signing import key_id_of, manifest_digest, verify_signature
+
+        response = self._request("GET", f"/artifacts/{checksum}", checksum)
+        data = response.content
+        actual = "sha256:" + hashlib.sha256(data).hexdigest()
+        if actual != checksum or response.headers.get("x-plugsmith-checksum", checksum) != checksum:
+            raise errors.TamperedArtifact(f"downloaded bytes have checksum {actual}, expected {checksum}",
+                                          subject=self.url, hint="the server or the network altered the "
+                                                                 "artifact; refusing it")
+        signature = response.headers.get("x-plugsmith-signature")
+        if signature is None:
+            if self.require_signature:
+                raise errors.TamperedArtifact(
+                    "the artifact is not signed by the hub", subject=checksum,
+                    hint="ask the hub admin to run `plugsmith serve --sign-existing`")
+            return data
+        digest = manifest_digest(manifest) if manifest is not None else response.headers.get(
+            "x-plugsmith-manifest-digest", "")
+        pem = self.public_key()
+        if not verify_signature(pem, checksum, digest, signature):
+            raise errors.TamperedArtifact(
+                f"bad signature (signed by key {response.headers.get('x-plugsmith-key-id')}, pinned key "
+                f"{key_id_of(pem)})", subject=checksum,
+                hint="if the hub's key really changed, delete its file in $PLUGSMITH_HOME/keys/trusted/")
+        return data
+
+    def checkout(self, release: Any) -> Path:
+        """A verified, unpacked, read-only copy of the release (cached by checksum)."""
+        from plugsmith.hub._archive import unpack
+
+        target: Path = config.home() / "remote-cache" / str(release.checksum).split(":")[-1]
+        if target.is_dir():
+            return target
+        data = self.read_artifact(release.checksum, manifest=release.manifest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
+        try:
+            unpack(data, tmp / "plugin")
+            os.replace(tmp / "plugin", target)
+        except OSError:
+            if not target.is_dir():  # not just "another process got there first"
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for path in [*target.rglob("*"), target]:
+            with contextlib.suppress(OSError):
+                path.chmod(0o555 if path.is_dir() else 0o444)
+        return target
+
+    # ------------------------------------------------------------------ writing
+    def publish(self, plugin_dir: Path, *, status: Status | None = None, tier: Tier | None = None,
+                gate_report: GateReport | None = None, evaluation: dict[str, Any] | None = None) -> Any:
+        """Upload the plugin; the server gates, decides status and tier, and signs it."""
+        from plugsmith.hub._archive import pack
+
+        return self.publish_archive(pack(Path(plugin_dir)))
+
+    def publish_archive(self, data: bytes, **_ignored: Any) -> Any:
+        body = self._json("POST", "/publish", "publish", content=data,
+                          headers={"Content-Type": "application/gzip"})
+        return release_from_dict(body)
+
+    def set_status(self, ref: str, status: Status, *, reason: str = "") -> Any:
+        """Deprecate or yank (``POST …/deprecate|yank``), approve or reject (a review)."""
+        status = Status(status)
+        if status in (Status.deprecated, Status.yanked):
+            verb = "deprecate" if status is Status.deprecated else "yank"
+            body = self._json("POST", f"/plugins/{_q(ref)}/{verb}", ref, json={"reason": reason})
+            return release_from_dict(body)
+        if status in (Status.approved, Status.rejected):
+            decision = "approve" if status is Status.approved else "reject"
+            return release_from_dict(self._json("POST", f"/reviews/{_q(ref)}", ref,
+                                                json={"decision": decision, "reason": reason}))
+        raise errors.BadInput(f"a hub server cannot set status {status} remotely", subject=ref,
+                              hint="run the command on the server with --db")
+
+    def record_event(self, kind: str, *, capability: str, plugin_id: str | None = None,
+                     version: str | None = None, plan_id: str | None = None, outcome: str = "ok",
+                     duration_ms: float | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Send telemetry; without a token it is skipped (with one warning), never fatal to a run."""
+        if not self.token:
+            if not self._warned:
+                log.warning("no PLUGSMITH_HUB_TOKEN: telemetry is not sent to %s", self.url)
+                self._warned = True
+            return
+        event = {"kind": kind, "capability": capability, "plugin_id": plugin_id, "version": version,
+                 "plan_id": plan_id, "outcome": outcome, "duration_ms": duration_ms, "detail": detail}
+        self._request("POST", "/events", capability, json={"events": [event]})
+
+    def add_benchmark_case(self, capability: str, case: TestCase, kind: str = "golden") -> None:
+        raise errors.ConfigError("adding benchmark cases needs direct access to the hub database",
+                                 subject=self.url, hint="run it on the server host with --db")
+
+    # ------------------------------------------------------------------ synthesis records (local)
+    def _record_path(self, spec_hash: str) -> Path:
+        return config.home() / "remote-synthesis" / (hashlib.sha256(spec_hash.encode()).hexdigest() + ".json")
+
+    def save_synthesis_record(self, spec_hash: str, capability: str, record: dict[str, Any]) -> None:
+        """Kept on this machine: rate limiting synthesis is per client, not per hub."""
+        payload = {"spec_hash": spec_hash, "capability": capability, "record": record}
+        _write_atomic(self._record_path(spec_hash), json.dumps(payload, default=str).encode())
+
+    def synthesis_record(self, spec_hash: str) -> dict[str, Any] | None:
+        path = self._record_path(spec_hash)
+        if not path.is_file():
+            return None
+        return dict(json.loads(path.read_text(encoding="utf-8"))["record"])
+
+
+def _q(part: str) -> str:
+    from urllib.parse import quote
+
+    return quote(part, safe="@")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = ["RemoteHub", "release_from_dict"]
