@@ -14,10 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith.errors import PlanError
-from plugsmith.planexe._mapping import DAY_FIELDS, Allotment, allot_durations, resolve_dependencies, risk_register
+from plugsmith.planexe._mapping import (
+    DAY_FIELDS,
+    Allotment,
+    allot_durations,
+    resolve_dependencies,
+    risk_register,
+)
 from plugsmith.planexe._report import ImportReport
 from plugsmith.planexe._sources import Sources, collect
-from plugsmith.planexe._wbs import WbsNode, add_dependencies, add_durations, add_level3, tree_from_levels, tree_from_project
+from plugsmith.planexe._wbs import (
+    WbsNode,
+    add_dependencies,
+    add_durations,
+    add_level3,
+    tree_from_levels,
+    tree_from_project,
+)
 from plugsmith.spec import Phase, Plan, Resource, Risk, Task
 
 log = logging.getLogger(__name__)
@@ -68,9 +81,11 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
                                 found.files["level2"].name, report)
     else:
         raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
-                        hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, wbs_project.json, "
-                        "or WBS level 1 and level 2 files (with level 3, dependency and duration files)")
-    for role, add in (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations)):
+                        hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
+                        "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
+                        "duration files)")
+    steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
+    for role, add in steps:
         if role in found.data:
             add(root, found.data[role], found.files[role].name, report)
     return root
@@ -81,14 +96,16 @@ def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
         report.add("unmapped", root.id, "the project has no title; 'PlanExe plan' used")
     durations = allot_durations(root, report)
     edges = resolve_dependencies(root, report)
-    tasks = [_task(leaf, durations[leaf.id], edges.depends_on[leaf.id], edges.notes.get(leaf.id, []), report)
+    tasks = [_task(leaf, root, durations[leaf.id], edges.depends_on[leaf.id], edges.notes.get(leaf.id, []),
+                   report)
              for leaf in root.leaves() if leaf is not root]
-    phases = [Phase(id=n.id, name=n.title, parent=n.parent.id if n.parent is not root else None)
+    phases = [Phase(id=n.id, name=n.title, parent=_parent_id(n, root))
               for n in root.walk() if n.children and n is not root]
     risks: list[Risk] = []
     planexe: dict[str, Any] = {"root_id": root.id, "phases": _phase_meta(root)}
     if "risks" in found.data:
-        risks, planexe["risk_register"] = risk_register(found.data["risks"], found.files["risks"].name, report)
+        risks, planexe["risk_register"] = risk_register(found.data["risks"], found.files["risks"].name,
+                                                        report)
     if "prompt" in found.data:
         planexe["prompt"] = found.data["prompt"].strip()
     # every finding is in the report by now: it goes into meta complete
@@ -97,7 +114,11 @@ def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
                 tasks=tasks, phases=phases, risks=risks, meta=meta)
 
 
-def _task(leaf: WbsNode, allot: Allotment, depends_on: list[str], notes: list[dict[str, str]],
+def _parent_id(node: WbsNode, root: WbsNode) -> str | None:
+    return node.parent.id if node.parent is not None and node.parent is not root else None
+
+
+def _task(leaf: WbsNode, root: WbsNode, allot: Allotment, depends_on: list[str], notes: list[dict[str, str]],
           report: ImportReport) -> Task:
     if allot.source == "missing":
         report.add("unmapped", leaf.id, "no days_realistic for the task or any of its phases; 0 days")
@@ -113,7 +134,7 @@ def _task(leaf: WbsNode, allot: Allotment, depends_on: list[str], notes: list[di
     if leaf.fields.get("delay_risks") or leaf.fields.get("mitigation_strategy"):
         risk = Risk(description=str(leaf.fields.get("delay_risks") or ""),
                     mitigation=str(leaf.fields.get("mitigation_strategy") or ""))
-    return Task(id=leaf.id, name=leaf.title, phase=leaf.parent.id if leaf.parent and leaf.parent.parent else None,
+    return Task(id=leaf.id, name=leaf.title, phase=_parent_id(leaf, root),
                 duration_days=allot.days["days_realistic"] or 0.0, days_min=allot.days["days_min"],
                 days_max=allot.days["days_max"], depends_on=depends_on,
                 resources=_resources(leaf, report), risk=risk, attributes=attributes)
