@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.test_synth_helpers import days_spec_data, publish_hours_plugin
 
 from plugsmith.hub import Hub
 from plugsmith.sandbox import Sandbox, get_sandbox
 from plugsmith.spec import CapabilitySpec, Origin, parse_spec
 from plugsmith.synth import AdaptStrategy, PluginDraft, SynthContext, render_plugin
-from tests.test_synth_helpers import days_spec_data, publish_hours_plugin
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.llm_server import LLMServer, Reply, fenced, last_user
 
 from plugsmith.spec import parse_spec
 from plugsmith.synth import LLMStrategy, SynthContext, Verdict
 from plugsmith.synth._llm import LLMError, chat, repair_message
 from plugsmith.synth._llm_config import LLMEndpoint, load_llm_config
-from tests.llm_server import LLMServer, Reply, fenced, last_user
 
 SECRET = "sk-test-0123456789abcdef"
 GOOD = 'def run(inputs: dict) -> dict:\n    return {"n": len(inputs["items"])}\n'
