@@ -1,0 +1,82 @@
+"""``plugsmith plan import-planexe`` and ``plugsmith plan validate``, in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from plugsmith.cli import app, main
+
+DATA = Path(__file__).parent / "data" / "planexe"
+
+
+def test_import_writes_plan_and_report_beside_it(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "solar.json"
+    result = CliRunner().invoke(app, ["plan", "import-planexe", str(DATA / "solarfarm"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text())
+    report = json.loads((tmp_path / "out" / "solar.import-report.json").read_text())
+    assert len(plan["tasks"]) == 18 and plan["meta"]["import_report"] == report
+    assert report["counts"] == {"unmapped": 10, "dropped": 4, "note": 2}
+    assert "## Dropped" in (tmp_path / "out" / "solar.import-report.md").read_text()
+    assert "18 tasks, 9 phases, 18 dependencies" in result.output and "dropped:" in result.output
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_import_to_stdout_and_yaml(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plan", "import-planexe", str(DATA / "tv-remote" / "wbs_project.json")])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["title"] == "Find TV Remote"
+    out = tmp_path / "tv.yaml"
+    result = CliRunner().invoke(app, ["plan", "import-planexe", str(DATA / "tv-remote"), "-o", str(out),
+                                      "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["counts"]["unmapped"] == 3
+    assert len(yaml.safe_load(out.read_text())["tasks"]) == 7
+
+
+def test_import_of_separate_files(tmp_path: Path) -> None:
+    files = [str(p) for p in sorted((DATA / "solarfarm").iterdir())]
+    out = tmp_path / "p.json"
+    result = CliRunner().invoke(app, ["plan", "import-planexe", *files, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text())["tasks"]) == 18
+
+
+def test_validate_reads_a_run_directory_and_an_imported_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["plan", "validate", str(DATA / "solarfarm"), "--json"])
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.stdout)
+    assert (facts["ok"], facts["tasks"], facts["dependencies"]) == (True, 18, 18)
+    assert facts["import_report"]["counts"]["dropped"] == 4
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    return int(info.value.code or 0), capsys.readouterr().err
+
+
+def test_bad_inputs_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_main(["plan", "import-planexe", str(tmp_path)], capsys)
+    assert code == 2 and err.startswith("error: ") and "no PlanExe work breakdown structure" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"title": "t", "tasks": [{"id": "a", "depends_on": ["a2"]}]}))
+    code, err = run_main(["plan", "validate", str(bad)], capsys)
+    assert code == 2 and "unknown task id 'a2'" in err
+    assert "Traceback" not in err
+
+
+def test_subprocess_exit_codes(tmp_path: Path) -> None:
+    ok = subprocess.run([sys.executable, "-m", "plugsmith", "plan", "validate", str(DATA / "tv-remote")],
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "'Find TV Remote': 7 tasks" in ok.stdout
+    missing = subprocess.run([sys.executable, "-m", "plugsmith", "plan", "import-planexe",
+                              str(tmp_path / "nope")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and missing.stderr.count("\n") <= 2 and "no such file" in missing.stderr
