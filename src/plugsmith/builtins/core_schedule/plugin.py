@@ -68,7 +68,7 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     lf: dict[str, float] = {}
     for tid in reversed(topo):
         lf[tid] = min([end] + [lf[s] - dur[s] for s in successors[tid]])
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for t in tasks:
         tid = t["id"]
         slack = lf[tid] - dur[tid] - es[tid]

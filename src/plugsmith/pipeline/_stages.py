@@ -1,0 +1,377 @@
+"""The plan pipeline's stages as Luigi tasks, each writing one numbered JSON file in the run directory.
+
+A stage whose file exists is complete (Luigi's ``complete()`` checks ``output()``), so a killed run
+resumes where it stopped. Capability stages are dynamic dependencies of the report stage: their number
+is only known once the requirements stage has run, and ``--workers N`` runs them in parallel.
+
+Each stage class declares ``requires_capabilities`` (full ``CapabilitySpec``s): the report stage needs
+the built-in planning staples, a capability stage needs exactly its own capability.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import luigi
+from luigi.parameter import ParameterVisibility
+
+from plugsmith.builtins import builtin_specs
+from plugsmith.pipeline import _files as files
+from plugsmith.spec import CapabilitySpec
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+
+
+T = TypeVar("T", bound=luigi.Task)
+
+
+def make(cls: type[T], **params: Any) -> T:
+    """Instantiate a stage (Luigi's task constructor is untyped; this keeps the call sites typed)."""
+    return cls(**params)
+
+
+def target(path: str | Path) -> luigi.LocalTarget:
+    """A stage's output file as a Luigi target (``complete()`` is "this file exists")."""
+    return luigi.LocalTarget(str(path))  # type: ignore[no-untyped-call]
+
+
+class Stage(luigi.Task):
+    """Base of every stage: run directory, plan, hub URL; one numbered output file."""
+
+    run_dir = luigi.Parameter()
+    plan_path = luigi.Parameter()
+    db_url = luigi.Parameter(default="", significant=False, visibility=ParameterVisibility.PRIVATE)
+    catalog = luigi.Parameter(default="", significant=False)
+    synthesize = luigi.BoolParameter(default=True, significant=False)
+
+    slug: ClassVar[str] = ""
+    requires_capabilities: ClassVar[list[CapabilitySpec]] = []
+
+    @property
+    def dir(self) -> Path:
+        return Path(self.run_dir)
+
+    def number(self) -> int | None:
+        return files.FIXED[self.slug]
+
+    def output(self) -> luigi.LocalTarget:
+        number = self.number()
+        # Before the requirements stage has run the number is unknown, and so the file cannot exist.
+        name = f"{number:03d}-{self.slug}.json" if number is not None else f".pending-{self.slug}"
+        return target(self.dir / name)
+
+    def common(self) -> dict[str, Any]:
+        return {"run_dir": self.run_dir, "plan_path": self.plan_path, "db_url": self.db_url,
+                "catalog": self.catalog, "synthesize": self.synthesize}
+
+    def read(self, slug: str) -> dict[str, Any]:
+        return dict(files.read_json(files.stage_path(self.dir, files.FIXED[slug], slug)))
+
+    def open_hub(self) -> Hub:
+        from plugsmith.hub import Hub
+
+        return Hub.open(self.db_url or None)
+
+    def dynamic_requires(self) -> list[luigi.Task]:
+        """Stages that can only be named once earlier stages have run (Luigi dynamic dependencies)."""
+        return []
+
+    def produce(self) -> dict[str, Any]:
+        """Compute the stage's data (what goes into its numbered file)."""
+        raise NotImplementedError
+
+    def run(self) -> Iterator[list[luigi.Task]]:
+        deps = self.dynamic_requires()
+        if deps:
+            yield deps
+        started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        t0 = time.perf_counter()
+        try:
+            data = self.produce()
+        except Exception as exc:
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            files.record_stage_error(self.dir, self.slug, str(message).splitlines()[0] if message else "")
+            raise
+        record = {"stage": self.slug, "started_at": started,
+                  "duration_ms": round((time.perf_counter() - t0) * 1000, 1), **data}
+        files.write_json(Path(self.output().path), record)
+
+
+def plan_hash(plan_json: dict[str, Any]) -> str:
+    canonical = json.dumps(plan_json, sort_keys=True, separators=(",", ":"))
+    return "plan_" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+class PlanStage(Stage):
+    """001: load and validate the plan (JSON, YAML or PlanExe run directory); keep its normal form."""
+
+    slug = "plan"
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.plan import load_plan
+
+        plan = load_plan(Path(self.plan_path)).model_dump(mode="json")
+        run_id = _dt.datetime.now(_dt.UTC).strftime("run_%Y%m%dT%H%M%S_") + secrets.token_hex(3)
+        return {"source": self.plan_path, "plan_id": plan_hash(plan), "run_id": run_id, "plan": plan}
+
+
+class RequirementsStage(Stage):
+    """002: the capabilities this run needs — from the stages, the plan's ``requires``, task kinds."""
+
+    slug = "requirements"
+
+    def requires(self) -> PlanStage:
+        return make(PlanStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.plan import extract_requirements, load_catalog, unmapped_kinds
+        from plugsmith.spec import Plan
+
+        plan = Plan.model_validate(self.read("plan")["plan"])
+        catalog = load_catalog(Path(self.catalog) if self.catalog else None)
+        reqs = extract_requirements(plan, stage_specs(), catalog=catalog, source=self.plan_path)
+        return {"requirements": [r.to_json() for r in reqs], "catalog": list(catalog.sources),
+                     "unmapped_kinds": unmapped_kinds(plan, catalog),
+                     "files": {r.name: files.stage_path(self.dir, files.FIRST_CAPABILITY + i, r.name).name
+                               for i, r in enumerate(reqs)}}
+
+
+class ResolutionStage(Stage):
+    """003: find a plugin for each requirement in the hub (installing the built-ins on a fresh hub)."""
+
+    slug = "resolution"
+
+    def requires(self) -> RequirementsStage:
+        return make(RequirementsStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.builtins import install_builtins, missing_builtins
+        from plugsmith.pipeline._resolve import resolve_one
+        from plugsmith.plan import Requirement
+        from plugsmith.sandbox import get_sandbox
+
+        hub, sandbox = self.open_hub(), get_sandbox()
+        try:
+            installed = [r.ref for r in install_builtins(hub, sandbox)] if missing_builtins(hub) else []
+            reqs = [Requirement.from_json(r) for r in self.read("requirements")["requirements"]]
+            resolutions = [resolve_one(hub, r, sandbox) for r in reqs]
+            plan_id = self.read("plan")["plan_id"]
+            for res in resolutions:
+                if res["status"] == "gap":
+                    hub.record_event("gap", capability=res["capability"], plan_id=plan_id, outcome="missing")
+        finally:
+            sandbox.close()
+            hub.close()
+        return {"builtins_installed": installed, "sandbox": sandbox.name, "resolutions": resolutions}
+
+
+class SynthesisStage(Stage):
+    """004: synthesize, validate and publish a plugin for each gap (unless ``--no-synth``)."""
+
+    slug = "synthesis"
+
+    def requires(self) -> ResolutionStage:
+        return make(ResolutionStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.plan import Requirement
+
+        reqs = {r["capability"]: Requirement.from_json(r) for r in self.read("requirements")["requirements"]}
+        gaps = [r["capability"] for r in self.read("resolution")["resolutions"] if r["status"] == "gap"]
+        syntheses: list[dict[str, Any]] = []
+        if gaps and not self.synthesize:
+            syntheses = [{"capability": g, "status": "skipped (--no-synth)", "outcome": None} for g in gaps]
+        elif gaps:
+            syntheses = self._synthesize([reqs[g] for g in gaps])
+        return {"syntheses": syntheses}
+
+    def _synthesize(self, reqs: list[Any]) -> list[dict[str, Any]]:
+        from plugsmith.sandbox import get_sandbox
+        from plugsmith.spec import SynthesisRequest
+        from plugsmith.synth import synthesize
+
+        plan_id = self.read("plan")["plan_id"]
+        hub, sandbox = self.open_hub(), get_sandbox()
+        out = []
+        try:
+            for req in reqs:
+                t0 = time.perf_counter()
+                try:
+                    request = SynthesisRequest(spec=req.spec, plan_id=plan_id)
+                    found = synthesize(req.spec, hub, request=request, sandbox=sandbox)
+                    outcome = found.model_dump(mode="json")
+                except Exception as exc:  # one capability's failure must not sink the others
+                    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+                    outcome = {"plugin_id": None, "capability": req.name, "status": "failed",
+                               "message": str(message), "candidates_tried": 0}
+                out.append({"capability": req.name, "status": outcome["status"], "outcome": outcome,
+                            "ref": _release_ref(hub, outcome),
+                            "duration_s": round(time.perf_counter() - t0, 3)})
+        finally:
+            sandbox.close()
+            hub.close()
+        return out
+
+
+class GovernanceStage(Stage):
+    """005: may each chosen plugin load under the policy? (Gatekeeper: status, tier, permissions…)"""
+
+    slug = "governance"
+
+    def requires(self) -> SynthesisStage:
+        return make(SynthesisStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.governance import Gatekeeper
+
+        hub = self.open_hub()
+        try:
+            keeper = Gatekeeper(hub)
+            decisions = []
+            for cap, ref in chosen_refs(self.read("resolution"), self.read("synthesis")).items():
+                if ref is None:
+                    decisions.append({"capability": cap, "ref": None, "allowed": False,
+                                      "reason": "no plugin provides it"})
+                    continue
+                decision = keeper.check(hub.get(ref))
+                decisions.append({"capability": cap, "ref": ref, "allowed": decision.allowed,
+                                  "reason": decision.reason})
+        finally:
+            hub.close()
+        return {"decisions": decisions}
+
+
+def _release_ref(hub: Hub, outcome: dict[str, Any]) -> str | None:
+    """``name@version`` of the release a synthesis outcome names (approved or reused), else None."""
+    if outcome.get("status") not in ("approved", "reused") or not outcome.get("plugin_id"):
+        return None
+    releases = hub.versions(outcome["plugin_id"])
+    match = [r for r in releases if r.version == outcome.get("version")] or releases[:1]
+    return match[0].ref if match else None
+
+
+def chosen_refs(resolution: dict[str, Any], synthesis: dict[str, Any]) -> dict[str, str | None]:
+    """capability → ``name@version`` picked by resolution or synthesis (None for an open gap)."""
+    syn = {s["capability"]: s.get("ref") for s in synthesis["syntheses"]}
+    return {r["capability"]: r["release"]["ref"] if r["status"] == "resolved" else syn.get(r["capability"])
+            for r in resolution["resolutions"]}
+
+
+class CapabilityStage(Stage):
+    """006+: execute one capability in the sandbox, recovering from run-time capability failures."""
+
+    index = luigi.IntParameter()
+    capability = luigi.Parameter()
+    slug = "capability"
+
+    def number(self) -> int | None:
+        return files.FIRST_CAPABILITY + self.index
+
+    def output(self) -> luigi.LocalTarget:
+        return target(files.stage_path(self.dir, files.FIRST_CAPABILITY + self.index, self.capability))
+
+    def requires(self) -> GovernanceStage:
+        return make(GovernanceStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.governance import Gatekeeper, Policy
+        from plugsmith.pipeline._execute import Executor
+        from plugsmith.plan import Requirement
+        from plugsmith.sandbox import get_sandbox
+
+        req = Requirement.from_json(self.read("requirements")["requirements"][self.index])
+        plan_stage = self.read("plan")
+        ref = chosen_refs(self.read("resolution"), self.read("synthesis")).get(self.capability)
+        hub, sandbox = self.open_hub(), get_sandbox()
+        try:
+            policy = Policy.load()
+            executor = Executor(hub, Gatekeeper(hub, policy), policy, sandbox, plan_stage["plan"],
+                                plan_stage["plan_id"], plan_stage["run_id"], synthesize=self.synthesize)
+            how = next((r.get("how", "hub") for r in self.read("resolution")["resolutions"]
+                        if r["capability"] == self.capability and r["status"] == "resolved"), "synthesized")
+            result = executor.execute(req, hub.get(ref) if ref else None, how)
+        finally:
+            sandbox.close()
+            hub.close()
+        return result.to_json()
+
+
+class ReportStage(Stage):
+    """Runs every capability stage (dynamically), then writes report.html and report.md."""
+
+    slug = "report"
+    requires_capabilities: ClassVar[list[CapabilitySpec]] = builtin_specs()
+
+    def number(self) -> int | None:
+        return files.tail_number(self.dir, 0)
+
+    def requires(self) -> GovernanceStage:
+        return make(GovernanceStage, **self.common())
+
+    def dynamic_requires(self) -> list[luigi.Task]:
+        reqs = self.read("requirements")["requirements"]
+        return [make(CapabilityStage, index=i, capability=r["capability"], **self.common())
+                for i, r in enumerate(reqs)]
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.pipeline._report import render_html, render_markdown
+        from plugsmith.pipeline._view import load_view
+        from plugsmith.pipeline.metrics import run_metrics
+
+        view = load_view(self.dir)
+        metrics = run_metrics(view)
+        files.write_text(self.dir / "report.html", render_html(view, metrics))
+        files.write_text(self.dir / "report.md", render_markdown(view, metrics))
+        rows = view.capability_rows()
+        return {"files": ["report.html", "report.md"],
+                     "failed": [{"capability": r["capability"], "error": r["error"]} for r in rows
+                                if r["status"] != "ok"]}
+
+
+class MetricsStage(Stage):
+    """Last: the run's success metrics to ``metrics.json``, and into the hub for ``plugsmith metrics``."""
+
+    slug = "metrics"
+
+    def number(self) -> int | None:
+        return files.tail_number(self.dir, 1)
+
+    def requires(self) -> ReportStage:
+        return make(ReportStage, **self.common())
+
+    def produce(self) -> dict[str, Any]:
+        from plugsmith.pipeline._view import load_view
+        from plugsmith.pipeline.metrics import record_run, run_metrics
+
+        metrics = run_metrics(load_view(self.dir))
+        metrics["stage_durations_ms"] = {p.name: files.read_json(p).get("duration_ms")
+                                         for p in files.stage_files(self.dir)}
+        files.write_json(self.dir / "metrics.json", metrics)
+        hub = self.open_hub()
+        try:
+            record_run(hub, metrics)
+        finally:
+            hub.close()
+        return {"metrics": metrics}
+
+
+def stage_specs() -> list[CapabilitySpec]:
+    """Capabilities the stages declare (a): every stage class's ``requires_capabilities``, in order."""
+    seen: dict[str, CapabilitySpec] = {}
+    for stage in (PlanStage, RequirementsStage, ResolutionStage, SynthesisStage, GovernanceStage,
+                  ReportStage, MetricsStage):
+        for spec in stage.requires_capabilities:
+            seen.setdefault(spec.name, spec)
+    return list(seen.values())
+
+
+__all__ = ["CapabilityStage", "GovernanceStage", "MetricsStage", "PlanStage", "ReportStage",
+           "RequirementsStage", "ResolutionStage", "Stage", "SynthesisStage", "chosen_refs", "stage_specs"]
