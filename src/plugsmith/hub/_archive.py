@@ -91,11 +91,13 @@ def pack(plugin_dir: Path) -> bytes:
     return out.getvalue()
 
 
-def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str:
-    """The member's safe relative name, or ArchiveError saying why it is refused."""
+def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str | None:
+    """The member's safe relative name (None for the archive root ``.``), or ArchiveError saying why."""
     name = member.name
     path = PurePosixPath(name)
-    if not name or path.is_absolute() or name.startswith(("/", "\\")) or ":" in path.parts[0]:
+    if member.isdir() and name and not path.parts:
+        return None
+    if not path.parts or path.is_absolute() or name.startswith(("/", "\\")):
         raise ArchiveError(f"member {name!r} has an absolute path", subject="archive")
     if ".." in path.parts or "\\" in name:
         raise ArchiveError(f"member {name!r} escapes the archive (..)", subject="archive")
@@ -121,6 +123,8 @@ def _members(tar: tarfile.TarFile, max_members: int) -> list[tuple[str, tarfile.
         if len(checked) >= max_members:
             raise ArchiveError(f"archive has more than {max_members} members", subject="archive")
         clean = _check_member(member, seen)
+        if clean is None:
+            continue
         total += member.size
         if total > MAX_TOTAL_BYTES:
             raise ArchiveError(f"archive unpacks to more than {MAX_TOTAL_BYTES} bytes", subject="archive")

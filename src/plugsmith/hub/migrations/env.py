@@ -6,18 +6,10 @@ migrations and are not part of the models' metadata, so autogenerate is told to 
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 
+from plugsmith.hub._db import include_name
 from plugsmith.hub._models import Base
-
-NOT_IN_MODELS = ("releases_fts", "ix_releases_search")
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Keep autogenerate away from the full-text objects that only raw SQL manages."""
-    return not (name or "").startswith(NOT_IN_MODELS)
 
 
 def run() -> None:
