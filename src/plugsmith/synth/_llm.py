@@ -174,11 +174,17 @@ class LLMStrategy:
     def __init__(self, endpoints: Sequence[Endpoint] | None = None, *, repair_rounds: int | None = None,
                  timeout_s: float = 120.0, transport: httpx.BaseTransport | None = None) -> None:
         self._endpoints = list(endpoints) if endpoints is not None else None
-        env_rounds = os.environ.get("PLUGSMITH_LLM_REPAIR_ROUNDS", "")
-        self.repair_rounds = repair_rounds if repair_rounds is not None else (
-            int(env_rounds) if env_rounds.isdigit() else DEFAULT_REPAIR_ROUNDS)
+        self._repair_rounds = repair_rounds
         self.timeout_s = timeout_s
         self.transport = transport
+
+    @property
+    def repair_rounds(self) -> int:
+        """Repair rounds after the first try: the constructor's, else PLUGSMITH_LLM_REPAIR_ROUNDS, else 3."""
+        if self._repair_rounds is not None:
+            return self._repair_rounds
+        raw = os.environ.get("PLUGSMITH_LLM_REPAIR_ROUNDS", "")
+        return int(raw) if raw.isdigit() else DEFAULT_REPAIR_ROUNDS
 
     def endpoints(self) -> list[Endpoint]:
         return self._endpoints if self._endpoints is not None else load_endpoints()
