@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from test_hub_helpers import make_plugin
 
 from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact, VersionConflict
 from plugsmith.hub import Hub, checksum, pack
@@ -16,6 +15,7 @@ from plugsmith.hub import _hub as hub_module
 from plugsmith.hub._db import current_revision, head_revision, include_name
 from plugsmith.hub._models import Base
 from plugsmith.spec import GateReport, Status, TestCase, Tier
+from test_hub_helpers import make_plugin
 
 pytest_plugins = ["_postgres", "test_hub_helpers"]
 
