@@ -55,9 +55,26 @@ def _gate_feedback(report: GateReport) -> tuple[list[str], str]:
     return reasons or [f"verdict {report.verdict}"], "\n".join(details)
 
 
-def run_edges(plugin_dir: Path, edges: list[EdgeInput],
-              sandbox: Sandbox) -> tuple[list[TestCase], list[dict[str, Any]]]:
-    """What the candidate returns on the generated edge inputs (errors are recorded, not fatal)."""
+def _schema_problem(output: dict[str, Any], schemas: dict[str, Any]) -> str | None:
+    import jsonschema
+
+    if set(output) != set(schemas):
+        return f"output ports {sorted(output)} differ from {sorted(schemas)}"
+    for port, schema in schemas.items():
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(schema).iter_errors(output[port]))
+        if error is not None:
+            return f"output {port!r} breaks its schema: {error.message[:200]}"
+    return None
+
+
+def run_edges(plugin_dir: Path, edges: list[EdgeInput], sandbox: Sandbox,
+              schemas: dict[str, Any]) -> tuple[list[TestCase], list[dict[str, Any]]]:
+    """What the candidate returns on the generated edge inputs.
+
+    An error, or an output that breaks the output schema, is recorded but does not reject the
+    candidate: the spec does not say what the edges should give. Only clean results become cases.
+    """
     if not edges:
         return [], []
     outcome = sandbox.run(plugin_dir, [e.input for e in edges])
@@ -65,12 +82,16 @@ def run_edges(plugin_dir: Path, edges: list[EdgeInput],
     results: list[dict[str, Any]] = []
     for i, edge in enumerate(edges):
         run = outcome.runs[i] if i < len(outcome.runs) else None
-        if run is not None and run.ok and isinstance(run.output, dict):
-            accepted.append(TestCase(name=edge.name, input=edge.input, expected=run.output))
-            results.append({"name": edge.name, "what": edge.what, "output": run.output})
-        else:
+        if run is None or not run.ok or not isinstance(run.output, dict):
             error = run.error if run is not None else (outcome.reason or "not run")
             results.append({"name": edge.name, "what": edge.what, "error": error})
+            continue
+        problem = _schema_problem(run.output, schemas)
+        if problem:
+            results.append({"name": edge.name, "what": edge.what, "error": problem})
+            continue
+        accepted.append(TestCase(name=edge.name, input=edge.input, expected=run.output))
+        results.append({"name": edge.name, "what": edge.what, "output": run.output})
     return accepted, results
 
 
@@ -102,7 +123,7 @@ def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: 
                                    "cases: it does not generalise (over-fitted to the examples?)"],
                        f"{missed} held-back check(s) failed; their contents are not shown. Compute the "
                        "result from the inputs in general, not from the examples.")
-    generated, edge_results = run_edges(plugin_dir, edges, sandbox)
+    generated, edge_results = run_edges(plugin_dir, edges, sandbox, dict(draft.spec.outputs))
     if generated:
         notes = {e.name: e.what for e in edges if any(g.name == e.name for g in generated)}
         draft = replace(draft, cases=[*draft.cases, *generated], edge_notes=notes)
