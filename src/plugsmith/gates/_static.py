@@ -1,0 +1,179 @@
+"""The gates that read the plugin without running it: manifest, security, lint, size."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from plugsmith.errors import ManifestError, NotFound
+from plugsmith.gates._ast_policy import check_source, has_entry_point
+from plugsmith.gates._registry import GateContext, gate, result
+from plugsmith.spec import CASES_FILE, CODE_FILE, README_FILE, GateResult, GateStatus, TestCase, load_manifest
+
+MAX_FILES = 20
+MAX_BYTES = 256_000
+MAX_LINES = 2_000
+TOOL_TIMEOUT_S = 60
+_CASES = TypeAdapter(list[TestCase])
+
+
+def _read_cases(path: Path) -> list[TestCase]:
+    return _CASES.validate_python(json.loads(path.read_text(encoding="utf-8")))
+
+
+@gate("manifest", 10)
+def manifest_gate(ctx: GateContext) -> GateResult:
+    """plugin.json valid (ports are valid JSON Schema), plugin.py present, cases file valid, spec matches."""
+    try:
+        ctx.manifest = load_manifest(ctx.plugin_dir)
+    except (ManifestError, NotFound) as exc:
+        ctx.blocked = "the manifest is invalid"
+        return result("manifest", GateStatus.failed, exc.one_line())
+    problems: list[str] = []
+    warnings: list[str] = []
+    if not (ctx.plugin_dir / CODE_FILE).is_file():
+        problems.append(f"{CODE_FILE} is missing")
+    if not (ctx.plugin_dir / README_FILE).is_file():
+        warnings.append(f"{README_FILE} is missing")
+    cases_path = ctx.plugin_dir / CASES_FILE
+    if cases_path.is_file():
+        try:
+            ctx.cases = _read_cases(cases_path)
+        except (ValueError, ValidationError) as exc:
+            problems.append(f"{CASES_FILE} is not a list of {{name, input, expected}}: "
+                            f"{str(exc).splitlines()[0]}")
+    if ctx.spec is not None:
+        problems += _spec_mismatches(ctx)
+        known = {c.name for c in ctx.cases}
+        ctx.cases += [c for c in ctx.spec.cases if c.name not in known]
+    if ctx.manifest.permissions:
+        warnings.append(f"asks for permissions: {', '.join(p.value for p in ctx.manifest.permissions)}")
+    if problems:
+        ctx.blocked = "the manifest gate failed"
+        return result("manifest", GateStatus.failed, "; ".join(problems), problems + warnings)
+    evidence: list[Any] = [{"id": ctx.manifest.id, "capability": ctx.manifest.capability,
+                            "inputs": sorted(ctx.manifest.inputs), "outputs": sorted(ctx.manifest.outputs),
+                            "cases": len(ctx.cases)}, *warnings]
+    status = GateStatus.warned if warnings else GateStatus.passed
+    message = "; ".join(warnings) or "manifest, port schemas and cases valid"
+    return result("manifest", status, message, evidence)
+
+
+def _spec_mismatches(ctx: GateContext) -> list[str]:
+    assert ctx.spec is not None and ctx.manifest is not None
+    problems = []
+    missing_out = sorted(set(ctx.spec.outputs) - set(ctx.manifest.outputs))
+    if missing_out:
+        problems.append(f"manifest lacks the spec's output port(s) {missing_out}")
+    extra_in = sorted(set(ctx.manifest.inputs) - set(ctx.spec.inputs))
+    if ctx.spec.inputs and extra_in:
+        problems.append(f"manifest needs input port(s) the spec does not offer: {extra_in}")
+    return problems
+
+
+def _bandit(paths: list[Path]) -> tuple[list[dict[str, Any]], str | None]:
+    """bandit's findings as evidence dicts, or an error when bandit itself could not run."""
+    cmd = [sys.executable, "-m", "bandit", "-f", "json", "-q", *map(str, paths)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)  # noqa: S603
+        data = json.loads(proc.stdout or "{}")
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        return [], f"bandit could not run: {exc}"
+    if data.get("errors"):
+        return [], f"bandit reported errors: {data['errors'][0]}"
+    return [{"tool": "bandit", "test_id": r["test_id"], "severity": r["issue_severity"],
+             "confidence": r["issue_confidence"], "line": r["line_number"], "message": r["issue_text"]}
+            for r in data.get("results", [])], None
+
+
+@gate("security", 20)
+def security_gate(ctx: GateContext) -> GateResult:
+    """bandit plus our AST policy on every .py file; a policy finding or medium/high bandit issue fails."""
+    granted = _granted(ctx)
+    files = sorted(p for p in ctx.plugin_dir.rglob("*.py") if p.is_file())
+    findings: list[dict[str, Any]] = []
+    for path in files:
+        source = path.read_text(encoding="utf-8", errors="replace")
+        ctx.sources[str(path.relative_to(ctx.plugin_dir))] = source
+        findings += [f.as_evidence() | {"file": path.name} for f in check_source(source, granted=granted)]
+    code = ctx.sources.get(CODE_FILE)
+    if code is not None and not has_entry_point(code):
+        findings.append({"tool": "policy", "rule": "entry", "line": 0,
+                         "message": "plugin.py must define a top-level run(inputs)"})
+    bandit, error = _bandit(files) if files else ([], None)
+    if error:
+        return result("security", GateStatus.failed, error)
+    serious = [b for b in bandit if b["severity"] in {"MEDIUM", "HIGH"}]
+    if findings or serious:
+        ctx.blocked = ctx.blocked or "the security gate failed"
+        first = (findings or serious)[0]
+        return result("security", GateStatus.failed,
+                      f"{len(findings) + len(serious)} finding(s), first: line {first['line']}: "
+                      f"{first['message']}", findings + bandit)
+    if bandit:
+        return result("security", GateStatus.warned, f"{len(bandit)} low-severity bandit finding(s)", bandit)
+    return result("security", GateStatus.passed, "bandit and the AST policy found nothing", [])
+
+
+def _granted(ctx: GateContext) -> frozenset[str]:
+    """Permissions the manifest asks for AND the governance policy may grant."""
+    if ctx.manifest is None or not ctx.manifest.permissions:
+        return frozenset()
+    from plugsmith.governance import Policy
+
+    grantable = Policy.load().grantable
+    return frozenset(p.value for p in ctx.manifest.permissions if p in grantable)
+
+
+LINT_SELECT = "E,F,W,B"
+
+
+@gate("lint", 30)
+def lint_gate(ctx: GateContext) -> GateResult:
+    """ruff: errors (F, E9) fail, any other finding is a warning that lowers the tier."""
+    files = sorted(str(p) for p in ctx.plugin_dir.rglob("*.py") if p.is_file())
+    if not files:
+        return result("lint", GateStatus.failed, "no Python files")
+    cmd = [sys.executable, "-m", "ruff", "check", "--output-format", "json", "--isolated", "--no-cache",
+           "--select", LINT_SELECT, "--line-length", "110", "--target-version", "py311", *files]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)  # noqa: S603
+        issues = json.loads(proc.stdout or "[]")
+    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        return result("lint", GateStatus.failed, f"ruff could not run: {exc}")
+    evidence = [{"tool": "ruff", "code": i.get("code"), "line": (i.get("location") or {}).get("row"),
+                 "message": i.get("message"), "file": Path(i.get("filename", "")).name} for i in issues]
+    errors = [e for e in evidence if str(e["code"] or "E999").startswith(("F", "E9")) or e["code"] is None]
+    if errors:
+        return result("lint", GateStatus.failed, f"{len(errors)} error(s), first: line {errors[0]['line']}: "
+                      f"{errors[0]['code']} {errors[0]['message']}", evidence)
+    if evidence:
+        return result("lint", GateStatus.warned, f"{len(evidence)} style warning(s)", evidence)
+    return result("lint", GateStatus.passed, "ruff clean", [])
+
+
+@gate("size", 70)
+def size_gate(ctx: GateContext) -> GateResult:
+    """File count, bytes and lines within limits; only regular files (no links)."""
+    entries = [p for p in ctx.plugin_dir.rglob("*") if "__pycache__" not in p.parts]
+    links = [p.name for p in entries if p.is_symlink()]
+    files = [p for p in entries if p.is_file() and not p.is_symlink()]
+    total = sum(p.stat().st_size for p in files)
+    lines = sum(p.read_bytes().count(b"\n") for p in files if p.suffix == ".py")
+    evidence = [{"files": len(files), "bytes": total, "python_lines": lines,
+                 "limits": {"files": MAX_FILES, "bytes": MAX_BYTES, "python_lines": MAX_LINES}}]
+    over = [what for what, value, cap in (("files", len(files), MAX_FILES), ("bytes", total, MAX_BYTES),
+                                          ("lines", lines, MAX_LINES)) if value > cap]
+    if links:
+        over.append(f"symbolic links {links}")
+    if over:
+        return result("size", GateStatus.failed, f"over the limit: {', '.join(over)}", evidence)
+    return result("size", GateStatus.passed, f"{len(files)} files, {total} bytes, {lines} lines", evidence)
+
+
+__all__ = ["lint_gate", "manifest_gate", "security_gate", "size_gate"]

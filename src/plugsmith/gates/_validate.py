@@ -1,0 +1,60 @@
+"""``validate``: every registered gate, in order, over one plugin directory, then the tier."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plugsmith.errors import NotFound
+from plugsmith.gates import _dynamic, _static  # noqa: F401 - importing registers the built-in gates
+from plugsmith.gates._registry import GATES, GateContext, timed
+from plugsmith.gates._tiers import assign_tier
+from plugsmith.sandbox import Sandbox, get_sandbox
+from plugsmith.spec import CapabilitySpec, GateReport, plugin_id_for
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub | None = None,
+             sandbox: Sandbox | None = None) -> GateReport:
+    """Run the gates (manifest, security, lint, contract, determinism, benchmark, size) and assign a tier.
+
+    Never raises for a bad plugin: a bad plugin is a ``rejected`` report. Only a missing directory (the
+    caller's mistake) raises ``NotFound``.
+    """
+    plugin_dir = Path(plugin_dir)
+    if not plugin_dir.is_dir():
+        raise NotFound("plugin directory not found", subject=str(plugin_dir), hint="check the path")
+    box = sandbox or get_sandbox()
+    ctx = GateContext(plugin_dir=plugin_dir.resolve(), spec=spec, hub=hub, sandbox=box)
+    audit = [f"{_stamp()} validate {plugin_dir} with sandbox {box.name}"
+             + (" (weaker rlimit fallback)" if box.weaker else "")]
+    results = []
+    for g in GATES:
+        res = timed(g, ctx)
+        results.append(res)
+        audit.append(f"{_stamp()} gate {res.name}: {res.status.value} - {res.message}"[:400])
+    tier, why = assign_tier(results, ctx.manifest)
+    audit.append(f"{_stamp()} {why}")
+    from plugsmith.governance import Policy
+
+    limits = Policy.load().limits_for(tier)
+    manifest = ctx.manifest
+    return GateReport(
+        plugin_id=manifest.id if manifest else plugin_id_for(plugin_dir.name),
+        name=manifest.name if manifest else plugin_dir.name,
+        version=manifest.version if manifest else "",
+        verdict="approved" if tier is not None else "rejected",
+        tier=tier, gates=results,
+        permissions=[p.value for p in manifest.permissions] if manifest else [],
+        execution_limit_ms=int(limits.wall_s * 1000), audit_log=audit, sandbox_backend=box.name,
+    )
+
+
+__all__ = ["validate"]

@@ -1,0 +1,31 @@
+"""Governance of runtime loading: policy, the gatekeeper in the load path, review queue, audit log.
+
+::
+
+    from plugsmith.governance import Gatekeeper
+    keeper = Gatekeeper(hub)                 # policy from $PLUGSMITH_HOME/policy.toml (or defaults)
+    decision = keeper.check(release)         # Decision(allowed, reason); audit-logged
+    plugin_dir = keeper.load(release)        # PolicyDenied when refused; verified checkout otherwise
+    limits = keeper.limits(release)          # the tier's sandbox limits
+"""
+
+from plugsmith.governance._audit import AUDIT_FILE, audit_path
+from plugsmith.governance._audit import read as read_audit
+from plugsmith.governance._gatekeeper import NEVER_LOAD, Decision, Gatekeeper, reviewed
+from plugsmith.governance._policy import POLICY_FILE, TIER2_LIMITS, Policy
+from plugsmith.governance._review import decide, review_queue
+
+__all__ = [
+    "AUDIT_FILE",
+    "NEVER_LOAD",
+    "POLICY_FILE",
+    "TIER2_LIMITS",
+    "Decision",
+    "Gatekeeper",
+    "Policy",
+    "audit_path",
+    "decide",
+    "read_audit",
+    "review_queue",
+    "reviewed",
+]
