@@ -111,7 +111,8 @@ def _label(port: str, path: tuple[Any, ...]) -> str:
 
 
 def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_").lower()[:60]
+    raw = "".join(ch if ch.isalnum() else "_" for ch in text.lower())
+    return "_".join(part for part in raw.split("_") if part)[:60]
 
 
 def _mutations(port: str, value: Any, schema: JsonSchema) -> list[tuple[str, Any]]:

@@ -1,0 +1,217 @@
+"""The whole synthesis flow against the real hub, sandbox and gates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.llm_server import LLMServer, Reply, fenced, last_user
+from tests.test_synth_helpers import HOURS_CASES, days_spec_data, publish_hours_plugin
+
+from plugsmith.errors import NotFound, SpecError
+from plugsmith.hub import Hub
+from plugsmith.sandbox import Sandbox, get_sandbox
+from plugsmith.spec import CapabilitySpec, Origin, Status, SynthesisRequest, parse_spec
+from plugsmith.synth import Candidate, SynthContext, registry, synthesize
+
+COUNT_OK = '"""Count the items."""\n\n\ndef run(inputs: dict) -> dict:\n    return {"n": len(inputs["items"])}\n'
+COUNT_BUGGY = '"""Count."""\n\n\ndef run(inputs: dict) -> dict:\n    return {"n": len(inputs["items"]) + 1}\n'
+COUNT_OS = ('"""Count the items."""\n\nimport os\n\n\ndef run(inputs: dict) -> dict:\n'
+            '    return {"n": len(inputs["items"]), "pid": 0} if os.getpid() < 0 else {"n": len(inputs["items"])}\n')
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    opened = Hub.open()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    box = get_sandbox()
+    yield box
+    box.close()
+
+
+@pytest.fixture(autouse=True)
+def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PLUGSMITH_LLM_BASE_URL", "PLUGSMITH_LLM_MODEL", "PLUGSMITH_LLM_API_KEY",
+                "PLUGSMITH_LLM_CONFIG", "PLUGSMITH_LLM"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _use_llm(monkeypatch: pytest.MonkeyPatch, server: LLMServer, rounds: int = 3) -> None:
+    monkeypatch.setenv("PLUGSMITH_LLM_BASE_URL", server.base_url)
+    monkeypatch.setenv("PLUGSMITH_LLM_MODEL", "tiny-coder")
+    monkeypatch.setenv("PLUGSMITH_LLM_API_KEY", "sk-flow-secret-42")
+    monkeypatch.setenv("PLUGSMITH_LLM_REPAIR_ROUNDS", str(rounds))
+
+
+def count_spec() -> CapabilitySpec:
+    return parse_spec({
+        "name": "count_items", "description": "How many items there are.",
+        "inputs": {"items": {"type": "array"}}, "outputs": {"n": {"type": "integer"}},
+        "constraints": ["deterministic", "pure"],
+        "tests": [{"name": "three", "input": {"items": [1, 2, 3]}, "expected": {"n": 3}},
+                  {"name": "none", "input": {"items": []}, "expected": {"n": 0}},
+                  {"name": "words", "input": {"items": ["a", "b"]}, "expected": {"n": 2}},
+                  {"name": "five", "input": {"items": [0, 0, 0, 0, 0]}, "expected": {"n": 5}}]})
+
+
+def _request(spec: CapabilitySpec, *strategies: str, **extra: object) -> SynthesisRequest:
+    return SynthesisRequest.model_validate({"spec": spec, "strategies": list(strategies), **extra})
+
+
+# ---------------------------------------------------------------- adapt
+def test_adapt_publishes_an_adapter_that_embeds_the_near_match(hub: Hub, sandbox: Sandbox,
+                                                              tmp_path: Path) -> None:
+    original = publish_hours_plugin(hub, tmp_path)
+    spec = parse_spec(days_spec_data(cases=4))
+    outcome = synthesize(spec, hub, request=_request(spec, "adapt"), sandbox=sandbox)
+    assert outcome.status == Status.approved, outcome.message
+    assert (outcome.origin, outcome.strategy, outcome.version) == (Origin.adapted, "adapt", "1.0.0")
+    assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
+    assert outcome.gates and all(v in ("pass", "warn", "skip") for v in outcome.gates.values())
+    adapt = outcome.record["adapt"]
+    assert adapt["adapted_from"] == original.ref and adapt["version"] == "1.0.0"
+    assert adapt["plugin_id"] == outcome.plugin_id and adapt["test_status"] == "passed"
+    assert any("x 1/8" in line for line in adapt["gap_summary"])
+    release = hub.get("effort_days@1.0.0")
+    assert release.checksum == outcome.checksum and release.origin == Origin.adapted
+    assert release.manifest.provenance["adapted_from"] == original.ref
+    assert release.manifest.provenance["spec_hash"] == spec.spec_hash()
+    plugin = hub.checkout(release)
+    cases = json.loads((plugin / "tests" / "cases.json").read_text())
+    generated = [c for c in cases if c["name"].startswith("generated_")]
+    assert generated and {c["name"] for c in cases} >= {c.name for c in spec.cases}
+    # hours tied at 8 on both tasks of the largest guide case -> 2 days, as the adapter computes it
+    assert {"name": "generated_work_tasks_hours_tied", "expected": {"total_days": 2.0},
+            "input": {"work": {"tasks": [{"hours": 8}, {"hours": 8}]}}} in generated
+    events = hub.events("synthesis", capability="effort_days")
+    assert events and events[-1]["outcome"] == "approved"
+
+
+# ---------------------------------------------------------------- llm
+def test_llm_repair_loop_publishes_the_repaired_version(hub: Hub, sandbox: Sandbox,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    fixed_only_with_feedback = Reply(fenced(COUNT_OK), otherwise=fenced(COUNT_BUGGY),
+                                     when=lambda req: "guide cases" in last_user(req)
+                                     and '"expected": 3' in last_user(req))
+    with LLMServer([Reply(fenced(COUNT_BUGGY)), fixed_only_with_feedback]) as server:
+        _use_llm(monkeypatch, server)
+        spec = count_spec()
+        outcome = synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox)
+    assert outcome.status == Status.approved, outcome.message
+    assert outcome.strategy == "llm" and outcome.candidates_tried == 2
+    first, second = outcome.record["candidates"]
+    assert (first["accepted"], first["stage"], second["accepted"]) == (False, "guide", True)
+    assert len(server.requests) == 2
+    repair_prompt = last_user(server.requests[1].body)
+    assert "fails" in repair_prompt and "three" in repair_prompt
+    held_back = outcome.record["holdout_cases"]
+    assert held_back and all(name not in last_user(server.requests[0].body) for name in held_back)
+    release = hub.get(f"{outcome.plugin_id}")
+    assert (hub.checkout(release) / "plugin.py").read_text() == COUNT_OK
+    provenance = release.manifest.provenance
+    assert provenance["model"] == "tiny-coder" and provenance["round"] == 2
+    assert "sk-flow-secret-42" not in json.dumps(provenance) + json.dumps(outcome.record)
+
+
+def test_llm_candidate_that_imports_os_is_rejected_and_recorded(hub: Hub, sandbox: Sandbox,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    with LLMServer([Reply(fenced(COUNT_OS))]) as server:
+        _use_llm(monkeypatch, server, rounds=0)
+        spec = count_spec()
+        outcome = synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox)
+    assert outcome.status == "failed" and outcome.plugin_id is None
+    [rejected] = outcome.record["rejected"]
+    assert rejected["stage"] == "gates" and rejected["gates"]["security"] == "fail"
+    assert any("security" in reason for reason in rejected["reasons"])
+    saved = hub.synthesis_record(spec.spec_hash())
+    assert saved is not None and saved["rejected"][0]["stage"] == "gates"
+    with pytest.raises(NotFound):
+        hub.versions("count_items")
+    gate_events = hub.events("gate", capability="count_items")
+    assert [e["outcome"] for e in gate_events] == ["rejected"]
+
+
+# ---------------------------------------------------------------- reuse and rate limiting
+def test_an_adequate_plugin_is_reused_instead_of_synthesized(hub: Hub, sandbox: Sandbox,
+                                                           tmp_path: Path) -> None:
+    original = publish_hours_plugin(hub, tmp_path)
+    spec = parse_spec({"name": "effort_hours", "inputs": {"tasks": {"type": "array"}},
+                       "outputs": {"total_hours": {"type": "number"}}, "tests": HOURS_CASES})
+    outcome = synthesize(spec, hub, sandbox=sandbox)
+    assert outcome.status == Status.reused and outcome.plugin_id == original.plugin_id
+    assert original.ref in outcome.message and outcome.candidates_tried == 0
+    assert [r.version for r in hub.versions("effort_hours")] == ["1.0.0"]
+    reuse = hub.events("reuse", capability="effort_hours")
+    assert len(reuse) == 1 and reuse[0]["plugin_id"] == original.plugin_id
+    assert hub.synthesis_record(spec.spec_hash()) is None
+
+
+def test_a_plugin_failing_the_spec_cases_is_not_reused(hub: Hub, sandbox: Sandbox, tmp_path: Path) -> None:
+    publish_hours_plugin(hub, tmp_path)
+    cases = [dict(HOURS_CASES[0], expected={"total_hours": 25})]
+    spec = parse_spec({"name": "effort_hours", "inputs": {"tasks": {"type": "array"}},
+                       "outputs": {"total_hours": {"type": "number"}}, "tests": cases})
+    outcome = synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox)
+    assert outcome.status == "failed"
+    [checked] = outcome.record["checked_for_reuse"]
+    assert checked["adequate"] is False and "fails 1 of 1" in checked["why"]
+
+
+def test_repeated_failed_requests_are_rate_limited_by_spec_hash(hub: Hub, sandbox: Sandbox) -> None:
+    spec = count_spec()
+    first = synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox)
+    assert first.status == "failed" and "no LLM endpoint configured" in first.message
+    again = synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox)
+    assert again.status == "failed" and again.message.startswith("rate-limited")
+    assert again.record["rate_limited"] is True
+    assert len(hub.events("synthesis", capability="count_items")) == 1
+    # asking with more strategies than last time, or forcing, synthesizes again
+    synthesize(spec, hub, request=_request(spec, "llm"), sandbox=sandbox, force=True)
+    assert len(hub.events("synthesis", capability="count_items")) == 2
+
+
+# ---------------------------------------------------------------- registry, drafts, bad input
+class _Template:
+    name, cost = "template_test", 1
+
+    def unavailable(self, ctx: SynthContext) -> str | None:
+        return None
+
+    def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
+        yield Candidate(strategy=self.name, label="template", source=COUNT_OK,
+                        provenance={"template": "count"})
+
+
+def test_a_registered_strategy_takes_part_and_no_publish_keeps_a_draft(hub: Hub, sandbox: Sandbox) -> None:
+    registry().register(_Template())
+    try:
+        spec = count_spec()
+        outcome = synthesize(spec, hub, request=_request(spec, "template_test", publish=False),
+                             sandbox=sandbox)
+    finally:
+        registry().unregister("template_test")
+    assert outcome.status == Status.approved and outcome.strategy == "template_test"
+    draft = Path(outcome.record["plugin_dir"])
+    assert (draft / "plugin.py").read_text() == COUNT_OK
+    assert json.loads((draft / "plugin.json").read_text())["provenance"]["template"] == "count"
+    assert outcome.checksum and outcome.checksum.startswith("sha256:")
+    with pytest.raises(NotFound):
+        hub.versions("count_items")
+
+
+def test_library_refuses_specs_without_cases_and_unknown_strategies(hub: Hub) -> None:
+    bare = parse_spec({"name": "x", "outputs": ["y"]})
+    with pytest.raises(SpecError, match="spec has no test cases"):
+        synthesize(bare, hub)
+    named = parse_spec({"name": "x", "outputs": ["y"], "tests": ["golden_1"]})
+    with pytest.raises(SpecError, match="golden_1"):
+        synthesize(named, hub)
+    with pytest.raises(NotFound, match="unknown strategy"):
+        synthesize(count_spec(), hub, request=_request(count_spec(), "magic"))
