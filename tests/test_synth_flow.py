@@ -16,10 +16,11 @@ from plugsmith.sandbox import Sandbox, get_sandbox
 from plugsmith.spec import CapabilitySpec, Origin, Status, SynthesisRequest, parse_spec
 from plugsmith.synth import Candidate, SynthContext, registry, synthesize
 
-COUNT_OK = '"""Count the items."""\n\n\ndef run(inputs: dict) -> dict:\n    return {"n": len(inputs["items"])}\n'
-COUNT_BUGGY = '"""Count."""\n\n\ndef run(inputs: dict) -> dict:\n    return {"n": len(inputs["items"]) + 1}\n'
-COUNT_OS = ('"""Count the items."""\n\nimport os\n\n\ndef run(inputs: dict) -> dict:\n'
-            '    return {"n": len(inputs["items"]), "pid": 0} if os.getpid() < 0 else {"n": len(inputs["items"])}\n')
+COUNT_OK = ('"""Count the items."""\n\n\ndef run(inputs: dict) -> dict:\n'
+            '    return {"n": len(inputs["items"])}\n')
+COUNT_BUGGY = COUNT_OK.replace('len(inputs["items"])', 'len(inputs["items"]) + 1')
+COUNT_OS = COUNT_OK.replace('"""\n\n\n', '"""\n\nimport os\n\n\n').replace(
+    'len(inputs["items"])', 'len(inputs["items"]) + 0 * len(os.sep)')
 
 
 @pytest.fixture
