@@ -53,6 +53,7 @@ class SyncASGITransport(httpx.BaseTransport):
 def gates_available() -> bool:
     try:
         from plugsmith.gates import validate  # noqa: F401
+        from plugsmith.governance import Policy  # noqa: F401  (the gates need it)
     except ImportError:
         return False
     return True

@@ -65,7 +65,7 @@ def _raise_for(response: httpx.Response, subject: str) -> NoReturn:
         cls = errors.GateFailed
     elif status == 401:
         cls = errors.ConfigError
-        hint = hint or "set PLUGSMITH_HUB_TOKEN to a token from `plugsmith token create`"
+        hint = "set PLUGSMITH_HUB_TOKEN to a token made on the hub host with `plugsmith token create`"
     elif status == 403:
         cls = errors.PolicyDenied
     elif slug == "bad-archive":
