@@ -31,18 +31,26 @@ def _published(hub: Hub, plugin_dir: Path) -> Release | None:
 
 
 def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> Release:
-    """Validate one built-in through the gates and publish it approved (Tier 0 from the gates)."""
+    """Validate one built-in through the gates and publish it approved (Tier 0 from the gates).
+
+    Its golden cases become the hub's benchmark cases for the capability, so any later plugin that
+    claims the capability is measured against them by the benchmark gate.
+    """
     from plugsmith.gates import validate
 
     existing = _published(hub, plugin_dir)
     if existing is not None:
         return existing
-    report = validate(plugin_dir, spec=spec_for(plugin_dir), hub=hub, sandbox=sandbox)
+    spec = spec_for(plugin_dir)
+    report = validate(plugin_dir, spec=spec, hub=hub, sandbox=sandbox)
     if report.verdict != "approved":
         failed = [f"{g.name}: {g.message}" for g in report.gates if g.status == "fail"]
         raise GateFailed(f"built-in plugin rejected by the gates ({'; '.join(failed) or 'no reason'})",
                          subject=plugin_dir.name, hint="this is a plugsmith bug; please report it")
-    return hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+    release = hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+    for case in spec.cases:  # later plugins for the same capability are benchmarked on these
+        hub.add_benchmark_case(spec.name, case, kind="golden")
+    return release
 
 
 def install_builtins(hub: Hub, sandbox: Sandbox | None = None) -> list[Release]:

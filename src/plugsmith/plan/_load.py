@@ -14,11 +14,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from plugsmith.errors import NotFound, PlanError
+from plugsmith.errors import BadInput, NotFound, PlanError
 from plugsmith.plan._graph import check_acyclic, check_ids
-from plugsmith.spec import CapabilitySpec, Plan, format_validation_error
+from plugsmith.spec import CapabilitySpec, Plan, format_validation_error, load_spec
 
 _YAML = {".yaml", ".yml"}
+SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def load_plan(path: Path) -> Plan:
@@ -38,7 +39,34 @@ def load_plan(path: Path) -> Plan:
         return validate_plan(plan.model_dump(mode="json"), str(path))
     if not path.is_file():
         raise NotFound("plan file not found", subject=str(path), hint="check the path")
-    return validate_plan(_parse(path), str(path))
+    return validate_plan(_inline_spec_files(_parse(path), path), str(path))
+
+
+def _is_spec_path(item: Any) -> bool:
+    return isinstance(item, str) and (item.endswith(SPEC_SUFFIXES) or "/" in item)
+
+
+def _inline_spec_files(data: Any, path: Path) -> Any:
+    """Replace ``requires`` entries that are spec file paths (relative to the plan) by the specs.
+
+    A plan can then share one spec file with other plans (``"requires": ["specs/cost_per_owner.json"]``)
+    while the run directory keeps a self-contained copy of the plan.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("requires"), list):
+        return data
+    requires = list(data["requires"])
+    for i, item in enumerate(requires):
+        if not _is_spec_path(item):
+            continue
+        spec_path = (path.parent / item).resolve()
+        if not spec_path.is_file():
+            raise PlanError(f"/requires/{i}: spec file {item!r} not found", subject=str(path),
+                            hint="paths in 'requires' are relative to the plan file")
+        try:
+            requires[i] = load_spec(spec_path).model_dump(mode="json")
+        except BadInput as exc:
+            raise PlanError(f"/requires/{i}: {exc.one_line()}", subject=str(path)) from None
+    return {**data, "requires": requires}
 
 
 def _parse(path: Path) -> Any:
