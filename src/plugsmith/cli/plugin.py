@@ -48,7 +48,7 @@ def _sample(schema: dict[str, Any]) -> Any:
         return {"title": "Example plan", "tasks": []}
     kind = schema.get("type")
     return {"object": {}, "array": [], "string": "", "number": 0, "integer": 0, "boolean": False,
-            "null": None}.get(kind if isinstance(kind, str) else "", None)
+            "null": None}.get(kind if isinstance(kind, str) else "")
 
 
 def _output_value(port: str, schema: dict[str, Any], first: bool) -> tuple[str, Any]:
@@ -173,15 +173,15 @@ def run(
     if outcome.completed and first is not None and first.ok:
         sys.stdout.write(json.dumps(first.output) + "\n")
         return
-    raise SandboxError(first.error if (first and first.error and outcome.completed) else _reason(outcome, limits),
-                       subject=label)
+    failed_case = first is not None and first.error and outcome.completed
+    raise SandboxError(str(first.error) if failed_case and first else _reason(outcome, limits), subject=label)
 
 
 def _reason(outcome: Any, limits: Limits) -> str:
     detail = {"timeout": f"timeout (cpu {limits.cpu_s:g} s / wall {limits.wall_s:g} s)",
               "memory": f"memory limit ({limits.memory_mb} MB) exceeded",
               "output_too_large": f"output_too_large (over {limits.output_bytes} bytes)"}
-    text = detail.get(outcome.reason or "", None) or outcome.explain()
+    text = detail.get(outcome.reason or "") or outcome.explain()
     return " ".join(str(text).split())[:300]
 
 
