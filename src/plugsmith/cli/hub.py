@@ -264,8 +264,11 @@ def verify(as_json: JsonOpt = False) -> None:
         for entry in bad:
             err(f"CORRUPT {entry['checksum']} ({', '.join(entry['refs'])}): {entry['problem']}")
         print(f"{len(report)} artifact(s) checked, {len(bad)} corrupt")
-    if bad:
-        raise typer.Exit(1)
+    if bad:  # an error, not typer.Exit: main() runs click with standalone_mode=False, which swallows Exit
+        from plugsmith.errors import TamperedArtifact
+
+        raise TamperedArtifact(f"{len(bad)} of {len(report)} artifact(s) are missing or corrupt",
+                               subject="hub verify", hint="republish the affected releases")
 
 
 def register(app: typer.Typer) -> None:

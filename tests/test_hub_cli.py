@@ -1,0 +1,161 @@
+"""``plugsmith hub …`` through the real entry point (exit codes, one-line errors, --json)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugsmith.cli import hub as hub_cli
+from plugsmith.cli import main
+from plugsmith.hub import Hub
+from plugsmith.spec import GateReport, GateResult, GateStatus, Status, Tier
+from test_hub_helpers import make_plugin
+
+pytest_plugins = ["_postgres", "test_hub_helpers"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    captured = capsys.readouterr()
+    return int(exit_info.value.code or 0), captured.out, captured.err
+
+
+def _fake_gates(monkeypatch: pytest.MonkeyPatch, verdict: str, tier: Tier | None = Tier.tier1) -> list[Path]:
+    """Stand in for plugsmith.gates (another package) with a fixed verdict; records what it validated."""
+    seen: list[Path] = []
+
+    def validate(plugin_dir: Path, **_: Any) -> GateReport:
+        seen.append(plugin_dir)
+        status = GateStatus.passed if verdict == "approved" else GateStatus.failed
+        return GateReport(plugin_id="x", verdict=verdict, tier=tier if verdict == "approved" else None,  # type: ignore[arg-type]
+                          gates=[GateResult(name="security", status=status, message="uses os.system")])
+
+    real = hub_cli._optional_module
+    fake = types.SimpleNamespace(validate=validate)
+    monkeypatch.setattr(hub_cli, "_optional_module",
+                        lambda name: fake if name == "plugsmith.gates" else real(name))
+    return seen
+
+
+def test_publish_runs_the_gates_and_uses_their_tier(capsys: pytest.CaptureFixture[str], db_url: str,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _fake_gates(monkeypatch, "approved", Tier.tier1)
+    plugin = make_plugin(tmp_path)
+    code, out, _ = run(capsys, "--db", db_url, "hub", "publish", str(plugin), "--json")
+    assert code == 0 and seen == [plugin]
+    data = json.loads(out)
+    assert (data["ref"], data["status"], data["tier"]) == ("cost_estimation@1.0.0", "approved", "Tier 1")
+    code, out, _ = run(capsys, "--db", db_url, "hub", "publish", str(plugin))
+    assert code == 0 and "already published" in out and len(seen) == 1  # no second gate run
+
+
+def test_rejected_plugin_is_not_published(capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_gates(monkeypatch, "rejected")
+    code, _, err = run(capsys, "--db", db_url, "hub", "publish", str(make_plugin(tmp_path)))
+    assert code == 1
+    assert err.startswith("error: ") and "rejected by the gates" in err and "security: uses os.system" in err
+    with Hub.open(db_url) as hub:
+        assert hub.search() == []
+
+
+def test_version_conflict_and_bad_manifest_exit_2(capsys: pytest.CaptureFixture[str], db_url: str,
+                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_gates(monkeypatch, "approved")
+    plugin = make_plugin(tmp_path)
+    assert run(capsys, "--db", db_url, "hub", "publish", str(plugin))[0] == 0
+    (plugin / "plugin.py").write_text("def run(inputs):\n    return {'cost_breakdown': {'a': 1}}\n")
+    code, _, err = run(capsys, "--db", db_url, "hub", "publish", str(plugin))
+    assert code == 2 and "immutable" in err and err.count("\n") <= 2  # error line + hint line
+    bad = make_plugin(tmp_path / "bad", "bad_one")
+    (bad / "plugin.json").write_text('{"name": "bad_one", "capability": "bad_one", "version": "one"}')
+    code, _, err = run(capsys, "--db", db_url, "hub", "publish", str(bad))
+    assert code == 2 and "plugin.json" in err
+    code, _, err = run(capsys, "--db", db_url, "hub", "publish", str(tmp_path / "missing"))
+    assert code == 2 and "not a plugin directory" in err
+    with Hub.open(db_url) as hub:
+        assert [r.ref for r in hub.search()] == ["cost_estimation@1.0.0"]
+
+
+def test_read_commands_and_lifecycle(capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path) -> None:
+    with Hub.open(db_url) as hub:
+        for version in ("1.0.0", "1.1.0"):
+            hub.publish(make_plugin(tmp_path, version=version), status=Status.approved, tier=Tier.tier1)
+    code, out, _ = run(capsys, "--db", db_url, "hub", "search", "cost", "--json")
+    assert code == 0
+    assert [r["ref"] for r in json.loads(out)] == ["cost_estimation@1.1.0", "cost_estimation@1.0.0"]
+    code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation", "--json")
+    assert json.loads(out)["version"] == "1.1.0"
+    code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation@1.0.0")
+    assert code == 0 and "cost_estimation@1.0.0" in out and "Tier 1" in out
+    code, out, _ = run(capsys, "--db", db_url, "hub", "versions", "cost_estimation", "--json")
+    assert [r["version"] for r in json.loads(out)] == ["1.1.0", "1.0.0"]
+    for command, status in (("deprecate", "deprecated"), ("quarantine", "quarantined"), ("yank", "yanked")):
+        code, out, _ = run(capsys, "--db", db_url, "hub", command, "cost_estimation@1.1.0",
+                           "--reason", "test", "--json")
+        assert code == 0 and json.loads(out)["status"] == status
+    code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation", "--json")
+    assert json.loads(out)["version"] == "1.0.0"  # 1.1.0 is yanked now
+    code, _, err = run(capsys, "--db", db_url, "hub", "show", "nope@1.0")
+    assert code == 2 and "no such plugin" in err
+    code, _, err = run(capsys, "--db", db_url, "hub", "search", "--tier", "7")
+    assert code == 2 and "unknown tier" in err
+
+
+def test_verify_reports_corrupt_artifacts(capsys: pytest.CaptureFixture[str], db_url: str,
+                                          tmp_path: Path) -> None:
+    with Hub.open(db_url) as hub:
+        release = hub.publish(make_plugin(tmp_path), status=Status.approved, tier=Tier.tier1)
+        path = hub.store.path_for(release.checksum)
+    code, out, _ = run(capsys, "--db", db_url, "hub", "verify")
+    assert code == 0 and "1 artifact(s) checked, 0 corrupt" in out
+    path.write_bytes(path.read_bytes() + b"x")
+    code, out, err = run(capsys, "--db", db_url, "hub", "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["corrupt"][0]["refs"] == [release.ref]
+    assert "1 of 1 artifact(s) are missing or corrupt" in err
+
+
+def test_init_installs_builtins_when_available(capsys: pytest.CaptureFixture[str], db_url: str,
+                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = make_plugin(tmp_path, "core_thing", origin="builtin")
+
+    def install_builtins(hub: Hub) -> list[Any]:
+        return [hub.publish(plugin, status=Status.approved, tier=Tier.tier0)]
+
+    fake = types.SimpleNamespace(install_builtins=install_builtins)
+    monkeypatch.setattr(hub_cli, "_optional_module", lambda name: fake)
+    code, out, _ = run(capsys, "--db", db_url, "hub", "init", "--json")
+    assert code == 0 and json.loads(out)["builtins"] == ["core_thing@1.0.0"]
+    monkeypatch.setattr(hub_cli, "_optional_module", lambda name: None)
+    code, out, err = run(capsys, "--db", db_url, "hub", "init")
+    assert code == 0 and "hub ready" in out and "not available" in err
+
+
+def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PLUGSMITH_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "plugsmith", *args], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("mysql://u@h/db", "unsupported database URL"),
+        ("postgresql://user:hunter2@127.0.0.1:1/db", "cannot open the hub database"),
+        ("sqlite:////no/such/dir/hub.db", "cannot open the hub database"),
+    ],
+)
+def test_bad_database_urls_are_one_line_exit_2(plugsmith_home: Path, url: str, needle: str) -> None:
+    result = _cli("--db", url, "hub", "search", "x", home=plugsmith_home)
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ") and needle in first
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
