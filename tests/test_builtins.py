@@ -44,7 +44,8 @@ def test_golden_cases_pass_in_the_real_sandbox(name: str) -> None:
 
     directory = next(d for d in builtin_dirs() if d.name == name)
     checks = run_cases(directory, spec_for(directory).cases)
-    assert checks and all(c.passed for c in checks), [(c.name, c.diff, c.error) for c in checks if not c.passed]
+    failed = [(c.name, c.diff, c.error) for c in checks if not c.passed]
+    assert checks and not failed, failed
 
 
 def test_schedule_of_the_renovation_example() -> None:
