@@ -36,7 +36,7 @@ def synth(
 ) -> None:
     """Synthesize, validate and publish a plugin for a capability spec (or reuse an adequate one)."""
     from plugsmith.cli._common import err, open_hub, print_json
-    from plugsmith.errors import SpecError
+    from plugsmith.errors import SpecError, SynthesisFailed
     from plugsmith.spec import SynthesisRequest, load_spec
     from plugsmith.synth import synthesize
 
@@ -65,7 +65,10 @@ def synth(
     else:
         _print_outcome(outcome)
     if outcome.status == "failed":
-        raise typer.Exit(1)
+        # an error (not typer.Exit) so the exit status is 1 however the app is invoked
+        raise SynthesisFailed(f"nothing passed the gates for {spec.name!r}", subject=str(spec_path),
+                              hint="see the outcome's record for each candidate's reasons; "
+                                   "add cases, configure an LLM, or raise --budget")
 
 
 def _print_outcome(outcome: object) -> None:
