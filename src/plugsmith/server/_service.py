@@ -186,6 +186,9 @@ class ReadService:
 
     def artifact(self, checksum: str) -> tuple[bytes, dict[str, str]]:
         """The verified artifact bytes and the headers that let a client check them."""
+        if not self.store.is_released(checksum):
+            raise NotFound("no release has this artifact", subject=checksum,
+                           hint="take the checksum from GET /api/v1/plugins/{ref}")
         data = self.hub.read_artifact(checksum)  # verifies the checksum; TamperedArtifact otherwise
         headers = {"X-Plugsmith-Checksum": checksum}
         sig = self.store.signature(checksum)

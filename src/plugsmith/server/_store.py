@@ -230,6 +230,12 @@ class ServerStore:
             rows = conn.execute(signatures.select()).mappings().all()
         return {row["checksum"]: dict(row) for row in rows}
 
+    def is_released(self, checksum: str) -> bool:
+        """Whether any hub release points at this artifact (the hub's ``releases`` table, read-only)."""
+        query = sa.text("SELECT 1 FROM releases WHERE checksum = :c LIMIT 1")
+        with self.engine.connect() as conn:
+            return conn.execute(query, {"c": checksum}).first() is not None
+
     def count_download(self, checksum: str) -> None:
         with self._write() as conn:
             conn.execute(
