@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.test_synth_helpers import write_spec
@@ -14,7 +15,7 @@ from tests.test_synth_helpers import write_spec
 from plugsmith.cli import main
 
 TASKS = [{"id": "a", "cost": 10}, {"id": "b", "cost": 5.5}]
-TOTAL_COST = {
+TOTAL_COST: dict[str, Any] = {
     "name": "total_cost", "description": "Sum of the cost of every task in the plan.",
     "inputs": ["plan_json"], "outputs": {"total": {"type": "number"}},
     "constraints": ["deterministic", "pure"],
@@ -110,7 +111,7 @@ def test_unparsable_spec_and_unknown_strategy_exit_2(tmp_path: Path,
 
 
 def test_named_cases_beside_the_spec_are_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = dict(TOTAL_COST, tests=[c["name"] for c in TOTAL_COST["tests"]])  # type: ignore[union-attr]
+    data = dict(TOTAL_COST, tests=[c["name"] for c in TOTAL_COST["tests"]])
     spec = write_spec(tmp_path / "total_cost.json", data)
     (tmp_path / "total_cost.cases.json").write_text(json.dumps(TOTAL_COST["tests"]))
     code, out, _ = _exit(["synth", str(spec), "--strategy", "enumerate", "--no-publish", "-q"], capsys)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from plugsmith.spec import Origin, PluginManifest, Status, Tier
+from plugsmith.spec import Constraint, Origin, PluginManifest, Status, Tier
 
 HOURS_CODE = '''"""Total effort in hours over a list of tasks."""
 
@@ -28,7 +28,7 @@ def write_plugin(dest: Path, *, name: str, capability: str, code: str, inputs: d
     """A complete plugin directory, the way a person would write one."""
     manifest = PluginManifest(name=name, capability=capability, inputs=inputs, outputs=outputs,
                               origin=origin, description=description or f"{capability} plugin",
-                              constraints=["deterministic"])
+                              constraints=[Constraint.deterministic])
     (dest / "tests").mkdir(parents=True, exist_ok=True)
     (dest / "plugin.json").write_text(json.dumps(manifest.model_dump(mode="json"), indent=2))
     (dest / "plugin.py").write_text(code)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ class _Fake:
         yield from ()
 
 
-def _case(name: str, tasks: list[dict], total: float) -> TestCase:
+def _case(name: str, tasks: list[dict[str, Any]], total: float) -> TestCase:
     return TestCase(name=name, input={"tasks": tasks}, expected={"total": total})
 
 
