@@ -48,7 +48,7 @@ def summarize(events: list[Mapping[str, Any]]) -> dict[str, Any]:
         "reuse_lift": _rate(len(reuse), len(reuse) + len(synth)),
         "coverage": _rate(len(served & asked), len(asked)),
         "time_to_add_capability_s": round(statistics.median(durations) / 1000, 3) if durations else None,
-        "counts": {kind: len(items) for kind, items in sorted(by_kind.items())},
+        "counts": {kind: len(items) for kind, items in sorted(by_kind.items()) if items},
         "events": len(events),
     }
 
