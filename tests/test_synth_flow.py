@@ -216,3 +216,46 @@ def test_library_refuses_specs_without_cases_and_unknown_strategies(hub: Hub) ->
         synthesize(named, hub)
     with pytest.raises(NotFound, match="unknown strategy"):
         synthesize(count_spec(), hub, request=_request(count_spec(), "magic"))
+
+
+# ---------------------------------------------------------------- governance and memorisation
+def test_sensitive_capability_waits_for_review_and_is_not_synthesized_twice(
+        hub: Hub, sandbox: Sandbox, plugsmith_home: Path) -> None:
+    (plugsmith_home / "policy.toml").write_text('sensitive_capabilities = ["count_items"]\n')
+    registry().register(_Template())
+    try:
+        spec = count_spec()
+        outcome = synthesize(spec, hub, request=_request(spec, "template_test"), sandbox=sandbox)
+        again = synthesize(spec, hub, request=_request(spec, "template_test"), sandbox=sandbox)
+    finally:
+        registry().unregister("template_test")
+    assert outcome.status == Status.pending_review and "reviewer" in outcome.message
+    [release] = hub.versions("count_items")
+    assert release.status == Status.pending_review and release.version == outcome.version
+    assert again.status == Status.pending_review and again.version == outcome.version
+    assert again.message.startswith("rate-limited") and again.record["rate_limited"] is True
+
+
+class _Memoriser(_Template):
+    name = "memoriser_test"
+
+    def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
+        table = {len(c.input["items"]): c.expected["n"] for c in ctx.guide_cases}
+        source = (f'"""Lookup."""\n\nTABLE = {table!r}\n\n\ndef run(inputs: dict) -> dict:\n'
+                  '    return {"n": TABLE[len(inputs["items"])]}\n')
+        yield Candidate(strategy=self.name, label="lookup table", source=source)
+
+
+def test_a_lookup_table_of_the_examples_is_rejected_before_it_runs(hub: Hub, sandbox: Sandbox) -> None:
+    spec = parse_spec({"name": "big_numbers", "inputs": {"items": {"type": "array"}},
+                       "outputs": {"n": {"type": "number"}},
+                       "tests": [{"name": f"c{k}", "input": {"items": list(range(k))},
+                                  "expected": {"n": k * 11.5}} for k in (1, 2, 3, 4)]})
+    registry().register(_Memoriser())
+    try:
+        outcome = synthesize(spec, hub, request=_request(spec, "memoriser_test"), sandbox=sandbox)
+    finally:
+        registry().unregister("memoriser_test")
+    assert outcome.status == "failed"
+    [rejected] = outcome.record["rejected"]
+    assert rejected["stage"] == "memorised" and "literals" in rejected["reasons"][0]

@@ -214,3 +214,31 @@ def test_cli_synth_help_is_fast_to_import() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('plugsmith.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "plugsmith.synth" not in out and "plugsmith.hub" not in out
+
+
+# ---------------------------------------------------------------- memorisation
+LOOKUP = '''
+TABLE = {3: 15.5, 1: 7.25}
+
+
+def run(inputs):
+    return {"total": TABLE.get(len(inputs["tasks"]), 0)}
+'''
+HONEST = '''
+def run(inputs):
+    return {"total": sum(t["cost"] * 1.0 for t in inputs["tasks"]) + 0.25 * 0}
+'''
+
+
+def test_a_lookup_table_of_example_outputs_is_recognised() -> None:
+    from plugsmith.synth._memo import memorisation_problem, memorised_cases
+
+    cases = [_case("three", [{"cost": 5}, {"cost": 5}, {"cost": 5.5}], 15.5),
+             _case("one", [{"cost": 7.25}], 7.25), _case("none", [], 0)]
+    assert memorised_cases(LOOKUP, cases) == ["three"]     # 7.25 is in its input: not evidence
+    problem = memorisation_problem(LOOKUP, [*cases, _case("other", [{"cost": 1}], 7.25)])
+    assert problem is not None and "three" in problem and "other" in problem
+    assert memorisation_problem(HONEST, cases) is None
+    # small integers, labels and booleans in code are normal and never count
+    labels = [TestCase(name=f"c{i}", input={"v": i}, expected={"level": "high", "n": 8}) for i in range(3)]
+    assert memorised_cases('def run(i):\n    return {"level": "high", "n": 8}\n', labels) == []

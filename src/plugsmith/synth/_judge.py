@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.errors import PlugsmithError
 from plugsmith.spec import GateReport, GateStatus, TestCase
 from plugsmith.synth._cases import EdgeInput
+from plugsmith.synth._memo import memorisation_problem
 from plugsmith.synth._render import PluginDraft, render_plugin
 from plugsmith.synth._strategy import Candidate, Verdict
 
@@ -98,7 +99,7 @@ def run_edges(plugin_dir: Path, edges: list[EdgeInput], sandbox: Sandbox,
 def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: list[TestCase],
           holdout: list[TestCase], edges: list[EdgeInput], hub: Hub | None,
           sandbox: Sandbox) -> Judged:
-    """Render the candidate and decide: rejected at guide/holdout/gates, or accepted."""
+    """Render the candidate and decide: rejected at memorised/guide/holdout/gates, or accepted."""
     from plugsmith.gates import run_cases, validate
 
     render_plugin(draft, plugin_dir)
@@ -108,6 +109,10 @@ def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: 
         return Judged(Verdict(candidate, stage == "accepted", stage, reasons, feedback, report),
                       plugin_dir, draft)
 
+    memorised = memorisation_problem(candidate.source, guide)
+    if memorised:
+        return verdict("memorised", [memorised], "Compute every output from the inputs; do not return "
+                       "values copied from the examples.")
     try:
         checks = run_cases(plugin_dir, [*guide, *holdout], sandbox=sandbox)
     except PlugsmithError as exc:

@@ -49,7 +49,7 @@ class Verdict:
 
     candidate: Candidate
     accepted: bool
-    stage: str                      # "guide" | "holdout" | "render" | "gates" | "accepted"
+    stage: str                      # "memorised" | "guide" | "holdout" | "gates" | "accepted"
     reasons: list[str] = field(default_factory=list)
     feedback: str = ""              # test diffs and gate findings, safe to show the strategy
     report: GateReport | None = None
