@@ -36,13 +36,14 @@ def _plan(*tasks: tuple[str, str]) -> dict[str, Any]:
     return {"title": "example", "tasks": [{"id": tid, "phase": phase} for tid, phase in tasks]}
 
 
-TASKS_PER_PHASE = CapabilitySpec(
-    name="tasks_per_phase",
-    description="Number of tasks in each phase (tasks grouped by their phase id).",
-    inputs=["plan_json"],
-    outputs={"tasks_per_phase": {"type": "object", "additionalProperties": {"type": "integer"}}},
-    constraints=["deterministic", "schema_validated"],
-    tests=[
+# The spec in the seed's form: ports, constraints and golden cases (the synthesizer learns from these).
+TASKS_PER_PHASE = CapabilitySpec.model_validate({
+    "name": "tasks_per_phase",
+    "description": "Number of tasks in each phase (tasks grouped by their phase id).",
+    "inputs": ["plan_json"],
+    "outputs": {"tasks_per_phase": {"type": "object", "additionalProperties": {"type": "integer"}}},
+    "constraints": ["deterministic", "schema_validated"],
+    "tests": [
         {"name": "two_phases", "input": {"plan_json": _plan(("a", "p1"), ("b", "p1"), ("c", "p2"))},
          "expected": {"tasks_per_phase": {"p1": 2, "p2": 1}}},
         {"name": "one_phase", "input": {"plan_json": _plan(("x", "build"))},
@@ -52,13 +53,13 @@ TASKS_PER_PHASE = CapabilitySpec(
                                                              ("e", "q"))},
          "expected": {"tasks_per_phase": {"q": 3, "r": 1, "s": 1}}},
     ],
-)
+})
 
 
 class ImportPlan(PlanExeImportTask):
     """PlanExe's plan as plugsmith's ``plan_json`` (``100-plugsmith_plan.json``)."""
 
-    source = luigi.OptionalPathParameter(default=SOURCE)
+    source = luigi.OptionalPathParameter(default=str(SOURCE))
 
 
 class Schedule(CapabilityTask):

@@ -1,0 +1,287 @@
+"""``CapabilityTask``: a Luigi task, in the style of PlanExe's own tasks, that computes one capability.
+
+A PlanExe pipeline is a chain of Luigi tasks sharing ``run_id_dir``, each writing numbered files
+(``NNN-name.json`` and ``NNN-name.md``) into it. A ``CapabilityTask`` subclass names a capability spec
+and its upstream tasks; ``run()`` resolves the capability in the hub — a built-in or published plugin,
+else one synthesized on the spot — checks it against the governance policy, runs it in the sandbox on
+the upstream outputs and writes ``NNN-<capability>.json`` and ``.md``. When nothing can compute it, the
+task fails with ``CapabilityFailure`` and leaves ``NNN-<capability>-synthesis.json`` (what synthesis
+tried and why it failed) beside where its output would be::
+
+    class Schedule(CapabilityTask):
+        capability = "critical_path"             # a built-in name, a CapabilitySpec, or a spec file
+        upstream = (ImportPlan,)                 # gives the plan_json port
+
+    luigi.build([Schedule(run_id_dir=Path(os.environ["RUN_ID_DIR"]))], local_scheduler=True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import luigi
+
+from plugsmith.errors import CapabilityFailure, NotFound, PlugsmithError, SpecError
+from plugsmith.planexe._output import write_atomic
+from plugsmith.planexe._render import render_capability_markdown
+from plugsmith.spec import CapabilitySpec, Outcome, Status, load_spec
+
+if TYPE_CHECKING:
+    from plugsmith.governance import Gatekeeper
+    from plugsmith.hub import Hub, Release
+    from plugsmith.sandbox import Sandbox, SandboxOutcome
+
+
+# luigi is typed but its functions are not annotated: call them through Any
+_LocalTarget: Any = luigi.LocalTarget
+_flatten: Any = luigi.task.flatten
+
+
+def _default_run_dir() -> Path:
+    return Path(os.environ.get("RUN_ID_DIR") or "run")
+
+
+class PlugsmithTask(luigi.Task):
+    """What plugsmith's tasks share: the run directory, a file number and the ports they offer."""
+
+    run_id_dir = luigi.PathParameter(default=_default_run_dir())
+    db_url = luigi.OptionalParameter(default=None, significant=False,
+                                     description="hub database URL (default: PLUGSMITH_DB or SQLite)")
+    number: ClassVar[int | None] = None
+    upstream: ClassVar[tuple[type[luigi.Task], ...]] = ()
+
+    def requires(self) -> list[luigi.Task]:
+        me: Any = self
+        return [me.clone(cls) for cls in self.upstream]
+
+    def file_number(self) -> int:
+        """The class's ``number``, else one more than the highest upstream number (100 at the start)."""
+        if self.number is not None:
+            return self.number
+        ups = [t.file_number() for t in self.requires() if isinstance(t, PlugsmithTask)]
+        return max(ups, default=99) + 1
+
+    def ports(self) -> dict[str, Any]:
+        """The values this task offers downstream tasks, by port name (read from its output)."""
+        raise NotImplementedError
+
+    def path(self, suffix: str) -> Path:
+        return Path(self.run_id_dir) / f"{self.file_number():03d}-{self.stem()}{suffix}"
+
+    def stem(self) -> str:
+        raise NotImplementedError
+
+
+class PlanExeImportTask(PlugsmithTask):
+    """Import the PlanExe plan in ``source`` (default: the run directory itself) as ``plan_json``."""
+
+    source = luigi.OptionalPathParameter(default=None)
+    number: ClassVar[int | None] = 100
+
+    def stem(self) -> str:
+        return "plugsmith_plan"
+
+    def output(self) -> dict[str, luigi.LocalTarget]:
+        return {"raw": _LocalTarget(str(self.path(".json"))),
+                "markdown": _LocalTarget(str(self.path("_import_report.md")))}
+
+    def run(self) -> None:
+        from plugsmith.planexe._importer import import_planexe_with_report
+
+        plan, report = import_planexe_with_report(Path(self.source or self.run_id_dir))
+        write_atomic(self.path("_import_report.md"), report.to_markdown())
+        write_atomic(self.path(".json"), plan.model_dump_json(indent=2) + "\n")
+
+    def ports(self) -> dict[str, Any]:
+        return {"plan_json": json.loads(self.path(".json").read_text(encoding="utf-8"))}
+
+
+class CapabilityTask(PlugsmithTask):
+    """Compute one capability with a plugin from the hub (synthesized on a gap), under the policy.
+
+    Subclasses set ``capability`` (a ``CapabilitySpec``, a path to a spec file, or a built-in capability
+    name) and ``upstream`` (task classes whose ports feed this one). Override ``build_inputs`` to feed
+    ports from tasks that are not plugsmith tasks.
+    """
+
+    capability: ClassVar[CapabilitySpec | Path | str | None] = None
+    synthesize_on_gap: ClassVar[bool] = True
+    time_budget_s: ClassVar[float] = 30.0
+
+    def spec(self) -> CapabilitySpec:
+        """The capability spec named by the subclass."""
+        cap = self.capability
+        if isinstance(cap, CapabilitySpec):
+            return cap
+        if isinstance(cap, Path) or (isinstance(cap, str) and cap.endswith((".json", ".yaml", ".yml"))):
+            return load_spec(Path(cap))
+        if isinstance(cap, str):
+            from plugsmith.builtins import builtin_spec
+
+            try:
+                return builtin_spec(cap)
+            except KeyError:
+                raise SpecError(f"{cap!r} is not a built-in capability", subject=type(self).__name__,
+                                hint="give a CapabilitySpec or the path of a spec file") from None
+        raise SpecError("no capability given", subject=type(self).__name__,
+                        hint="set `capability = ...` on the task class")
+
+    def stem(self) -> str:
+        return self.spec().name
+
+    def output(self) -> dict[str, luigi.LocalTarget]:
+        return {"raw": _LocalTarget(str(self.path(".json"))),
+                "markdown": _LocalTarget(str(self.path(".md")))}
+
+    def ports(self) -> dict[str, Any]:
+        data = json.loads(self.path(".json").read_text(encoding="utf-8"))
+        return dict(data.get("outputs") or {})
+
+    def build_inputs(self, spec: CapabilitySpec) -> dict[str, Any]:
+        """The plugin's inputs: each input port of the spec, taken from the upstream tasks' ports."""
+        offered: dict[str, Any] = {}
+        for task in _flatten(self.requires()):
+            if isinstance(task, PlugsmithTask):
+                offered.update(task.ports())
+        missing = [p for p in spec.inputs if p not in offered]
+        if missing:
+            raise CapabilityFailure(f"no upstream task offers the input port(s) {missing}",
+                                    subject=spec.name, hint="add an upstream task that produces them, or "
+                                    "override build_inputs()")
+        return {port: offered[port] for port in spec.inputs}
+
+    def run(self) -> None:
+        from plugsmith.governance import Gatekeeper, Policy
+        from plugsmith.hub import Hub
+        from plugsmith.sandbox import get_sandbox
+
+        spec = self.spec()
+        inputs = self.build_inputs(spec)
+        hub = Hub.open(self.db_url)
+        sandbox = get_sandbox()
+        try:
+            gatekeeper = Gatekeeper(hub, Policy.load())
+            candidates, outcome = self._resolve(spec, hub, sandbox, gatekeeper)
+            self._execute(spec, inputs, candidates, outcome, hub, sandbox, gatekeeper)
+        finally:
+            sandbox.close()
+            hub.close()
+
+    # --- resolution -------------------------------------------------------------------------------
+    def _resolve(self, spec: CapabilitySpec, hub: Hub, sandbox: Sandbox,
+                 gatekeeper: Gatekeeper) -> tuple[list[Release], Outcome | None]:
+        releases = hub.lookup(spec.name)
+        if not releases:
+            releases = self._install_builtin(spec, hub, sandbox)
+        allowed = [r for r in releases if gatekeeper.check(r).allowed]
+        if allowed:
+            return allowed, None
+        if not self.synthesize_on_gap:
+            raise self._fail(spec, "no plugin in the hub may compute it and synthesis is off", None)
+        from plugsmith.spec import SynthesisRequest
+        from plugsmith.synth import synthesize
+
+        request = SynthesisRequest(spec=spec, time_budget_s=self.time_budget_s, plan_id=self.plan_id())
+        try:
+            outcome = synthesize(spec, hub, request=request, sandbox=sandbox)
+        except PlugsmithError as exc:
+            raise self._fail(spec, f"synthesis could not run: {exc.one_line()}", None) from None
+        release = self._outcome_release(outcome, hub)
+        if release is None or not gatekeeper.check(release).allowed:
+            why = outcome.message or f"synthesis ended with status {outcome.status}"
+            if release is not None:
+                why = f"{release.ref} may not load: {gatekeeper.check(release).reason}"
+            raise self._fail(spec, why, outcome)
+        return [release], outcome
+
+    @staticmethod
+    def _install_builtin(spec: CapabilitySpec, hub: Hub, sandbox: Sandbox) -> list[Release]:
+        """A fresh hub lacks the built-ins until ``plugsmith hub init``: install them on first need."""
+        from plugsmith.builtins import builtin_specs, install_builtins
+
+        if spec.name not in {s.name for s in builtin_specs()}:
+            return []
+        install_builtins(hub, sandbox)
+        return hub.lookup(spec.name)
+
+    @staticmethod
+    def _outcome_release(outcome: Outcome, hub: Hub) -> Release | None:
+        if outcome.status not in (Status.approved, Status.reused) or not outcome.plugin_id:
+            return None
+        try:
+            versions = hub.versions(outcome.plugin_id)
+        except NotFound:
+            return None
+        return next((r for r in versions if r.version == outcome.version), versions[0] if versions else None)
+
+    # --- execution --------------------------------------------------------------------------------
+    def _execute(self, spec: CapabilitySpec, inputs: dict[str, Any], candidates: list[Release],
+                 outcome: Outcome | None, hub: Hub, sandbox: Sandbox, gatekeeper: Gatekeeper) -> None:
+        """Run the candidates in order; the first whose output honours the spec is written."""
+        errors: list[str] = []
+        for release in candidates:
+            started = time.perf_counter()
+            result = sandbox.run(gatekeeper.load(release), [inputs], gatekeeper.limits(release))
+            elapsed = (time.perf_counter() - started) * 1000
+            output, problem = _result(spec, result)
+            if problem:
+                errors.append(f"{release.ref}: {problem}")
+                hub.record_event("failure", capability=spec.name, plugin_id=release.plugin_id,
+                                 version=release.version, plan_id=self.plan_id(), outcome="failed",
+                                 duration_ms=elapsed, detail={"error": problem})
+                continue
+            hub.record_event("use", capability=spec.name, plugin_id=release.plugin_id,
+                             version=release.version, plan_id=self.plan_id(), duration_ms=elapsed)
+            self._write(spec, release, outcome, output, elapsed, sandbox.name)
+            return
+        raise self._fail(spec, "every plugin failed at run time: " + "; ".join(errors), outcome)
+
+    def _write(self, spec: CapabilitySpec, release: Release, outcome: Outcome | None, outputs: dict[str, Any],
+               elapsed_ms: float, backend: str) -> None:
+        how = "hub" if outcome is None else "reused" if outcome.status == Status.reused else "synthesized"
+        doc = {"capability": spec.name, "resolved_by": how,
+               "plugin": {"id": release.plugin_id, "name": release.name, "version": release.version,
+                          "tier": release.tier.value if release.tier else None,
+                          "origin": release.origin.value, "checksum": release.checksum},
+               "strategy": outcome.strategy if outcome else None,
+               "sandbox": backend, "duration_ms": round(elapsed_ms, 1), "outputs": outputs}
+        write_atomic(self.path(".md"), render_capability_markdown(doc, spec))
+        write_atomic(self.path(".json"), json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+    def _fail(self, spec: CapabilitySpec, why: str, outcome: Outcome | None) -> CapabilityFailure:
+        """Write the synthesis record beside the (missing) output and build the error to raise."""
+        record = {"capability": spec.name, "spec_hash": spec.spec_hash(), "error": why,
+                  "outcome": outcome.model_dump(mode="json") if outcome else None}
+        target = self.path("-synthesis.json")
+        write_atomic(target, json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+        return CapabilityFailure(why, subject=spec.name, hint=f"see {target}")
+
+    def plan_id(self) -> str:
+        return Path(self.run_id_dir).name
+
+
+def _result(spec: CapabilitySpec, result: SandboxOutcome) -> tuple[dict[str, Any], str]:
+    """The plugin's output and '' when it ran and every output port matches its schema, else why not."""
+    import jsonschema
+
+    run = result.runs[0] if result.runs else None
+    if not result.completed or run is None:
+        return {}, f"sandbox: {result.reason}"
+    if not run.ok:
+        return {}, run.error or "failed"
+    outputs = run.output or {}
+    for port, schema in spec.outputs.items():
+        if port not in outputs:
+            return outputs, f"output port {port!r} missing"
+        errors = jsonschema.Draft202012Validator(schema).iter_errors(outputs[port])
+        error = jsonschema.exceptions.best_match(errors)
+        if error is not None:
+            return outputs, f"output {port!r} breaks its schema: {error.message}"
+    return outputs, ""
+
+
+__all__ = ["CapabilityTask", "PlanExeImportTask", "PlugsmithTask"]
