@@ -259,3 +259,16 @@ def test_a_lookup_table_of_the_examples_is_rejected_before_it_runs(hub: Hub, san
     assert outcome.status == "failed"
     [rejected] = outcome.record["rejected"]
     assert rejected["stage"] == "memorised" and "literals" in rejected["reasons"][0]
+
+
+def test_a_near_match_that_passes_the_spec_is_reused_with_its_score(hub: Hub, sandbox: Sandbox,
+                                                                    tmp_path: Path) -> None:
+    original = publish_hours_plugin(hub, tmp_path)
+    spec = parse_spec({"name": "booked_hours", "description": "Total effort in hours booked over tasks.",
+                       "inputs": {"tasks": {"type": "array"}}, "outputs": {"total_hours": {"type": "number"}},
+                       "tests": HOURS_CASES})
+    outcome = synthesize(spec, hub, sandbox=sandbox)
+    assert outcome.status == Status.reused and outcome.plugin_id == original.plugin_id
+    assert outcome.record["match"] == "near" and 0 < outcome.record["score"] <= 1
+    assert "near match, score" in outcome.message
+    assert hub.events("reuse", capability="booked_hours")[0]["detail"]["match"] == "near"
