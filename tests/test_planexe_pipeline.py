@@ -169,3 +169,17 @@ def test_no_gap_synthesis_when_off(tmp_path: Path) -> None:
         luigi.build([SolarPlan(run_id_dir=tmp_path)], local_scheduler=True, log_level="ERROR")
         Answer(run_id_dir=tmp_path).run()
     assert load(tmp_path / "101-answer_cap-synthesis.json")["outcome"] is None
+
+
+@pytest.mark.slow
+def test_plugsmith_run_accepts_a_planexe_run_directory(tmp_path: Path) -> None:
+    from test_planexe_import import make_run_dir
+
+    run = make_run_dir(tmp_path)  # PlanExe's own file names (018-2-wbs_level1.json, ...)
+    env = {**os.environ, "PLUGSMITH_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "plugsmith", "run", str(run), "--out", str(tmp_path / "out")]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stage = next((tmp_path / "out").glob("*-critical_path.json"))
+    assert load(stage)["output"]["schedule"]["critical_path"] == [EIA2, LAYOUT]
+    assert load(stage)["output"]["schedule"]["project_duration_days"] == 38
