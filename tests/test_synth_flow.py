@@ -272,3 +272,25 @@ def test_a_near_match_that_passes_the_spec_is_reused_with_its_score(hub: Hub, sa
     assert outcome.record["match"] == "near" and 0 < outcome.record["score"] <= 1
     assert "near match, score" in outcome.message
     assert hub.events("reuse", capability="booked_hours")[0]["detail"]["match"] == "near"
+
+
+def test_a_version_taken_meanwhile_is_not_an_error(hub: Hub, sandbox: Sandbox, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_synth_helpers import write_plugin
+
+    spec = count_spec()
+    buggy = write_plugin(tmp_path / "old", name="count_items", capability="count_items", code=COUNT_BUGGY,
+                         inputs=dict(spec.inputs), outputs=dict(spec.outputs),
+                         cases=[c.model_dump() for c in spec.cases], origin=Origin.synthesized)
+    hub.publish(buggy, status=Status.approved, tier=None)
+    real_next = hub.next_version
+    stale = iter(["1.0.0"])                       # another process published 1.0.0 after we looked
+    monkeypatch.setattr(hub, "next_version", lambda name: next(stale, None) or real_next(name))
+    registry().register(_Template())
+    try:
+        outcome = synthesize(spec, hub, request=_request(spec, "template_test"), sandbox=sandbox)
+    finally:
+        registry().unregister("template_test")
+    assert outcome.status == Status.approved and outcome.version == "1.1.0"
+    assert [r.version for r in hub.versions("count_items")] == ["1.1.0", "1.0.0"]
+    assert hub.get("count_items@1.1.0").manifest.version == "1.1.0"

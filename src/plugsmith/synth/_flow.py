@@ -119,6 +119,7 @@ class _Run:
                          test_status="passed" if verdict.accepted else f"failed at {verdict.stage}")
         self.candidates.append(entry)
         self.hub.record_event("gate", capability=self.spec.name, plugin_id=_id(name), version=version,
+                              plan_id=self.request.plan_id,
                               outcome="approved" if verdict.accepted else "rejected",
                               detail={"strategy": candidate.strategy, "label": candidate.label,
                                       "stage": verdict.stage, "reasons": verdict.reasons[:5]})

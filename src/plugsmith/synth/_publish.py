@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.spec import Outcome, Status, TestCase
 
 if TYPE_CHECKING:
+    from plugsmith.hub import Release
     from plugsmith.synth._flow import _Run
     from plugsmith.synth._gap import GapReport
     from plugsmith.synth._judge import Judged
@@ -36,6 +38,7 @@ def reused_outcome(run: _Run, gap: GapReport) -> Outcome:
     assert release is not None
     how = "exact capability match" if gap.match == "exact" else f"near match, score {gap.score:.2f}"
     run.hub.record_event("reuse", capability=run.spec.name, plugin_id=release.plugin_id,
+                         plan_id=run.request.plan_id,
                          version=release.version, detail={"match": gap.match, "score": gap.score,
                                                            "spec_hash": run.spec_hash})
     run.say(f"reusing {release.ref} ({how})")
@@ -61,6 +64,25 @@ def _keep_draft(run: _Run, judged: Judged) -> Path:
     return dest
 
 
+def _publish_fresh(run: _Run, judged: Judged, status: Status) -> Release:
+    """Publish; if another process took this version meanwhile, take the next one (same code)."""
+    from plugsmith.errors import VersionConflict
+    from plugsmith.synth._render import render_plugin
+
+    report = judged.verdict.report
+    assert report is not None
+    for _attempt in range(3):
+        try:
+            return run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
+        except VersionConflict:
+            version = run.hub.next_version(judged.draft.name)
+            run.say(f"{judged.draft.name}@{judged.draft.version} was published meanwhile; using {version}")
+            judged.draft = replace(judged.draft, version=version)
+            render_plugin(judged.draft, judged.plugin_dir)
+            report = report.model_copy(update={"version": version})
+    return run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
+
+
 def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
     """Publish (or keep as a draft with --no-publish) and describe the result."""
     report = judged.verdict.report
@@ -70,7 +92,7 @@ def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
     sensitive = run.spec.name in sensitive_capabilities()
     status = Status.pending_review if sensitive else Status.approved
     if run.request.publish:
-        release = run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
+        release = _publish_fresh(run, judged, status)
         plugin_id, version, checksum, status = (release.plugin_id, release.version, release.checksum,
                                                 release.status)
         message = f"published {release.ref} ({status.value})"
@@ -128,6 +150,7 @@ def finish(run: _Run, gap: GapReport, judged: Judged | None, guide: list[TestCas
     record["outcome"] = outcome.model_dump(mode="json", exclude={"record"})
     run.hub.save_synthesis_record(run.spec_hash, run.spec.name, record)
     run.hub.record_event("synthesis", capability=run.spec.name, plugin_id=outcome.plugin_id,
+                         plan_id=run.request.plan_id,
                          version=outcome.version, outcome=str(outcome.status), duration_ms=duration * 1000,
                          detail={"strategy": outcome.strategy, "candidates_tried": run.tried,
                                  "spec_hash": run.spec_hash})
