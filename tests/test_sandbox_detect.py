@@ -1,0 +1,55 @@
+"""Backend detection, forcing, the seccomp filter builder, and the bwrap command line."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from plugsmith.errors import ConfigError
+from plugsmith.sandbox import Limits, RlimitSandbox, detect, get_sandbox
+from plugsmith.sandbox._bwrap import build_argv
+from plugsmith.sandbox._seccomp import LAUNCH_DENY, build_filter
+
+
+def test_detect_prefers_working_bwrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLUGSMITH_SANDBOX", raising=False)
+    name, why = detect()
+    assert name == "bwrap", why  # bubblewrap is installed on this machine and in CI
+    assert "works" in why
+
+
+def test_forcing_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGSMITH_SANDBOX", "rlimit")
+    assert detect() == ("rlimit", "forced by PLUGSMITH_SANDBOX=rlimit")
+    box = get_sandbox()
+    assert isinstance(box, RlimitSandbox) and box.weaker
+
+
+def test_unknown_backend_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGSMITH_SANDBOX", "docker")
+    with pytest.raises(ConfigError):
+        detect()
+    with pytest.raises(ConfigError):
+        get_sandbox("docker")
+
+
+def test_bwrap_argv_binds_only_what_python_needs(tmp_path: Path) -> None:
+    argv = build_argv(tmp_path, Limits(), seccomp_fd=None, code="pass")
+    binds = [argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"]
+    assert "/usr" in binds and str(tmp_path) in binds
+    assert not any(b in {"/", "/root", str(Path.home()), "/home", "/etc"} for b in binds)
+    for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--disable-userns"):
+        assert flag in argv
+    assert argv[-4:-1] == ["-I", "-S", "-c"]
+    assert "/tmp" in [argv[i + 1] for i, a in enumerate(argv) if a == "--tmpfs"]
+
+
+def test_filter_denies_listed_syscalls_and_kills_other_arches() -> None:
+    program = build_filter(LAUNCH_DENY, "x86_64")
+    assert program is not None and len(program) % 8 == 0
+    insns = [struct.unpack("=HBBI", program[i:i + 8]) for i in range(0, len(program), 8)]
+    assert insns[-1] == (0x06, 0, 0, 0x80000000)        # last: kill the process (wrong arch)
+    assert (0x15, len(LAUNCH_DENY), 0, 57) in insns     # fork(57) jumps to its errno return
+    assert build_filter(LAUNCH_DENY, "sparc") is None

@@ -1,0 +1,55 @@
+"""Helpers for the sandbox, gates, governance and plugin CLI tests: write small plugin directories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+HOSTILE = Path(__file__).parent / "hostile"
+
+
+def make_plugin(directory: Path, code: str, *, name: str = "sample", inputs: Any = None,
+                outputs: Any = None, cases: list[dict[str, Any]] | None = None,
+                origin: str = "synthesized", constraints: list[str] | None = None,
+                permissions: list[str] | None = None, version: str = "1.0.0",
+                capability: str | None = None) -> Path:
+    """A plugin directory with ``code`` as plugin.py and a manifest/cases/README around it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = {"name": name, "capability": capability or name, "version": version,
+                "description": f"{name} test plugin",
+                "inputs": inputs if inputs is not None else {"xs": {"type": "array"}},
+                "outputs": outputs if outputs is not None else {"result": {}},
+                "constraints": constraints if constraints is not None else ["deterministic"],
+                "origin": origin, "permissions": permissions or []}
+    (directory / "plugin.json").write_text(json.dumps(manifest))
+    (directory / "plugin.py").write_text(textwrap.dedent(code).lstrip())
+    (directory / "tests").mkdir(exist_ok=True)
+    (directory / "tests" / "cases.json").write_text(json.dumps(cases or []))
+    (directory / "README.md").write_text(f"# {name}\n")
+    return directory
+
+
+MEAN = '''
+"""Mean of xs."""
+import statistics
+
+
+def run(inputs: dict) -> dict:
+    return {"result": statistics.fmean(inputs["xs"])}
+'''
+
+MEAN_CASES = [{"name": f"c{i}", "input": {"xs": list(range(i + 1))}, "expected": {"result": i / 2}}
+              for i in range(10)]
+
+
+def plugsmith(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m plugsmith ARGS`` as a real subprocess (the entry point maps errors to exit codes)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "plugsmith", *args], capture_output=True, text=True,
+                          timeout=timeout, env=full_env, cwd=cwd)
