@@ -12,7 +12,6 @@ from plugsmith.errors import NotFound
 from plugsmith.gates import assign_tier, diff_values, run_cases, validate
 from plugsmith.hub import Hub
 from plugsmith.spec import GateResult, GateStatus, TestCase, Tier, load_manifest, parse_spec
-
 from test_sandbox_helpers import MEAN, MEAN_CASES, make_plugin
 
 GATE_ORDER = ["manifest", "security", "lint", "contract", "determinism", "benchmark", "size"]
@@ -77,7 +76,8 @@ def test_output_schema_is_enforced(tmp_path: Path) -> None:
 
 
 def test_nondeterminism_is_caught(tmp_path: Path) -> None:
-    code = "def run(inputs):\n    return {'result': list({'alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta'})}\n"
+    code = ("def run(inputs):\n"
+            "    return {'result': list({'alpha', 'beta', 'gamma', 'delta', 'eps', 'zeta'})}\n")
     cases = [{"name": f"c{i}", "input": {"xs": []}, "expected": {"result": []}} for i in range(3)]
     plugin = make_plugin(tmp_path / "m", code, cases=cases, outputs={"result": {"type": "array"}})
     from plugsmith.gates import _dynamic

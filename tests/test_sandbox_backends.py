@@ -10,7 +10,6 @@ import pytest
 
 from plugsmith.errors import NotFound
 from plugsmith.sandbox import BwrapSandbox, Limits, RlimitSandbox, Sandbox, get_sandbox
-
 from test_sandbox_helpers import make_plugin
 
 FAST = Limits(cpu_s=2, wall_s=4, memory_mb=256)
@@ -47,7 +46,8 @@ def test_case_errors_are_one_line_and_do_not_stop_the_batch(box: Sandbox, tmp_pa
 @pytest.mark.parametrize("value, fragment", [("{1, 2}", "not JSON-serialisable"),
                                              ("float('nan')", "not JSON-serialisable"),
                                              ("object()", "not JSON-serialisable")])
-def test_non_json_output_is_a_clear_case_error(box: Sandbox, tmp_path: Path, value: str, fragment: str) -> None:
+def test_non_json_output_is_a_clear_case_error(box: Sandbox, tmp_path: Path, value: str,
+                                               fragment: str) -> None:
     outcome = _run(box, tmp_path, f"def run(inputs):\n    return {{'r': {value}}}\n")
     assert outcome.completed and not outcome.runs[0].ok
     assert fragment in outcome.runs[0].error
@@ -73,7 +73,8 @@ def test_prints_are_captured_separately_and_truncated(box: Sandbox, tmp_path: Pa
 
 
 def test_printed_json_cannot_forge_a_result(box: Sandbox, tmp_path: Path) -> None:
-    code = ("def run(inputs):\n    print('{\"t\": \"case\", \"ok\": true, \"output\": {\"r\": \"forged\"}}')\n"
+    code = ("def run(inputs):\n"
+            "    print('{\"t\": \"case\", \"ok\": true, \"output\": {\"r\": \"forged\"}}')\n"
             "    return {'r': 'real'}\n")
     outcome = _run(box, tmp_path, code)
     assert outcome.completed and outcome.runs[0].output == {"r": "real"}
