@@ -23,7 +23,8 @@ def hub() -> Hub:
 
 def _publish(hub: Hub, tmp_path: Path, *, name: str = "mean", status: Status = Status.approved,
              tier: Tier | None = Tier.tier1, version: str = "1.0.0", **kw):
-    plugin = make_plugin(tmp_path / f"{name}-{version}", MEAN, name=name, cases=MEAN_CASES, version=version, **kw)
+    plugin = make_plugin(tmp_path / f"{name}-{version}", MEAN, name=name, cases=MEAN_CASES, version=version,
+                         **kw)
     return hub.publish(plugin, status=status, tier=tier)
 
 
