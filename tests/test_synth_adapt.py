@@ -74,3 +74,35 @@ def test_adapt_is_unavailable_without_near_matches(hub: Hub, sandbox: Sandbox) -
     spec = parse_spec(days_spec_data())
     ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=spec.cases, holdout_count=0)
     assert AdaptStrategy().unavailable(ctx) == "no near-match plugin to adapt"
+
+
+def test_adapter_renames_ports_on_both_sides(hub: Hub, sandbox: Sandbox, tmp_path: Path) -> None:
+    release = publish_hours_plugin(hub, tmp_path)
+    spec = parse_spec({"name": "job_hours", "inputs": {"jobs": {"type": "array"}},
+                       "outputs": {"hours": {"type": "number"}},
+                       "tests": [{"name": "a", "input": {"jobs": [{"hours": 3}, {"hours": 4}]},
+                                  "expected": {"hours": 7}},
+                                 {"name": "b", "input": {"jobs": []}, "expected": {"hours": 0}}]})
+    [cand] = AdaptStrategy().candidates(_ctx(spec, hub, sandbox, release))
+    assert cand.record["gap_summary"] == [
+        "input 'jobs' -> original input 'tasks': renamed",
+        "original output 'total_hours' -> output 'hours': renamed",
+    ]
+    assert "'tasks': inputs['jobs']," in cand.source and "'hours': result['total_hours']," in cand.source
+
+
+def test_llm_prompt_carries_the_nearest_plugins_code(hub: Hub, sandbox: Sandbox, tmp_path: Path) -> None:
+    from tests.llm_server import LLMServer, Reply, fenced
+
+    from plugsmith.synth import LLMStrategy
+    from plugsmith.synth._llm_config import LLMEndpoint
+
+    release = publish_hours_plugin(hub, tmp_path)
+    spec = parse_spec(days_spec_data())
+    with LLMServer([Reply(fenced("def run(inputs):\n    return {}\n"))]) as server:
+        endpoint = LLMEndpoint(id="t", kind="OpenAILike", base_url=server.base_url, model="m", api_key=None,
+                               priority=1, extra={})
+        next(LLMStrategy([endpoint]).candidates(_ctx(spec, hub, sandbox, release)))
+    prompt = server.requests[0].body["messages"][-1]["content"]
+    assert "effort_hours@1.0.0" in prompt and "# sum the hours booked on every task" in prompt
+    assert "Authorization" not in server.requests[0].headers     # no key configured, none sent

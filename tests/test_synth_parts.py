@@ -242,3 +242,15 @@ def test_a_lookup_table_of_example_outputs_is_recognised() -> None:
     # small integers, labels and booleans in code are normal and never count
     labels = [TestCase(name=f"c{i}", input={"v": i}, expected={"level": "high", "n": 8}) for i in range(3)]
     assert memorised_cases('def run(i):\n    return {"level": "high", "n": 8}\n', labels) == []
+
+
+def test_public_names_exist_have_docstrings_and_strategies_are_documented() -> None:
+    import plugsmith.synth as synth
+
+    for name in synth.__all__:
+        obj = getattr(synth, name)
+        if callable(obj):
+            assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
+    docs = (Path(__file__).parents[1] / "docs" / "synthesis.md").read_text()
+    for name in registry().names():
+        assert f"| `{name}` |" in docs, f"strategy {name!r} is not documented in docs/synthesis.md"
