@@ -272,6 +272,17 @@ def test_phase_dependency_on_the_dependent_side_applies_to_all_its_tasks(tmp_pat
     assert edges(plan) == {("p1", "x"), ("p2", "x")}
 
 
+def test_duplicate_ids_keep_one_copy(tmp_path: Path) -> None:
+    path = write_tree(tmp_path, [
+        {"id": "a", "description": "first"},
+        {"id": "p", "description": "P", "task_children": [{"id": "a", "description": "again"},
+                                                          {"id": "b", "description": "B"}]},
+    ])
+    plan, report = import_planexe_with_report(path)
+    assert [(t.id, t.name) for t in plan.tasks] == [("a", "first"), ("b", "B")]
+    assert any(i.subject == "a" and "duplicate id" in i.message for i in report.items)
+
+
 @pytest.mark.parametrize(("setup", "error", "message"), [
     (lambda p: p, PlanError, "no PlanExe work breakdown structure"),
     (lambda p: p / "missing", NotFound, "no such file"),

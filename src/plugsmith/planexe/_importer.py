@@ -28,6 +28,7 @@ from plugsmith.planexe._wbs import (
     add_dependencies,
     add_durations,
     add_level3,
+    drop_duplicates,
     tree_from_levels,
     tree_from_project,
 )
@@ -68,6 +69,7 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
     """The WBS tree: the whole-tree file when present, else level 1 + 2 (+ 3, dependencies, durations)."""
     if "project" in found.data:
         root = tree_from_project(found.data["project"], found.files["project"].name, report)
+        drop_duplicates(root, report)
         for role in ("project12", "level1", "level2", "level3", "dependencies", "durations"):
             if role in found.files:
                 report.add("note", found.files[role].name, "already part of the whole WBS tree; not read")
@@ -84,6 +86,7 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
                         hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
                         "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
                         "duration files)")
+    drop_duplicates(root, report)
     steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
     for role, add in steps:
         if role in found.data:

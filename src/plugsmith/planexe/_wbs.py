@@ -178,5 +178,24 @@ def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -
                 node.fields[key] = raw[key]
 
 
-__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "tree_from_levels",
-           "tree_from_project"]
+def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
+    """Keep one node per id — siblings before their children, in document order — and remove the other
+    copies with their subtrees, so task ids stay unique (a deterministic choice, always reported)."""
+    seen = {root.id}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kept = []
+        for child in node.children:
+            if child.id in seen:
+                report.add("unmapped", child.id, "duplicate id in the WBS; the later copy (and its "
+                           "subtasks) skipped")
+                continue
+            seen.add(child.id)
+            kept.append(child)
+        node.children = kept
+        stack.extend(reversed(kept))
+
+
+__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates",
+           "tree_from_levels", "tree_from_project"]
