@@ -2,7 +2,8 @@
 
 A plugin that crashes, times out, or returns output that breaks its output schema is a *capability
 failure*. It is recorded (``failure`` event), and the next candidate is tried: the other approved
-releases of the capability, then — when synthesis is allowed — a freshly synthesized replacement. A
+releases of the capability, then — when synthesis is allowed — a freshly synthesized replacement (the
+same path synthesizes a gap that an earlier ``--no-synth`` run left open). A
 plugin that crashed or broke its schema on a valid plan is defective, so a non-built-in one is marked
 ``deprecated`` (it still loads when pinned by version) so that resolution and synthesis stop picking it;
 a timeout is not held against the plugin. When no candidate succeeds the capability fails with every
@@ -104,7 +105,7 @@ class Executor:
         while True:
             if not queue:
                 queue = [(r, "fallback") for r in self.hub.lookup(req.name) if r.checksum not in tried]
-            if not queue and self.synthesize and not replaced and result.attempts:
+            if not queue and self.synthesize and not replaced:
                 replaced = True
                 queue = self._replacement(req, result, tried)
             if not queue:
@@ -165,14 +166,20 @@ class Executor:
         return True, "ok", run.output, False
 
     def _replacement(self, req: Requirement, result: Execution, tried: set[str]) -> list[tuple[Release, str]]:
-        """Synthesize a replacement; the spec notes the failure, so it is a new request (new hash)."""
+        """Synthesize the capability: a replacement after failures, or a gap left open earlier.
+
+        After a failure the spec notes it, so the request is new (new spec hash) rather than answered
+        from the synthesis record of the plugin that just failed.
+        """
         from plugsmith.synth import synthesize
 
-        failures = "; ".join(f"{a['ref']} {a['reason']}" for a in result.attempts)
-        spec = req.spec.model_copy(update={"description": f"{req.spec.description} "
+        spec = req.spec
+        if result.attempts:
+            failures = "; ".join(f"{a['ref']} {a['reason']}" for a in result.attempts)
+            spec = spec.model_copy(update={"description": f"{spec.description} "
                                            f"(replacement after run-time failure: {failures})"[:2000]})
         if self.progress:
-            self.progress(f"synthesizing a replacement for {req.name}")
+            self.progress(f"synthesizing {req.name}")
         outcome = synthesize(spec, self.hub, sandbox=self.sandbox)
         result.replacement = outcome.model_dump(mode="json")
         if outcome.plugin_id is None or outcome.status not in (Status.approved, Status.reused):

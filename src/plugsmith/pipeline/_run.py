@@ -84,10 +84,11 @@ def _build(root: Any, workers: int, scheduler_url: str | None) -> bool:
     import luigi
     import luigi.configuration
 
+    cfg = luigi.configuration.get_config()  # type: ignore[no-untyped-call]
+    cfg.set("core", "no_configure_logging", "true")  # plugsmith owns the console
     if threading.current_thread() is not threading.main_thread():
-        cfg = luigi.configuration.get_config()  # type: ignore[no-untyped-call]
-        cfg.set("worker", "no_install_shutdown_handler", "true")
-    params: dict[str, Any] = {"workers": max(1, workers), "no_configure_logging": True}
+        cfg.set("worker", "no_install_shutdown_handler", "true")  # signals only work in the main thread
+    params: dict[str, Any] = {"workers": max(1, workers)}
     if scheduler_url:
         params["scheduler_url"] = scheduler_url
     else:

@@ -15,11 +15,14 @@ import hashlib
 import json
 import secrets
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import luigi
+with warnings.catch_warnings():  # luigi warns about its range-task autoloading on import; not ours to fix
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import luigi
 from luigi.parameter import ParameterVisibility
 
 from plugsmith.builtins import builtin_specs

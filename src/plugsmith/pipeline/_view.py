@@ -65,6 +65,9 @@ def how_resolved(res: dict[str, Any] | None, syn: dict[str, Any] | None, ex: dic
         how = f"gap: {syn.get('status', 'not synthesized')}"
     else:
         how = "gap"
+    replacement = ex.get("replacement") or {}
+    if ex.get("status") == "ok" and replacement.get("status") == "approved":
+        how = f"{how}; synthesized at run time ({replacement.get('strategy')})"
     failures = sum(1 for a in ex.get("attempts", []) if not a["ok"])
     if ex.get("recovered"):
         how += f", recovered after {failures} failure{'s' if failures != 1 else ''}"
