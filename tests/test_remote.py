@@ -19,7 +19,7 @@ from plugsmith.errors import (
 from plugsmith.hub._remote import RemoteHub, release_from_dict
 from plugsmith.server._serialize import release_to_dict
 from plugsmith.spec import Permission, Status
-from test_server_helpers import Server, SyncASGITransport, make_plugin
+from test_server_helpers import Server, SyncASGITransport, make_plugin, seed_release
 
 server = helpers.server
 
@@ -60,7 +60,7 @@ def test_release_json_round_trips(server: Server, tmp_path: Path) -> None:
 
 def test_read_side_and_verified_checkout(server: Server, tmp_path: Path) -> None:
     hub = remote(server, who=None)
-    published = server.publish(make_plugin(tmp_path)).json()
+    published = {"checksum": seed_release(server, make_plugin(tmp_path)).checksum}
     rel = hub.get("cost_total")
     assert rel.checksum == published["checksum"] and rel.manifest.name == "cost_total"
     assert [r.version for r in hub.versions("cost_total")] == ["1.0.0"]
@@ -78,7 +78,7 @@ def test_read_side_and_verified_checkout(server: Server, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("change", ["bytes", "signature", "unsigned"])
 def test_refuses_tampered_artifacts(server: Server, tmp_path: Path, change: str) -> None:
-    server.publish(make_plugin(tmp_path))
+    seed_release(server, make_plugin(tmp_path))
     hub = remote(server, change=change)
     rel = hub.get("cost_total")
     with pytest.raises(TamperedArtifact):
@@ -92,7 +92,7 @@ def test_refuses_a_key_other_than_the_pinned_one(
 ) -> None:
     from plugsmith.governance._signing import HubKey
 
-    server.publish(make_plugin(tmp_path))
+    seed_release(server, make_plugin(tmp_path))
     stranger = HubKey.load_or_create(tmp_path / "stranger")
     pinned = tmp_path / "pinned.pem"
     pinned.write_text(stranger.public_pem())
@@ -104,7 +104,7 @@ def test_refuses_a_key_other_than_the_pinned_one(
 
 
 def test_manifest_must_match_what_was_signed(server: Server, tmp_path: Path) -> None:
-    server.publish(make_plugin(tmp_path))
+    seed_release(server, make_plugin(tmp_path))
     hub = remote(server)
     rel = hub.get("cost_total")
     forged = rel.manifest.model_copy(update={"permissions": [Permission.network]})
@@ -115,7 +115,7 @@ def test_manifest_must_match_what_was_signed(server: Server, tmp_path: Path) -> 
 
 
 def test_first_contact_pins_the_key(server: Server, tmp_path: Path, plugsmith_home: Path) -> None:
-    server.publish(make_plugin(tmp_path))
+    seed_release(server, make_plugin(tmp_path))
     hub = remote(server)
     hub.checkout(hub.get("cost_total"))
     pinned = list((plugsmith_home / "keys" / "trusted").glob("*.pem"))

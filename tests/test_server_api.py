@@ -42,7 +42,7 @@ def test_publish_gates_signs_and_serves(server: Server, tmp_path: Path) -> None:
     r = server.publish(make_plugin(tmp_path))
     assert r.status_code == 201, r.text
     body = r.json()
-    assert body["status"] == "approved" and body["tier"] == "Tier 1"
+    assert body["status"] == "approved" and body["tier"] == body["gate_report"]["tier"] is not None
     assert body["gate_report"]["verdict"] == "approved"
     sig = body["signature"]
     pem = server.client.get("/api/v1/key").json()["public_key"]
@@ -134,7 +134,8 @@ def test_gates_rejection_is_422_with_report(server: Server, tmp_path: Path) -> N
 
 def test_builtin_origin_is_not_tier0_for_a_publisher(server: Server, tmp_path: Path) -> None:
     body = server.publish(make_plugin(tmp_path, "cost_builtin", origin="builtin")).json()
-    assert body["tier"] != "Tier 0"
+    assert body["gate_report"]["tier"] == "Tier 0"  # what the gates say about a builtin …
+    assert body["tier"] == "Tier 1"  # … is not taken from a publisher
     admin = server.publish(make_plugin(tmp_path, "cost_builtin2", origin="builtin"), who="admin").json()
     assert admin["tier"] == "Tier 0"
 
@@ -157,6 +158,11 @@ def test_sensitive_capability_review_rules(server: Server, tmp_path: Path) -> No
     assert server.client.get("/api/v1/reviews").json() == []
     detail = server.client.get(f"/api/v1/plugins/{ref}").json()
     assert [r["decision"] for r in detail["reviews"]] == ["approve"]
+    from plugsmith.governance import Gatekeeper, Policy
+
+    policy = Policy.load()
+    policy.sensitive_capabilities = {"payroll_total"}
+    assert Gatekeeper(server.hub, policy).check(server.hub.get(ref)).allowed  # the review event counts
 
 
 def test_permissions_need_review_and_reject(server: Server, tmp_path: Path) -> None:
@@ -247,7 +253,8 @@ def test_html_pages_and_html_errors(server: Server, tmp_path: Path) -> None:
     server.publish(make_plugin(tmp_path, readme="# cost_total\n\nHello <b>reader</b>\n"))
     page = server.client.get("/", params={"q": "cost"})
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "Tier 1" in page.text and "cost_total@1.0.0" in page.text
+    tier = server.client.get("/api/v1/plugins/cost_total").json()["tier"]
+    assert f">{tier}</span>" in page.text and "cost_total@1.0.0" in page.text
     plugin = server.client.get("/plugins/cost_total")
     assert "Hello &lt;b&gt;reader&lt;/b&gt;" in plugin.text and "<svg" in plugin.text
     missing = server.client.get("/plugins/nope")

@@ -211,3 +211,15 @@ def server(tmp_path: Path, plugsmith_home: Path) -> Iterator[Server]:
     yield srv
     srv.client.close()
     srv.hub.close()
+
+
+def seed_release(
+    srv: Server, plugin_dir: Path, *, status: str = "approved", tier: Tier | None = Tier.tier1
+) -> Any:
+    """Publish straight into the hub and sign it, skipping the gates (for tests about something else)."""
+    from plugsmith.spec import Status
+
+    release = srv.hub.publish(plugin_dir, status=Status(status), tier=tier)
+    srv.app.state.writes._sign(release, None)
+    srv.app.state.reads.invalidate()
+    return release
