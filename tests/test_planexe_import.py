@@ -311,3 +311,14 @@ def test_report_round_trips_and_renders() -> None:
     md = report.to_markdown()
     assert "## Dropped" in md and PROCURE in md and not report.clean
     assert report.lines()[0].endswith("10 unmapped, 4 dropped, 2 notes")
+
+
+def test_public_names_resolve() -> None:
+    import plugsmith.planexe as planexe
+    import plugsmith.synth._llm_config as llm_config
+
+    for module in (planexe, llm_config):
+        missing = [name for name in module.__all__ if getattr(module, name, None) is None]
+        assert missing == [], f"{module.__name__}: {missing}"
+    with pytest.raises(AttributeError):
+        _ = planexe.NoSuchThing  # type: ignore[attr-defined]
