@@ -1,0 +1,115 @@
+"""Report rendering from a run directory: inline SVG Gantt and risk matrix, self-contained HTML, Markdown."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugsmith.pipeline import load_view, render_html, render_markdown, run_metrics
+from plugsmith.pipeline._files import write_json
+
+PLAN = {"title": "Tiny <plan> & co", "goal": "Check the report", "kind": "demo", "budget": 100.0,
+        "currency": "EUR", "tasks": [
+            {"id": "a", "name": "Dig", "kind": "construction", "duration_days": 2, "depends_on": []},
+            {"id": "b", "name": "Pour", "kind": "construction", "duration_days": 3, "depends_on": ["a"]},
+            {"id": "c", "name": "Paint", "kind": "odd", "duration_days": 1, "depends_on": ["a"]}]}
+SCHEDULE = {"schedule": {"project_duration_days": 5.0, "critical_path": ["a", "b"], "tasks": {
+    "a": {"earliest_start": 0.0, "earliest_finish": 2.0, "latest_start": 0.0, "latest_finish": 2.0,
+          "slack": 0.0, "critical": True},
+    "b": {"earliest_start": 2.0, "earliest_finish": 5.0, "latest_start": 2.0, "latest_finish": 5.0,
+          "slack": 0.0, "critical": True},
+    "c": {"earliest_start": 2.0, "earliest_finish": 3.0, "latest_start": 4.0, "latest_finish": 5.0,
+          "slack": 2.0, "critical": False}}}}
+MATRIX = [[0] * 5 for _ in range(5)]
+MATRIX[3][4] = 2
+RISKS = {"risk_matrix": {"matrix": MATRIX, "bands": {"low": 0, "medium": 0, "high": 2}, "count": 2,
+                         "top_risks": [{"id": "r1", "task": "a", "description": "Rain <heavy>",
+                                        "likelihood": 4, "impact": 5, "score": 20}]}}
+RELEASE = {"plugin_id": "plug_x", "name": "core_schedule", "version": "1.0.0", "ref": "core_schedule@1.0.0",
+           "tier": "Tier 0", "origin": "builtin", "status": "approved", "checksum": "sha256:0"}
+
+
+def _execution(cap: str, output: dict[str, Any] | None, *, error: str | None = None) -> dict[str, Any]:
+    ok = output is not None
+    return {"capability": cap, "status": "ok" if ok else "failed", "recovered": False,
+            "release": RELEASE if ok else None, "output": output, "replacement": None, "error": error,
+            "attempts": [{"ref": "x@1", "ok": ok, "reason": "ok" if ok else "crashed", "duration_ms": 1.0}]}
+
+
+def _run_dir(tmp_path: Path, *, failed: bool = False) -> Path:
+    caps = ["critical_path", "risk_matrix", "cost_per_owner"]
+    write_json(tmp_path / "001-plan.json", {"plan": PLAN, "plan_id": "plan_1", "run_id": "run_1"})
+    write_json(tmp_path / "002-requirements.json", {"requirements": [
+        {"capability": c, "sources": ["kind:construction (2 tasks)"] if c == "critical_path" else ["stage"],
+         "spec": {}} for c in caps]})
+    write_json(tmp_path / "003-resolution.json", {"resolutions": [
+        {"capability": c, "status": "resolved", "how": "exact", "release": RELEASE} for c in caps[:2]]
+        + [{"capability": "cost_per_owner", "status": "gap", "candidates": []}]})
+    outcome = {"status": "approved", "strategy": "enumerate", "candidates_tried": 2, "duration_s": 1.5}
+    write_json(tmp_path / "004-synthesis.json", {"syntheses": [
+        {"capability": "cost_per_owner", "status": "approved", "outcome": outcome, "ref": "cpo@1.0.0"}]})
+    write_json(tmp_path / "005-governance.json", {"decisions": []})
+    write_json(tmp_path / "006-critical_path.json", _execution("critical_path", SCHEDULE))
+    write_json(tmp_path / "007-risk_matrix.json", _execution("risk_matrix", RISKS))
+    cpo = None if failed else {"cost_per_owner": {"Ann": 10.0, "Bob": 2.5}}
+    write_json(tmp_path / "008-cost_per_owner.json",
+               _execution("cost_per_owner", cpo, error="capability 'cost_per_owner' could not be computed"))
+    return tmp_path
+
+
+def test_html_is_self_contained_with_gantt_and_risk_matrix(tmp_path: Path) -> None:
+    view = load_view(_run_dir(tmp_path))
+    html = render_html(view, run_metrics(view))
+    assert html.count("<svg") == 2
+    assert len(re.findall(r'<rect class="bar', html)) == 3
+    assert len(re.findall(r'<rect class="bar critical"', html)) == 2
+    assert len(re.findall(r'<rect class="cell"', html)) == 25
+    assert re.search(r'font-weight="bold">2</text>', html)  # the likelihood 4 x impact 5 cell
+    for fetch in ("<script", "<link", "src=", "url(", "@import"):
+        assert fetch not in html
+    assert "Tiny &lt;plan&gt; &amp; co" in html and "Rain &lt;heavy&gt;" in html  # escaped, not injected
+    assert "synthesized (enumerate)" in html and "hub (exact)" in html
+    assert "<td>Ann</td>" in html and "Some capabilities failed" not in html
+
+
+def test_failed_capability_is_announced_and_the_rest_still_rendered(tmp_path: Path) -> None:
+    view = load_view(_run_dir(tmp_path, failed=True))
+    metrics = run_metrics(view)
+    html, md = render_html(view, metrics), render_markdown(view, metrics)
+    assert "Some capabilities failed" in html and "could not be computed" in html
+    assert html.count("<svg") == 2
+    assert "**Some capabilities failed; the rest of the report is complete.**" in md
+    assert "| cost_per_owner | failed |" in md
+    assert metrics["failed"] == 1 and metrics["recovery_rate"] == 0.0
+
+
+def test_markdown_holds_schedule_risks_and_capabilities(tmp_path: Path) -> None:
+    view = load_view(_run_dir(tmp_path))
+    md = render_markdown(view, run_metrics(view))
+    assert md.startswith("# Tiny <plan> & co\n")
+    assert "Critical path: a → b." in md
+    assert "| c | 2.00 | 3.00 | 4.00 | 5.00 | 2.00 |  |" in md
+    assert "| r1 | a | 4 | 5 | 20 | Rain <heavy> |" in md
+    row = "| cost_per_owner | ok | core_schedule | 1.0.0 | Tier 0 | builtin | synthesized (enumerate) |"
+    assert row in md
+
+
+def test_run_metrics_count_gaps_synthesis_and_coverage(tmp_path: Path) -> None:
+    metrics = run_metrics(load_view(_run_dir(tmp_path)))
+    assert metrics["capabilities_required"] == 3
+    assert (metrics["resolved_from_hub"], metrics["synthesized"], metrics["failed"]) == (2, 1, 0)
+    assert metrics["missing_capability_failures"] == 1 and metrics["recovery_rate"] == 1.0
+    assert metrics["gate_pass_rate"] == 0.5  # one approved out of two candidates tried
+    assert metrics["time_to_add_capability_s"] == {"cost_per_owner": 1.5}
+    # tasks a and b are of kind construction (mapped, computed); c's kind maps to nothing
+    assert (metrics["tasks"], metrics["tasks_covered"]) == (3, 2)
+
+
+@pytest.mark.parametrize("span,step", [(5.0, 1), (47.0, 5), (400.0, 50), (1000.0, 100)])
+def test_gantt_ticks_stay_readable(span: float, step: int) -> None:
+    from plugsmith.pipeline._svg import _tick_step
+
+    assert _tick_step(span) == step
