@@ -76,7 +76,10 @@ def validate(
     else:
         _print_report(report)
     if report.verdict != "approved":
-        raise typer.Exit(1)
+        from plugsmith.errors import GateFailed
+
+        failed = [g.name for g in report.gates if g.status.value == "fail"]
+        raise GateFailed(f"rejected by the {', '.join(failed)} gate(s)", subject=str(directory))
 
 
 def _tool_version(module: str) -> str | None:
@@ -115,7 +118,10 @@ def doctor(as_json: JsonOpt = False) -> None:
             typer.echo("note: the rlimit fallback is weaker than bubblewrap (no private file-system, PID "
                        "or network namespace); install bubblewrap for full isolation")
     if not ok:
-        raise typer.Exit(1)
+        from plugsmith.errors import SandboxError
+
+        raise SandboxError("bandit or ruff does not run; the gates cannot work", subject="doctor",
+                           hint="pip install bandit ruff")
 
 
 @review_app.command("list")
