@@ -177,11 +177,14 @@ class CapabilityTask(PlugsmithTask):
         releases = hub.lookup(spec.name)
         if not releases:
             releases = self._install_builtin(spec, hub, sandbox)
-        allowed = [r for r in releases if gatekeeper.check(r).allowed]
+        decisions = [(r, gatekeeper.check(r)) for r in releases]
+        allowed = [r for r, d in decisions if d.allowed]
         if allowed:
             return allowed, None
         if not self.synthesize_on_gap:
-            raise self._fail(spec, "no plugin in the hub may compute it and synthesis is off", None)
+            refused = "; ".join(f"{r.ref}: {d.reason}" for r, d in decisions) or "none published"
+            raise self._fail(spec, f"no plugin in the hub may compute it ({refused}) and synthesis is off",
+                             None)
         from plugsmith.spec import SynthesisRequest
         from plugsmith.synth import synthesize
 
@@ -191,11 +194,12 @@ class CapabilityTask(PlugsmithTask):
         except PlugsmithError as exc:
             raise self._fail(spec, f"synthesis could not run: {exc.one_line()}", None) from None
         release = self._outcome_release(outcome, hub)
-        if release is None or not gatekeeper.check(release).allowed:
+        if release is None:
             why = outcome.message or f"synthesis ended with status {outcome.status}"
-            if release is not None:
-                why = f"{release.ref} may not load: {gatekeeper.check(release).reason}"
             raise self._fail(spec, why, outcome)
+        decision = gatekeeper.check(release)
+        if not decision.allowed:
+            raise self._fail(spec, f"{release.ref} may not load: {decision.reason}", outcome)
         return [release], outcome
 
     @staticmethod
