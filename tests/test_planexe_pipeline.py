@@ -183,3 +183,20 @@ def test_plugsmith_run_accepts_a_planexe_run_directory(tmp_path: Path) -> None:
     stage = next((tmp_path / "out").glob("*-critical_path.json"))
     assert load(stage)["output"]["schedule"]["critical_path"] == [EIA2, LAYOUT]
     assert load(stage)["output"]["schedule"]["project_duration_days"] == 38
+
+
+def test_policy_refusal_is_a_capability_failure(tmp_path: Path, plugsmith_home: Path) -> None:
+    from plugsmith.hub import Hub
+    from plugsmith.spec import Status, Tier
+
+    (plugsmith_home / "policy.toml").write_text('allowed_tiers = ["Tier 0"]\n')
+    good = write_plugin(tmp_path / "p", "answer_tier1", "answer_cap",
+                        "def run(inputs):\n    return {'answer': 1}\n")
+    with Hub.open() as hub:
+        hub.publish(good, status=Status.approved, tier=Tier.tier1)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    assert not luigi.build([Answer(run_id_dir=run_dir)], local_scheduler=True, log_level="ERROR")
+    error = load(run_dir / "101-answer_cap-synthesis.json")["error"]
+    assert "answer_tier1@1.0.0" in error and "Tier 1 is not allowed" in error
+    assert not (run_dir / "101-answer_cap.json").exists()
