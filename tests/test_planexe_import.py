@@ -151,6 +151,7 @@ def test_tv_remote_whole_tree(path: Path) -> None:
                            (CONFIRM, FRIDGE), (LIVING, CONFIRM), (CHECK, CONFIRM), (CHECK, LIVING)}
     assert {i.subject for i in report.of_kind("unmapped")} == {CONFIRM, LIVING, CHECK}
     assert report.of_kind("dropped") == []
+    assert report.ignored_files == (["wbs_table.csv"] if path.is_dir() else [])
     by_id = {t.id: t for t in plan.tasks}
     assert [r.role for r in by_id[FRIDGE].resources] == ["Household members", "Fridge key or access code"]
     assert by_id[STAKE].risk is not None and "Stakeholders may not be" in by_id[STAKE].risk.description

@@ -103,8 +103,8 @@ def collect(path: Path | Sequence[Path], report: ImportReport) -> Sources:
         for child in sorted(paths[0].iterdir()):
             role = role_by_name(child.name) if child.is_file() else None
             if role is None:
-                if child.is_file() and _NUMBER.match(child.name):
-                    found.ignored.append(child.name)
+                if child.is_file() and not child.name.startswith("."):
+                    found.ignored.append(child.name)  # listed in the report, never dropped silently
                 continue
             _assign(found, role, child, report)
     else:
