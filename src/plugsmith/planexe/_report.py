@@ -69,7 +69,7 @@ class ImportReport:
         c = self.counts()
         head = (f"PlanExe import of {self.source}: {c['unmapped']} unmapped, {c['dropped']} dropped, "
                 f"{c['note']} notes")
-        tail = [f"({len(self.ignored_files)} other PlanExe files not imported)"] if self.ignored_files else []
+        tail = [f"({len(self.ignored_files)} other files not imported)"] if self.ignored_files else []
         return [head] + ["  " + item.line() for item in self.items] + tail
 
     def to_markdown(self) -> str:
