@@ -1,0 +1,79 @@
+"""Inverse lookups: solve ``map`` and ``to_dict`` outputs by reading the wanted body out of a bank.
+
+When the output is a list as long as a source list (``plan_json.tasks``) in every example, the body of
+``map(source, body)`` must produce, element by element, exactly the expected items. That value vector is
+known, so instead of enumerating every ``map`` the search looks it up among the bodies already built in
+the source's scope (observational equivalence makes the bank a dictionary from value vectors to
+expressions). Dictionaries work the same way once a key body (``task.id``) reproduces the expected keys.
+Records (``{"id": ..., "end": ...}``) are looked up field by field, with field names from the output
+schema only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._scope import Entry, Scope
+from plugsmith.synth.enumerate._types import is_list
+from plugsmith.synth.enumerate._values import ERR, canon
+
+if TYPE_CHECKING:
+    from plugsmith.synth.enumerate._search import Search
+
+BODY_MAX = 7
+SOURCE_MAX = 2  # sizes of the source lists tried (plan_json.tasks, plan_json.tasks[]*resources)
+
+
+def lookup(sub: Scope, needed: list[Any], fields: list[str] | None) -> Node | None:
+    """A body in ``sub`` whose values are ``needed`` (a record built field by field when ``fields``)."""
+    if fields and all(isinstance(v, dict) and sorted(v) == fields for v in needed):
+        parts = [lookup(sub, [v[f] for v in needed], None) for f in fields]
+        if any(p is None for p in parts):
+            return None
+        return Node("record", tuple(p for p in parts if p is not None), tuple(fields))
+    entry = sub.seen.get(canon(needed))
+    if entry is None or not entry.dep or entry.src is not None or any(v is ERR for v in entry.vec):
+        return None
+    return entry.node
+
+
+def _sources(search: Search) -> Iterator[tuple[Entry, Scope, list[list[int]]]]:
+    top = search.top
+    for size in range(1, SOURCE_MAX + 1):
+        for t, entries in list(top.at(size).items()):
+            if not is_list(t):
+                continue
+            for lst in entries:
+                found = search.child(top, lst) if lst.vec and any(lst.vec) else None
+                if found is None:
+                    continue
+                sub, idx = found
+                if [i for ids in idx for i in ids] == list(range(sub.n)):
+                    yield lst, sub, idx
+
+
+def inverse_candidates(search: Search, port: str, target: list[Any], fields: list[str] | None,
+                       size: int) -> Iterator[Node]:
+    """Programs ``map(source, body)`` / ``to_dict(source, key, body)`` that reproduce ``target``."""
+    for lst, sub, idx in _sources(search):
+        search.ensure(sub, min(size, BODY_MAX))
+        if all(isinstance(t, list) and len(t) == len(ids) for t, ids in zip(target, idx, strict=True)):
+            body = lookup(sub, [x for t in target for x in t], fields)
+            if body is not None and body.op != "var":
+                yield Node("map", (lst.node, body), var=sub.var)
+        if not all(isinstance(t, dict) and len(t) == len(ids) for t, ids in zip(target, idx, strict=True)):
+            continue
+        for key in sub.at(1).get("str", []):
+            if not key.dep:
+                continue
+            keys = [[key.vec[i] for i in ids] for ids in idx]
+            if any(set(k) != set(t) or len(set(k)) != len(k) for k, t in zip(keys, target, strict=True)):
+                continue
+            body = lookup(sub, [t[k] for ks, t in zip(keys, target, strict=True) for k in ks], fields)
+            if body is not None:
+                yield Node("to_dict", (lst.node, key.node, body), var=sub.var)
+
+
+__all__ = ["inverse_candidates", "lookup"]

@@ -1,0 +1,461 @@
+"""Bottom-up, type-directed enumeration with observational-equivalence pruning.
+
+``Search.run`` builds expressions in order of size (number of DSL nodes) in the top scope. An operation
+with a lambda (map, filter, group, ...) takes a list from the current scope and bodies from the list's
+own scope, whose bank is grown lazily to the sizes needed. Every new top-level expression is compared
+with the expected outputs; the first (smallest, then first generated) one that fits a port wins.
+Iteration follows lists and sorted keys only, so the result never depends on dict order or chance.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from plugsmith.synth.enumerate import _dsl as dsl
+from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._scope import Entry, Scope
+from plugsmith.synth.enumerate._types import (
+    BINARY_OPS,
+    COMMUTATIVE,
+    UNARY_OPS,
+    binary_type,
+    coarse,
+    is_list,
+    is_map,
+    is_rec,
+    unary_type,
+)
+from plugsmith.synth.enumerate._values import ERR, SCALARS, canon, infer_type, is_num, same
+
+MAX_DEPTH = 2  # top -> tasks -> resources
+BODY_MAX = 7  # largest lambda body
+PATH_DEPTH = 2  # task.risk.likelihood
+CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
+LIFT_MAX = 4
+INVERSE_SLACK = 2  # accept a looked-up program this much larger than the sizes fully enumerated  # top-level aggregates (sum of task costs) usable inside lambdas
+LIFTABLE = frozenset({"sum", "len", "mean", "min", "max"})
+SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
+RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "key", "value", "values", "best",
+                      "mean", "slack", "schedule", "sum", "len", "min", "max", "sorted", "list", "dict",
+                      "round", "date", "timedelta", "add_days", "days_between", "group_by", "key_of_max",
+                      "key_of_min", "topological_order", "critical_path", "critical_length",
+                      "earliest_start", "earliest_finish", "run", "id", "type", "map", "filter", "all",
+                      "any", "str", "int", "float", "set", "next", "iter", "format", "hash", "input",
+                      "object", "range", "zip", "vars", "open", "print", "result", "k", "v", "x", "xs"})
+
+
+class OutOfTime(Exception):
+    """The time budget ran out."""
+
+
+class Search:
+    """One synthesis problem: examples, per-port targets, and the scopes built for them."""
+
+    def __init__(self, inputs: list[dict[str, Any]], targets: dict[str, list[Any]],
+                 enums: list[str], deadline: float, record_fields: dict[str, list[str]] | None = None) -> None:
+        self.record_fields = record_fields or {}
+        self.pending: dict[str, Node] = {}
+        self.deadline = deadline
+        self.ticks = 0
+        self.enums = enums
+        self.scopes: list[Scope] = []
+        self.top = self._new_scope(None, None, list(range(len(inputs))), inputs, 0)
+        self.ports = list(targets)
+        self.target_keys = {p: canon(v) for p, v in targets.items()}
+        self.target_kind = {p: _kind(v) for p, v in targets.items()}
+        self.targets = targets
+        self.wanted = {k for k in self.target_kind.values()} | ({"num", "str", "bool", "list", "dict"}
+                                                                if "null" in self.target_kind.values()
+                                                                else set())
+        self.found: dict[str, Node] = {}
+        self.names_in_use = set(inputs[0]) if inputs else set()
+
+    # -- driving ---------------------------------------------------------------------------------
+    def run(self, max_size: int = 40) -> dict[str, Node]:
+        """Grow the top scope until every port has a program, the size cap or the deadline."""
+        try:
+            for _ in range(max_size):
+                self.ensure(self.top, self.top.done + 1)
+                self._inverse(self.top.done)
+                if len(self.found) == len(self.ports):
+                    break
+        except OutOfTime:
+            pass
+        for port, node in self.pending.items():
+            self.found.setdefault(port, node)
+        return self.found
+
+    def _inverse(self, size: int) -> None:
+        """Look up map/to_dict bodies for list and dictionary outputs (see ``_inverse``)."""
+        from plugsmith.synth.enumerate._inverse import inverse_candidates
+        for port in self.ports:
+            if port in self.found or self.target_kind[port] not in ("list", "dict"):
+                continue
+            for node in inverse_candidates(self, port, self.targets[port], self.record_fields.get(port),
+                                           size):
+                best = self.pending.get(port)
+                if best is None or node.size < best.size:
+                    self.pending[port] = node
+            best = self.pending.get(port)
+            if best is not None and best.size <= size + INVERSE_SLACK:
+                self.found[port] = best
+
+    def tick(self) -> None:
+        self.ticks += 1
+        if self.ticks % 512 == 0 and time.monotonic() > self.deadline:
+            raise OutOfTime
+
+    def ensure(self, scope: Scope, size: int) -> None:
+        """Grow ``scope``'s bank up to ``size``."""
+        while scope.done < size:
+            scope.done += 1
+            self._grow(scope, scope.done)
+
+    def useful(self, scope: Scope, t: Any, op: str, size: int) -> bool:
+        """Can a top-level expression of type ``t`` still lead to some output port's kind?
+
+        Only the top scope is pruned this way: e.g. a number is useless for a dictionary output unless
+        it is a small aggregate that lambdas may use (``task.cost / sum(costs)``).
+        """
+        if scope is not self.top:
+            return True
+        kinds = self.wanted
+        kind = coarse(t)
+        if kind in kinds or is_rec(t):
+            return True
+        if kind == "num":
+            return bool(kinds & {"bool", "str"}) or (size <= LIFT_MAX and op in LIFTABLE)
+        if kind == "str":
+            return bool(kinds & {"bool", "num"})
+        if kind == "bool":
+            return False
+        if kind == "list":
+            if t[1] not in SCALARS or op in SOURCE_OPS:
+                return True
+            return bool(kinds & {"num", "str", "bool"})
+        if kind == "dict":
+            return op in ("graph", "path", "var") or bool(kinds & {"str"})
+        return True
+
+    def _offer(self, scope: Scope, size: int, entry: Entry) -> None:
+        self.tick()
+        if scope is self.top and (any(v is ERR for v in entry.vec)
+                                  or not self.useful(scope, entry.type, entry.node.op, size)):
+            return
+        if not scope.add(size, entry) or scope is not self.top:
+            return
+        kind = coarse(entry.type)
+        for port in self.ports:
+            if port in self.found or self.target_kind[port] not in (kind, "null"):
+                continue
+            key = canon(entry.vec) if entry.src is not None else entry.key()
+            if key == self.target_keys[port] or (kind == "num" and _close(entry.vec, self.targets[port])):
+                if entry.free:
+                    self.found[port] = entry.node
+
+    # -- scopes ----------------------------------------------------------------------------------
+    def _new_scope(self, parent: Scope | None, var: str | None, parent_of: list[int],
+                   elements: list[Any], depth: int) -> Scope:
+        scope = Scope(len(self.scopes), parent, var, parent_of, elements, depth)
+        self.scopes.append(scope)
+        return scope
+
+    def child(self, scope: Scope, entry: Entry) -> tuple[Scope, list[list[int]]] | None:
+        """The scope of a list's elements (created on first use) and the list's element indices."""
+        if entry.src is not None:
+            return entry.src
+        if scope.depth >= MAX_DEPTH:
+            return None
+        values = list(entry.vec)
+        if is_map(entry.type):
+            values = [list(m.values()) for m in values]
+        key = canon(values)
+        sub = scope.children.get(key)
+        if sub is None:
+            parent_of = [i for i, lst in enumerate(values) for _ in lst]
+            elements = [x for lst in values for x in lst]
+            sub = self._new_scope(scope, self._var_name(entry.node), parent_of, elements, scope.depth + 1)
+            scope.children[key] = sub
+        idx: list[list[int]] = []
+        start = 0
+        for lst in values:
+            idx.append(list(range(start, start + len(lst))))
+            start += len(lst)
+        if not is_map(entry.type):
+            entry.src = (sub, idx)
+        return sub, idx
+
+    def _var_name(self, node: Node) -> str:
+        base = "item"
+        if node.op == "path":
+            last = node.param[1][-1]
+            base = last[:-1] if last.endswith("s") and len(last) > 3 else last
+            if last == "depends_on":
+                base = "dep"
+        elif node.op == "values" or node.op == "map_values":
+            base = "value"
+        base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
+        if not base[0].isalpha():
+            base = "x_" + base
+        name = base
+        n = 2
+        while name in RESERVED or name in self.names_in_use:
+            name = f"{base}{n}"
+            n += 1
+        self.names_in_use.add(name)
+        return name
+
+    # -- growing ---------------------------------------------------------------------------------
+    def _grow(self, scope: Scope, size: int) -> None:
+        if size == 1:
+            scope.cache["leaves"] = list(self._leaves(scope))
+        for entry in scope.cache["leaves"]:
+            if entry.node.size == size:
+                self._offer(scope, size, entry)
+        if size == 1:
+            return
+        if scope.parent is self.top and size <= LIFT_MAX:
+            for entry in _entries(self.top.at(size)):
+                if entry.type == "num" and entry.node.op in LIFTABLE and entry.free:
+                    self._offer(scope, size, Entry(entry.node, "num", scope.lift(entry.vec), False, True))
+        for entry in self._unary(scope, size):
+            self._offer(scope, size, entry)
+        for entry in self._binary(scope, size):
+            self._offer(scope, size, entry)
+        if scope.depth < MAX_DEPTH:
+            for entry in self._higher_order(scope, size):
+                self._offer(scope, size, entry)
+
+    def _leaves(self, scope: Scope) -> Iterator[Entry]:
+        for name, vec, own in scope.var_vectors():
+            t = infer_type(vec)
+            if t is None:
+                continue
+            if own or scope.parent is None:
+                yield Entry(Node("var", param=name), t, vec, own, True)
+            yield from self._paths(name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
+        for number in dsl.NUMBERS:
+            yield Entry(Node("const", param=number), "num", [number] * scope.n, False, False)
+        for text in self.enums:
+            yield Entry(Node("const", param=text), "str", [text] * scope.n, False, False)
+
+    def _paths(self, name: str, vec: list[Any], t: Any, own: bool, fields: tuple[str, ...],
+               only_scalars: bool) -> Iterator[Entry]:
+        if not is_rec(t) or len(fields) >= PATH_DEPTH:
+            return
+        for f in t[1]:
+            sub = [v[f] if isinstance(v, dict) and f in v else ERR for v in vec]
+            ft = infer_type(sub)
+            if ft is None or (own is False and ERR in sub) or all(v is ERR for v in sub):
+                continue
+            path = (*fields, f)
+            if ft in SCALARS or not only_scalars:
+                yield Entry(Node("path", param=(name, path)), ft, sub, own, True)
+            yield from self._paths(name, sub, ft, own, path, only_scalars)
+            if not only_scalars and not fields and is_list(ft) and is_rec(ft[1]):
+                yield from self._list_paths(name, sub, ft[1], own, f)
+
+    def _list_paths(self, name: str, vec: list[Any], et: Any, own: bool, f: str) -> Iterator[Entry]:
+        """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined)."""
+        for g in et[1]:
+            sub: list[Any] = []
+            for lst in vec:
+                if lst is ERR or not isinstance(lst, list):
+                    sub.append(ERR)
+                    continue
+                vals = [e.get(g, ERR) if isinstance(e, dict) else ERR for e in lst]
+                sub.append(ERR if any(v is ERR for v in vals) else vals)
+            if all(v is ERR for v in sub):
+                continue
+            flat = all(isinstance(x, list) for v in sub if v is not ERR for x in v)
+            if flat:
+                sub = [v if v is ERR else [x for part in v for x in part] for v in sub]
+            t = infer_type(sub)
+            if t is None or not is_list(t) or t[1] == "any":
+                continue
+            marker = dsl.FLATTEN if flat else dsl.PROJECT
+            yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
+
+    def _unary(self, scope: Scope, size: int) -> Iterator[Entry]:
+        for arg_t, entries in scope.at(size - 1).items():
+            for op in UNARY_OPS:
+                rt = unary_type(op, arg_t)
+                if rt is None or not self.useful(scope, rt, op, size):
+                    continue
+                total = size - dsl.OP_COST.get(op, 1) + 1
+                if total != size:
+                    continue  # costlier unary operations are generated from their own size below
+                for param in _params(op):
+                    for a in entries:
+                        if a.free and _unary_ok(op, a.node):
+                            yield from _apply(op, (a,), param, rt, a.dep)
+        for op in ("split", "join"):
+            for arg_t, entries in scope.at(size - dsl.OP_COST[op]).items():
+                rt = unary_type(op, arg_t)
+                if rt is None:
+                    continue
+                for param in _params(op):
+                    for a in entries:
+                        if a.free and _unary_ok(op, a.node):
+                            yield from _apply(op, (a,), param, rt, a.dep)
+
+    def _binary(self, scope: Scope, size: int) -> Iterator[Entry]:
+        if scope is not self.top and size > CHILD_BINARY_MAX:
+            return
+        yield from self._binary_sized(scope, size, 1)
+        yield from self._concat(scope, size)
+
+    def _concat(self, scope: Scope, size: int) -> Iterator[Entry]:
+        for left in range(1, 3):
+            right = size - dsl.OP_COST["concat"] - left
+            if not 1 <= right <= 2:
+                continue
+            for lt, les in scope.at(left).items():
+                for rt_, res in scope.at(right).items():
+                    if binary_type("concat", lt, rt_) is None:
+                        continue
+                    for param in dsl.CONCAT_SEPARATORS:
+                        for a in les:
+                            for b in res:
+                                if (a.free or b.free) and a is not b:
+                                    yield from _apply("concat", (a, b), param, "str", a.dep or b.dep)
+
+    def _binary_sized(self, scope: Scope, size: int, cost: int) -> Iterator[Entry]:
+        for left in range(1, size - cost):
+            right = size - cost - left
+            for lt, les in scope.at(left).items():
+                for rt_, res in scope.at(right).items():
+                    for op in BINARY_OPS:
+                        if op == "concat":
+                            continue
+                        out = binary_type(op, lt, rt_)
+                        if out is None or not self.useful(scope, out, op, size) or (op in COMMUTATIVE and left > right):
+                            continue
+                        params = dsl.SEPARATORS if op == "concat" else (None,)
+                        for param in params:
+                            for i, a in enumerate(les):
+                                for j, b in enumerate(res):
+                                    if (not (a.free or b.free)) or (
+                                            op in COMMUTATIVE and left == right and lt == rt_ and j < i):
+                                        continue
+                                    if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
+                                        continue
+                                    if not _consts_ok(op, a.node, b.node):
+                                        continue
+                                    yield from _apply(op, (a, b), param, out, a.dep or b.dep)
+
+    def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
+        from plugsmith.synth.enumerate._hof import higher_order
+        yield from higher_order(self, scope, size)
+
+
+def _entries(by_type: dict[Any, list[Entry]]) -> Iterator[Entry]:
+    for entries in by_type.values():
+        yield from entries
+
+
+_STRING_OPS = frozenset({"upper", "lower", "title", "split", "join", "concat"})
+
+
+def _unary_ok(op: str, arg: Node) -> bool:
+    """Prune unary compositions that never help: ``upper(lower(x))``, ``split`` of a computed string."""
+    if op in ("upper", "lower", "title"):
+        return arg.op not in _STRING_OPS
+    if op == "split":
+        return arg.op in ("path", "var")
+    if op == "join":
+        return arg.op in ("path", "map", "sorted", "unique", "var")
+    if op in ("keys", "values"):
+        return arg.op in ("path", "var", "graph")
+    if op in ("sorted", "unique"):
+        return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var")
+    if op == "take":
+        return arg.op in ("sort_by", "sorted")
+    if op == "empty":
+        return arg.op in ("path", "filter", "var")
+    if op == "round":
+        return arg.op != "round"
+    return True
+
+
+# Which of the fixed constants each arithmetic or comparison operation may take (None: any).
+_OP_CONSTANTS: dict[str, tuple[frozenset[float], frozenset[float]]] = {
+    "add": (frozenset(), frozenset({1})),
+    "sub": (frozenset({1, 100}), frozenset({1})),
+    "mul": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000, 0.5})),
+    "div": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000})),
+    "date_add": (frozenset(), frozenset({1, 7})),
+}
+
+
+def _consts_ok(op: str, a: Node, b: Node) -> bool:
+    allowed = _OP_CONSTANTS.get(op)
+    if allowed is None:
+        return True
+    if a.op == "const" and a.param not in allowed[0]:
+        return False
+    return not (b.op == "const" and b.param not in allowed[1])
+
+
+def _params(op: str) -> tuple[Any, ...]:
+    if op == "round":
+        return dsl.ROUND_DIGITS
+    if op == "split":
+        return dsl.SPLIT_SEPARATORS
+    if op == "join":
+        return dsl.JOIN_SEPARATORS
+    if op == "sorted":
+        return (False, True)
+    if op == "take":
+        return dsl.TAKE_COUNTS
+    return (None,)
+
+
+def _apply(op: str, args: tuple[Entry, ...], param: Any, out: Any, dep: bool) -> Iterator[Entry]:
+    """Evaluate a scalar operation on every environment; nothing when it fails anywhere."""
+    fn = dsl.SCALAR_OPS[op][1]
+    vec: list[Any] = []
+    if len(args) == 1:
+        for a in args[0].vec:
+            try:
+                vec.append(ERR if a is ERR else fn(a, param))
+            except Exception:  # the operation does not apply to this element
+                vec.append(ERR)
+    else:
+        for a, b in zip(args[0].vec, args[1].vec, strict=True):
+            try:
+                vec.append(ERR if a is ERR or b is ERR else fn(a, b, param))
+            except Exception:  # the operation does not apply to this element
+                vec.append(ERR)
+    if all(v is ERR for v in vec):
+        return
+    if op == "take" and args[0].src is not None:
+        scope, idx = args[0].src
+        new_idx = [i[:param] for i in idx]
+        if new_idx == idx:
+            return
+        yield Entry(Node(op, args=(args[0].node,), param=param), out, vec, dep, True, (scope, new_idx))
+        return
+    if op == "take" and all(len(a) <= param for a in args[0].vec):
+        return
+    if out == "num" and not all(is_num(v) or v is ERR for v in vec):
+        return
+    if op == "notnull" and all(v is True for v in vec):
+        return
+    if out == "str" and not all(isinstance(v, str) or v is ERR for v in vec):
+        return
+    yield Entry(Node(op, args=tuple(a.node for a in args), param=param), out, vec, dep, True)
+
+
+def _kind(values: list[Any]) -> str:
+    t = infer_type(values)
+    return "null" if t is None else coarse(t)
+
+
+def _close(vec: list[Any], target: list[Any]) -> bool:
+    return len(vec) == len(target) and all(same(a, b) for a, b in zip(vec, target, strict=True))
+
+
+__all__ = ["OutOfTime", "Search"]

@@ -1,0 +1,102 @@
+"""Value-level helpers: JSON types of observed values, canonical keys and tolerant equality.
+
+The search never trusts a schema alone: a field's type is what its values are on the examples. Types
+are plain strings or tuples so they hash and compare cheaply::
+
+    "num" | "str" | "date" | "bool" | "any"
+    ("list", T)        a JSON array of T
+    ("rec", fields)    a JSON object read from an input (fields may be accessed)
+    ("map", T)         a JSON object built by the program (string keys; never field-accessed, because its
+                       keys are example data, and reading them back would be memorisation)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+Type = Any  # str or tuple, see the module docstring
+
+SCALARS = frozenset({"num", "str", "date", "bool"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Missing:
+    """The marker for "this expression has no value here" (an operation failed on this element)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ERR"
+
+
+ERR: Any = _Missing()
+
+
+def is_num(value: Any) -> bool:
+    """True for JSON numbers (bools are not numbers here, unlike in Python)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def infer_type(values: Iterable[Any]) -> Type | None:
+    """The common type of some observed values (``None`` entries ignored); None when there is none."""
+    seen = [v for v in values if v is not None and v is not ERR]
+    if not seen:
+        return None
+    if all(isinstance(v, bool) for v in seen):
+        return "bool"
+    if all(is_num(v) for v in seen):
+        return "num"
+    if all(isinstance(v, str) for v in seen):
+        return "date" if all(_ISO_DATE.match(v) for v in seen) else "str"
+    if all(isinstance(v, list) for v in seen):
+        inner = infer_type(x for v in seen for x in v)
+        return ("list", inner if inner is not None else "any")
+    if all(isinstance(v, dict) for v in seen):
+        fields = sorted({k for v in seen for k in v})
+        return ("rec", tuple(fields))
+    return None
+
+
+def canon(value: Any) -> Any:
+    """A hashable key equal for values the JSON output cannot tell apart (3 == 3.0, key order)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if value is ERR:
+        return ("?", "ERR")
+    if isinstance(value, int | float):
+        if math.isnan(value) or math.isinf(value):
+            return ("f", repr(value))
+        return ("n", float(f"{float(value):.10g}") + 0.0)
+    if isinstance(value, list | tuple):
+        return ("l", tuple(canon(v) for v in value))
+    if isinstance(value, dict):
+        return ("d", tuple(sorted((str(k), canon(v)) for k, v in value.items())))
+    return ("?", repr(value))
+
+
+def same(a: Any, b: Any, rel: float = 1e-9) -> bool:
+    """Equality of JSON values with a small relative tolerance on numbers; bools are not numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if is_num(a) and is_num(b):
+        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y, rel) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], rel) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def constants_in(value: Any) -> set[Any]:
+    """Every scalar inside a JSON value (used to show outputs cannot be copied into programs)."""
+    if isinstance(value, dict):
+        return {c for v in value.values() for c in constants_in(v)} | set(value)
+    if isinstance(value, list):
+        return {c for v in value for c in constants_in(v)}
+    return {value}
+
+
+__all__ = ["ERR", "SCALARS", "Type", "canon", "constants_in", "infer_type", "is_num", "same"]
