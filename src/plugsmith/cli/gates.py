@@ -63,8 +63,9 @@ def validate(
     capability = load_spec(spec) if spec else None
     box = get_sandbox()
     if box.weaker:
-        err("warning: bubblewrap is not available; gates run in the weaker rlimit sandbox "
-            "(see `plugsmith doctor`)")
+        from plugsmith.sandbox import detect
+
+        err(f"warning: the gates run in the weaker rlimit sandbox ({detect()[1]}); see `plugsmith doctor`")
     hub = _hub_if_present()
     try:
         report = run_gates(directory, spec=capability, hub=hub, sandbox=box)

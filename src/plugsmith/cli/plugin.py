@@ -137,13 +137,12 @@ def _read_inputs(path: Path) -> dict[str, Any]:
 
 def _resolve(ref: str) -> tuple[Path, Limits, str]:
     """A local directory runs as is (the author's way to try code); a hub ref goes through governance."""
-    from plugsmith.sandbox import Limits
+    from plugsmith.governance import Gatekeeper, Policy
 
     local = Path(ref)
     if local.is_dir():
-        return local, Limits(), str(local)
+        return local, Policy.load().limits_for(None), str(local)
     from plugsmith.cli._common import open_hub
-    from plugsmith.governance import Gatekeeper
 
     hub = open_hub()
     release = hub.get(ref)
@@ -166,8 +165,10 @@ def run(
     plugin_dir, limits, label = _resolve(ref)
     box: Sandbox = get_sandbox(backend)
     if box.weaker:
-        sys.stderr.write("warning: bubblewrap is not available; using the weaker rlimit sandbox "
-                         "(see `plugsmith doctor`)\n")
+        from plugsmith.sandbox import detect
+
+        why = "--backend rlimit" if backend else detect()[1]
+        sys.stderr.write(f"warning: using the weaker rlimit sandbox ({why}); see `plugsmith doctor`\n")
     outcome = box.run(plugin_dir, [inputs], limits)
     first = outcome.runs[0] if outcome.runs else None
     if outcome.completed and first is not None and first.ok:

@@ -1,0 +1,176 @@
+"""The hostile corpus (tests/hostile/*): each plugin is rejected by validate AND, forced through
+``plugsmith plugin run DIR``, has no effect outside the sandbox and ends within the limits.
+
+Every forced run gets a fresh world: a canary path it tries to write, a secret in the environment and in
+a file under a fake home, a listening loopback socket, a hub with a published release, and the test's own
+pid to kill. One assertion per effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from plugsmith.gates import validate
+from plugsmith.hub import Hub
+from plugsmith.spec import Status, Tier
+from test_sandbox_helpers import HOSTILE, MEAN, MEAN_CASES, make_plugin, plugsmith
+
+CORPUS = sorted(p.name for p in HOSTILE.iterdir() if (p / "plugin.py").is_file())
+SECRET = "s3cret-" + uuid.uuid4().hex
+WALL_S = 4.0
+IMPORT_CANARY = Path("/tmp/plugsmith-import-time-canary")
+OWN_CMDLINE = Path("/proc/self/cmdline").read_bytes().decode(errors="replace")
+
+
+def _descendants(root: int) -> set[int]:
+    """Live processes below ``root`` (zombies excluded)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _mentioning(marker: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if marker.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (str(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@dataclass
+class ForcedRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    elapsed: float
+    canaries: list[Path]
+    home_hub: Path
+    hub_before: dict[str, str]
+    connections: int
+    survivors: set[int]
+    lingering: list[int]
+
+
+def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
+    plugin = tmp_path / f"plugin-{uuid.uuid4().hex}"
+    shutil.copytree(HOSTILE / name, plugin)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".secret").write_text(SECRET)
+    hub_home = tmp_path / "hub-home"
+    hub_home.mkdir()
+    (hub_home / "policy.toml").write_text(f"[limits.default]\ncpu_s = 2\nwall_s = {WALL_S}\n")
+    previous = os.environ.get("PLUGSMITH_HOME")
+    os.environ["PLUGSMITH_HOME"] = str(hub_home)
+    try:
+        with Hub.open() as hub:
+            hub.publish(make_plugin(tmp_path / "good", MEAN, name="good", cases=MEAN_CASES),
+                        status=Status.approved, tier=Tier.tier1)
+    finally:
+        os.environ["PLUGSMITH_HOME"] = previous or ""
+    before = _snapshot(hub_home)
+    IMPORT_CANARY.unlink(missing_ok=True)
+    canary = tmp_path / "canary.txt"
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.setblocking(False)
+    params = {"canary": str(canary), "home_file": str(home / "pwned.txt"),
+              "secret_file": str(home / ".secret"), "port": listener.getsockname()[1],
+              "parent_pid": os.getpid(), "hub_home": str(hub_home)}
+    inputs = tmp_path / "inputs.json"
+    inputs.write_text(json.dumps({"params": params}))
+    env = {"PLUGSMITH_TEST_SECRET": SECRET, "HOME": str(home), "PLUGSMITH_HOME": str(hub_home),
+           "PLUGSMITH_SANDBOX": backend}
+    baseline = _descendants(os.getpid())
+    start = time.monotonic()
+    done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs), env=env, timeout=120)
+    elapsed = time.monotonic() - start
+    connections = 0
+    try:
+        while True:
+            listener.accept()[0].close()
+            connections += 1
+    except BlockingIOError:
+        pass
+    listener.close()
+    return ForcedRun(done.returncode, done.stdout, done.stderr, elapsed,
+                     [canary, home / "pwned.txt", IMPORT_CANARY, home / "plugsmith-import-time-canary"],
+                     hub_home, before, connections, _descendants(os.getpid()) - baseline,
+                     _mentioning(plugin.name))
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_validate_rejects(name: str) -> None:
+    report = validate(HOSTILE / name)
+    assert report.verdict == "rejected" and report.tier is None
+    failed = {g.name for g in report.gates if g.status.value == "fail"}
+    assert failed & {"security", "contract"}, failed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+@pytest.mark.parametrize("name", CORPUS)
+def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> None:
+    run = _force(name, tmp_path, backend)
+    # the parent survived and reported: a normal exit status, never a signal
+    assert run.returncode in (0, 1), (run.returncode, run.stderr)
+    # ended within the limits (wall limit plus start-up slack on a loaded machine)
+    assert run.elapsed < WALL_S + 20, run.elapsed
+    # no file written outside the sandbox
+    assert [c for c in run.canaries if c.exists()] == []
+    # the hub's files are untouched
+    assert _snapshot(run.home_hub) == run.hub_before
+    # nothing connected to the loopback listener
+    assert run.connections == 0
+    # no secret from the environment or the home directory in any output
+    assert SECRET not in run.stdout + run.stderr
+    # no host process visible to the plugin (neither this test nor the plugsmith command)
+    visible = _strings(json.loads(run.stdout)) if run.returncode == 0 else []
+    assert [s for s in visible if s == OWN_CMDLINE or "plugsmith\x00plugin\x00run" in s] == []
+    # process count back to baseline: no child survives, nothing still runs the plugin
+    assert run.survivors == set() and run.lingering == []
+    # what the CLI printed is the plugin's real result or a one-line reason, never a forgery
+    assert "forged" not in run.stdout
+    if run.returncode == 1:
+        assert run.stdout == "" and run.stderr.strip().splitlines()[-1].startswith("error: ")
