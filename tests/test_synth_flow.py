@@ -84,6 +84,8 @@ def test_adapt_publishes_an_adapter_that_embeds_the_near_match(hub: Hub, sandbox
     assert release.checksum == outcome.checksum and release.origin == Origin.adapted
     assert release.manifest.provenance["adapted_from"] == original.ref
     assert release.manifest.provenance["spec_hash"] == spec.spec_hash()
+    provenance = release.manifest.provenance
+    assert (provenance["guide_cases"], provenance["holdout_cases"]) == (3, 1)
     plugin = hub.checkout(release)
     cases = json.loads((plugin / "tests" / "cases.json").read_text())
     generated = [c for c in cases if c["name"].startswith("generated_")]

@@ -81,6 +81,7 @@ class _Run:
         self.candidates: list[dict[str, Any]] = []
         self.skipped: list[dict[str, str]] = []
         self.strategies_run: list[str] = []
+        self.split = (0, 0)                 # (guide, held-back) case counts
         self.workdir = Path(tempfile.mkdtemp(prefix="plugsmith-synth-"))
 
     def say(self, message: str) -> None:
@@ -91,11 +92,14 @@ class _Run:
         provenance = {"spec_hash": self.spec_hash, "strategy": candidate.strategy,
                       "candidates_tried": self.tried, "plugsmith_version": __version__,
                       "time_taken_s": round(time.monotonic() - self.started, 3),
+                      "guide_cases": self.split[0], "holdout_cases": self.split[1],
                       "synthesized_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
                       **candidate.provenance}
         return PluginDraft(spec=self.spec, name=name, version=version, source=candidate.source,
                            origin=candidate.origin, provenance=provenance, cases=list(self.spec.cases),
-                           how_made=candidate.readme_notes)
+                           how_made=(*candidate.readme_notes,
+                                     f"guided by {self.split[0]} of the spec's cases; checked on "
+                                     f"{self.split[1]} held-back case(s) it never saw"))
 
     def try_candidate(self, candidate: Candidate, ctx: SynthContext, guide: list[Any],
                       holdout: list[Any], edges: list[Any]) -> Judged:
@@ -201,6 +205,7 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
                 "record": {**earlier, "rate_limited": True}})
         guide, holdout = split_cases(spec.cases, request.holdout_fraction)
         edges = edge_inputs(spec, guide)
+        run.split = (len(guide), len(holdout))
         run.say(f"synthesizing {spec.name}: {len(guide)} guide case(s), {len(holdout)} held back, "
                 f"{len(edges)} generated edge input(s)")
         ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=guide,
