@@ -254,3 +254,20 @@ def test_public_names_exist_have_docstrings_and_strategies_are_documented() -> N
     docs = (Path(__file__).parents[1] / "docs" / "synthesis.md").read_text()
     for name in registry().names():
         assert f"| `{name}` |" in docs, f"strategy {name!r} is not documented in docs/synthesis.md"
+
+
+def test_a_strategy_without_the_optional_unavailable_hook_is_accepted() -> None:
+    from plugsmith.synth._strategy import unavailable_reason
+
+    class Minimal:
+        name, cost = "minimal", 3
+
+        def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
+            yield from ()
+
+    reg = StrategyRegistry()
+    strategy = reg.register(Minimal())
+    spec = _plan_spec()
+    ctx = SynthContext(spec=spec, hub=None, sandbox=None, guide_cases=spec.cases, holdout_count=0)
+    assert unavailable_reason(strategy, ctx) is None
+    assert unavailable_reason(_Fake("f", 1), ctx) is None

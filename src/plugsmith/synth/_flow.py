@@ -23,7 +23,7 @@ from plugsmith.synth._cases import edge_inputs, split_cases
 from plugsmith.synth._gap import earlier_result, gap_check
 from plugsmith.synth._publish import finish, reused_outcome
 from plugsmith.synth._render import PluginDraft
-from plugsmith.synth._strategy import Candidate, Strategy, SynthContext, registry
+from plugsmith.synth._strategy import Candidate, Strategy, SynthContext, registry, unavailable_reason
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -145,7 +145,7 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
         if ctx.time_left() <= 0:
             run.skipped.append({"strategy": strategy.name, "reason": "time budget used up"})
             continue
-        reason = strategy.unavailable(ctx)
+        reason = unavailable_reason(strategy, ctx)
         if reason:
             run.skipped.append({"strategy": strategy.name, "reason": reason})
             run.say(f"{strategy.name}: skipped ({reason})")

@@ -9,7 +9,7 @@ learns why its previous candidate failed. The built-in strategies are registered
 
     class Mine:
         name, cost = "mine", 25
-        def unavailable(self, ctx): return None          # or a one-line reason to skip
+        def unavailable(self, ctx): return None          # optional: a one-line reason to skip
         def candidates(self, ctx): yield Candidate(...)
 
     register(Mine())
@@ -82,14 +82,23 @@ class SynthContext:
 
 @runtime_checkable
 class Strategy(Protocol):
-    """The contract every strategy implements (``unavailable`` returns a reason to skip, or None)."""
+    """The contract every strategy implements: ``name``, ``cost`` and ``candidates(ctx)``.
+
+    A strategy may also define ``unavailable(ctx) -> str | None``: a one-line reason to skip it this
+    time (not configured, nothing to start from), recorded in the synthesis record. Without it the
+    strategy is always tried.
+    """
 
     name: str
     cost: int
 
-    def unavailable(self, ctx: SynthContext) -> str | None: ...
-
     def candidates(self, ctx: SynthContext) -> Iterator[Candidate]: ...
+
+
+def unavailable_reason(strategy: Strategy, ctx: SynthContext) -> str | None:
+    """The strategy's reason to be skipped, or None (strategies without the optional hook never skip)."""
+    hook = getattr(strategy, "unavailable", None)
+    return hook(ctx) if callable(hook) else None
 
 
 class StrategyRegistry:
@@ -136,9 +145,11 @@ def _shape_problem(strategy: object) -> str | None:
         return "needs a non-empty str attribute 'name'"
     if not isinstance(getattr(strategy, "cost", None), int):
         return "needs an int attribute 'cost' (lower runs first)"
-    for method in ("candidates", "unavailable"):
-        if not callable(getattr(strategy, method, None)):
-            return f"needs a method {method}(ctx)"
+    if not callable(getattr(strategy, "candidates", None)):
+        return "needs a method candidates(ctx)"
+    hook = getattr(strategy, "unavailable", None)
+    if hook is not None and not callable(hook):
+        return "'unavailable' must be a method unavailable(ctx)"
     return None
 
 
@@ -171,4 +182,5 @@ __all__ = [
     "Verdict",
     "register",
     "registry",
+    "unavailable_reason",
 ]
