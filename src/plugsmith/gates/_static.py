@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +11,12 @@ from pydantic import TypeAdapter, ValidationError
 from plugsmith.errors import ManifestError, NotFound
 from plugsmith.gates._ast_policy import check_source, has_entry_point
 from plugsmith.gates._registry import GateContext, gate, result
+from plugsmith.gates._tools import collect, python_files
 from plugsmith.spec import CASES_FILE, CODE_FILE, README_FILE, GateResult, GateStatus, TestCase, load_manifest
 
 MAX_FILES = 20
 MAX_BYTES = 256_000
 MAX_LINES = 2_000
-TOOL_TIMEOUT_S = 60
 _CASES = TypeAdapter(list[TestCase])
 
 
@@ -76,14 +74,15 @@ def _spec_mismatches(ctx: GateContext) -> list[str]:
     return problems
 
 
-def _bandit(paths: list[Path]) -> tuple[list[dict[str, Any]], str | None]:
+def _bandit(ctx: GateContext, paths: list[Path]) -> tuple[list[dict[str, Any]], str | None]:
     """bandit's findings as evidence dicts, or an error when bandit itself could not run."""
-    cmd = [sys.executable, "-m", "bandit", "-f", "json", "-q", *map(str, paths)]
+    out, error = collect("bandit", paths, ctx.extra.pop("bandit", None))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)  # noqa: S603
-        data = json.loads(proc.stdout or "{}")
-    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-        return [], f"bandit could not run: {exc}"
+        data = json.loads(out or "{}") if error is None else {}
+    except ValueError as exc:
+        error = f"bandit output is not JSON: {exc}"
+    if error:
+        return [], f"bandit could not run: {error}"
     if data.get("errors"):
         return [], f"bandit reported errors: {data['errors'][0]}"
     return [{"tool": "bandit", "test_id": r["test_id"], "severity": r["issue_severity"],
@@ -95,7 +94,7 @@ def _bandit(paths: list[Path]) -> tuple[list[dict[str, Any]], str | None]:
 def security_gate(ctx: GateContext) -> GateResult:
     """bandit plus our AST policy on every .py file; a policy finding or medium/high bandit issue fails."""
     granted = _granted(ctx)
-    files = sorted(p for p in ctx.plugin_dir.rglob("*.py") if p.is_file())
+    files = python_files(ctx.plugin_dir)
     findings: list[dict[str, Any]] = []
     for path in files:
         source = path.read_text(encoding="utf-8", errors="replace")
@@ -105,8 +104,9 @@ def security_gate(ctx: GateContext) -> GateResult:
     if code is not None and not has_entry_point(code):
         findings.append({"tool": "policy", "rule": "entry", "line": 0,
                          "message": "plugin.py must define a top-level run(inputs)"})
-    bandit, error = _bandit(files) if files else ([], None)
+    bandit, error = _bandit(ctx, files) if files else ([], None)
     if error:
+        ctx.blocked = ctx.blocked or "the security gate could not run"
         return result("security", GateStatus.failed, error)
     serious = [b for b in bandit if b["severity"] in {"MEDIUM", "HIGH"}]
     if findings or serious:
@@ -130,22 +130,19 @@ def _granted(ctx: GateContext) -> frozenset[str]:
     return frozenset(p.value for p in ctx.manifest.permissions if p in grantable)
 
 
-LINT_SELECT = "E,F,W,B"
-
-
 @gate("lint", 30)
 def lint_gate(ctx: GateContext) -> GateResult:
     """ruff: errors (F, E9) fail, any other finding is a warning that lowers the tier."""
-    files = sorted(str(p) for p in ctx.plugin_dir.rglob("*.py") if p.is_file())
+    files = python_files(ctx.plugin_dir)
     if not files:
         return result("lint", GateStatus.failed, "no Python files")
-    cmd = [sys.executable, "-m", "ruff", "check", "--output-format", "json", "--isolated", "--no-cache",
-           "--select", LINT_SELECT, "--line-length", "110", "--target-version", "py311", *files]
+    out, error = collect("ruff", files, ctx.extra.pop("ruff", None))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)  # noqa: S603
-        issues = json.loads(proc.stdout or "[]")
-    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-        return result("lint", GateStatus.failed, f"ruff could not run: {exc}")
+        issues = json.loads(out or "[]") if error is None else []
+    except ValueError as exc:
+        error = f"output is not JSON: {exc}"
+    if error:
+        return result("lint", GateStatus.failed, f"ruff could not run: {error}")
     evidence = [{"tool": "ruff", "code": i.get("code"), "line": (i.get("location") or {}).get("row"),
                  "message": i.get("message"), "file": Path(i.get("filename", "")).name} for i in issues]
     errors = [e for e in evidence if str(e["code"] or "E999").startswith(("F", "E9")) or e["code"] is None]

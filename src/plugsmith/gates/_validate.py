@@ -10,6 +10,7 @@ from plugsmith.errors import NotFound
 from plugsmith.gates import _dynamic, _static  # noqa: F401 - importing registers the built-in gates
 from plugsmith.gates._registry import GATES, GateContext, timed
 from plugsmith.gates._tiers import assign_tier
+from plugsmith.gates._tools import python_files, start
 from plugsmith.sandbox import Sandbox, get_sandbox
 from plugsmith.spec import CapabilitySpec, GateReport, plugin_id_for
 
@@ -35,11 +36,19 @@ def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub |
     ctx = GateContext(plugin_dir=plugin_dir.resolve(), spec=spec, hub=hub, sandbox=box)
     audit = [f"{_stamp()} validate {plugin_dir} with sandbox {box.name}"
              + (" (weaker rlimit fallback)" if box.weaker else "")]
+    files = python_files(ctx.plugin_dir)
+    if files:  # start the slow tools now; the security and lint gates collect them
+        ctx.extra.update({"bandit": start("bandit", files), "ruff": start("ruff", files)})
     results = []
     for g in GATES:
         res = timed(g, ctx)
         results.append(res)
         audit.append(f"{_stamp()} gate {res.name}: {res.status.value} - {res.message}"[:400])
+    for leftover in ("bandit", "ruff"):  # a gate registered in their place may not have collected them
+        proc = ctx.extra.pop(leftover, None)
+        if proc is not None:
+            proc.kill()
+            proc.communicate()
     tier, why = assign_tier(results, ctx.manifest)
     audit.append(f"{_stamp()} {why}")
     from plugsmith.governance import Policy

@@ -1,0 +1,54 @@
+"""bandit and ruff as subprocesses, started early and collected by their gates.
+
+Both tools take a few hundred milliseconds to start. ``validate`` starts them together before the first
+gate runs, so they overlap each other and the manifest gate; a gate that finds no prefetched run starts
+its own. Tool failures are reported as text, never raised.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+TOOL_TIMEOUT_S = 60
+LINT_SELECT = "E,F,W,B"
+
+
+def tool_command(tool: str, files: list[Path]) -> list[str]:
+    names = [str(f) for f in files]
+    if tool == "bandit":
+        return [sys.executable, "-m", "bandit", "-f", "json", "-q", *names]
+    return [sys.executable, "-m", "ruff", "check", "--output-format", "json", "--isolated", "--no-cache",
+            "--select", LINT_SELECT, "--line-length", "110", "--target-version", "py311", *names]
+
+
+def python_files(plugin_dir: Path) -> list[Path]:
+    return sorted(p for p in plugin_dir.rglob("*.py") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def start(tool: str, files: list[Path]) -> subprocess.Popen[str] | None:
+    """Start ``tool`` on ``files`` in the background; None when it cannot even start."""
+    try:
+        return subprocess.Popen(tool_command(tool, files), stdout=subprocess.PIPE,  # noqa: S603
+                                stderr=subprocess.PIPE, text=True)
+    except OSError:
+        return None
+
+
+def collect(tool: str, files: list[Path],
+            proc: subprocess.Popen[str] | None = None) -> tuple[str, str | None]:
+    """(stdout, error): the tool's JSON output, or why there is none."""
+    proc = proc or start(tool, files)
+    if proc is None:
+        return "", f"{tool} could not start"
+    try:
+        out, _err = proc.communicate(timeout=TOOL_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return "", f"{tool} timed out after {TOOL_TIMEOUT_S} s"
+    return out, None
+
+
+__all__ = ["LINT_SELECT", "TOOL_TIMEOUT_S", "collect", "python_files", "start", "tool_command"]
