@@ -79,7 +79,7 @@ def test_synth_exits_1_when_nothing_passes(tmp_path: Path, capsys: pytest.Captur
     code, out, err = _exit(["synth", str(spec), "--json", "--strategy", "llm", "-q"], capsys)
     assert code == 1
     assert json.loads(out)["status"] == "failed"
-    assert "error:" in err and "nothing passed the gates" in err
+    assert "error:" in err and "no strategy produced a candidate" in err
     code, out, _ = _exit(["synth", str(spec), "--strategy", "llm", "-q"], capsys)
     assert code == 1 and "rate-limited" in out
 

@@ -66,7 +66,7 @@ def synth(
         _print_outcome(outcome)
     if outcome.status == "failed":
         # an error (not typer.Exit) so the exit status is 1 however the app is invoked
-        raise SynthesisFailed(f"nothing passed the gates for {spec.name!r}", subject=str(spec_path),
+        raise SynthesisFailed(f"no plugin for {spec.name!r}: {outcome.message}"[:300], subject=str(spec_path),
                               hint="see the outcome's record for each candidate's reasons; "
                                    "add cases, configure an LLM, or raise --budget")
 

@@ -125,9 +125,9 @@ def finish(run: _Run, gap: GapReport, judged: Judged | None, guide: list[TestCas
     else:
         reasons = [f"{c['label']}: {'; '.join(c['reasons'])}" for c in run.candidates]
         reasons += [f"{s['strategy']}: {s['reason']}" for s in run.skipped]
+        head = "no candidate passed the gates" if run.tried else "no strategy produced a candidate"
         outcome = Outcome(plugin_id=None, capability=run.spec.name, status="failed",
-                          message="no candidate passed the gates" + (": " + " | ".join(reasons)[:1500]
-                                                                      if reasons else ""))
+                          message=head + (": " + " | ".join(reasons)[:1500] if reasons else ""))
     duration = round(time.monotonic() - run.started, 3)
     outcome = outcome.model_copy(update={"candidates_tried": run.tried, "guide_cases": len(guide),
                                          "holdout_cases": len(holdout), "duration_s": duration})
