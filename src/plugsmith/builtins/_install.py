@@ -59,8 +59,19 @@ def install_builtins(hub: Hub, sandbox: Sandbox | None = None) -> list[Release]:
 
 
 def missing_builtins(hub: Hub) -> list[Path]:
-    """Built-in directories whose current bytes the hub does not hold yet."""
-    return [d for d in builtin_dirs() if _published(hub, d) is None]
+    """Built-in directories whose ``name@version`` the hub does not hold yet.
+
+    A cheap check for every run (no packing): a release of the same ``name@version`` with other bytes
+    cannot be installed anyway (versions are immutable), and ``install_one`` compares the bytes.
+    """
+    missing = []
+    for directory in builtin_dirs():
+        manifest = load_manifest(directory)
+        try:
+            hub.get(f"{manifest.name}@{manifest.version}")
+        except NotFound:
+            missing.append(directory)
+    return missing
 
 
 __all__ = ["install_builtins", "install_one", "missing_builtins"]

@@ -17,6 +17,7 @@ from plugsmith.plan._catalog import (
 from plugsmith.plan._graph import find_cycle, topological_order
 from plugsmith.plan._load import load_plan, validate_plan
 from plugsmith.plan._requirements import Requirement, extract_requirements, unmapped_kinds
+from plugsmith.plan._specs import parse_spec_cached
 
 __all__ = [
     "CATALOG_FILE",
@@ -28,6 +29,7 @@ __all__ = [
     "find_cycle",
     "load_catalog",
     "load_plan",
+    "parse_spec_cached",
     "read_catalog",
     "topological_order",
     "unmapped_kinds",

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from plugsmith import config
 from plugsmith.errors import ConfigError
+from plugsmith.plan._specs import parse_spec_cached
 from plugsmith.spec import CapabilitySpec, format_validation_error
 
 CATALOG_FILE = "catalog.json"
@@ -70,7 +71,7 @@ def read_catalog(path: Path) -> Catalog:
     caps: dict[str, CapabilitySpec] = {}
     for name, raw in dict(data.get("capabilities") or {}).items():
         try:
-            spec = CapabilitySpec.model_validate({"name": name, **raw} if isinstance(raw, dict) else raw)
+            spec = parse_spec_cached({"name": name, **raw} if isinstance(raw, dict) else raw)
         except ValidationError as exc:
             raise ConfigError(f"/capabilities/{name}" + format_validation_error(exc),
                               subject=str(path)) from None

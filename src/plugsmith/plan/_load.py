@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from plugsmith.errors import BadInput, NotFound, PlanError
 from plugsmith.plan._graph import check_acyclic, check_ids
-from plugsmith.spec import CapabilitySpec, Plan, format_validation_error, load_spec
+from plugsmith.plan._specs import parse_spec_cached
+from plugsmith.spec import Plan, format_validation_error, load_spec
 
 _YAML = {".yaml", ".yml"}
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
@@ -115,7 +116,7 @@ def _check_requires(plan: Plan, source: str) -> None:
             raise PlanError(f"/requires/{i}: must be a capability name or an inline capability spec",
                             subject=source)
         try:
-            CapabilitySpec.model_validate(item)
+            parse_spec_cached(item)
         except ValidationError as exc:
             raise PlanError(f"/requires/{i}" + format_validation_error(exc), subject=source,
                             hint="see `plugsmith schema spec`") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from plugsmith.errors import PlanError
 from plugsmith.plan._catalog import Catalog, load_catalog
+from plugsmith.plan._specs import parse_spec_cached
 from plugsmith.spec import CapabilitySpec, Plan
 
 
@@ -33,7 +34,7 @@ class Requirement:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Requirement:
-        return cls(CapabilitySpec.model_validate(data["spec"]), tuple(data["sources"]))
+        return cls(parse_spec_cached(data["spec"]), tuple(data["sources"]))
 
 
 class _Collector:
@@ -81,7 +82,7 @@ def extract_requirements(plan: Plan, stage_specs: Sequence[CapabilitySpec], *,
                                 hint="define it inline in 'requires' or in $PLUGSMITH_HOME/catalog.json")
             out.add(catalog.capabilities[item], f"plan:{pointer}")
         else:
-            out.add(CapabilitySpec.model_validate(item), f"plan:{pointer}", pointer=pointer)
+            out.add(parse_spec_cached(item), f"plan:{pointer}", pointer=pointer)
     counts: dict[str, int] = {}
     for task in plan.tasks:
         counts[task.kind] = counts.get(task.kind, 0) + 1
