@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
+
+import pytest
 
 import test_server_helpers as helpers
 from plugsmith.governance._signing import manifest_digest, verify_signature
@@ -262,3 +265,18 @@ def test_html_pages_and_html_errors(server: Server, tmp_path: Path) -> None:
     review = server.client.get("/review")
     assert review.status_code == 401 and 'name="token"' in review.text
     assert "<svg" in server.client.get("/dashboard").text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not helpers.gates_available(), reason="needs plugsmith.gates and plugsmith.governance")
+def test_default_gates_run_in_a_worker_process(tmp_path: Path, plugsmith_home: Path) -> None:
+    srv = helpers.build_server(tmp_path, db_url=f"sqlite:///{plugsmith_home / 'hub.db'}", validator=None)
+    try:
+        body = srv.publish(make_plugin(tmp_path)).json()
+        assert body["gate_report"]["verdict"] == "approved" and body["status"] == "approved"
+        worker_pids = {p.pid for p in srv.app.state.writes._pool._pool._processes.values()}
+        assert worker_pids and os.getpid() not in worker_pids
+    finally:
+        srv.app.state.writes.close()
+        srv.client.close()
+        srv.hub.close()

@@ -187,9 +187,8 @@ class Server:
 
 def build_server(root: Path, db_url: str | None = None, **settings: Any) -> Server:
     hub = Hub.open(db_url)
-    conf = ServerSettings(
-        db_url=db_url, validator=validator(), sensitive_capabilities=set(SENSITIVE), **settings
-    )
+    settings.setdefault("validator", validator())
+    conf = ServerSettings(db_url=db_url, sensitive_capabilities=set(SENSITIVE), **settings)
     app = create_app(conf, hub=hub)
     tokens, ids = {}, {}
     for who, role in (

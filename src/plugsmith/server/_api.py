@@ -28,12 +28,12 @@ Token = Annotated[TokenInfo, Depends(require_token)]
 _ARCHIVE_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream", "application/x-tar")
 
 
-def reads(request: Request) -> ReadService:
+async def reads(request: Request) -> ReadService:
     service: ReadService = request.app.state.reads
     return service
 
 
-def writes(request: Request) -> WriteService:
+async def writes(request: Request) -> WriteService:
     service: WriteService = request.app.state.writes
     return service
 
@@ -43,7 +43,7 @@ Writes = Annotated[WriteService, Depends(writes)]
 
 
 @router.get("/health", tags=["read"])
-def health(request: Request) -> dict[str, Any]:
+async def health(request: Request) -> dict[str, Any]:
     """Liveness, the plugsmith version and the signing key id."""
     from plugsmith import __version__
 
@@ -56,8 +56,13 @@ def public_key(w: Writes) -> dict[str, str]:
     return {"key_id": w.key.key_id, "public_key": w.key.public_pem(), "algorithm": "ed25519"}
 
 
-@router.get("/search", tags=["read"])
-def search(
+@router.get(
+    "/search",
+    tags=["read"],
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+async def search(
     r: Reads,
     q: Annotated[str, Query(max_length=200)] = "",
     capability: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
@@ -65,10 +70,20 @@ def search(
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     group: bool = True,
-) -> dict[str, Any]:
-    """Ranked search; each result carries plugin_id, version, ranking_score, downloads, safety_tier."""
-    results = r.search(q, capability=capability, tier=tier, status=status, limit=limit, group=group)
-    return {"count": len(results), "results": results}
+) -> Response:
+    """Ranked search; each result carries plugin_id, version, ranking_score, downloads, safety_tier.
+
+    ``async`` on purpose: a cached body is answered on the event loop without a thread hop; a miss
+    computes on the thread pool.
+    """
+    body = r.results.peek(r.search_key(q, capability, tier, status, limit, group))
+    if body is None:
+        body = await run_in_threadpool(
+            lambda: r.search_body(
+                q, capability=capability, tier=tier, status=status, limit=limit, group=group
+            )
+        )
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/releases", tags=["read"])

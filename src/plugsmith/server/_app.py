@@ -50,6 +50,8 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        reads.flush_downloads()
+        writes.close()
         if owns_hub:
             hub.close()
         if engine is None:

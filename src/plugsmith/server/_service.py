@@ -8,6 +8,7 @@ write that goes through this server clears the caches at once.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,7 @@ class ServerSettings:
     validator: Callable[..., Any] | None = None  # default: plugsmith.gates.validate
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
+    gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
 
 
 class TTLCache:
@@ -45,19 +47,33 @@ class TTLCache:
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
         self._data: dict[Any, tuple[float, Any]] = {}
+        self._computing: dict[Any, threading.Lock] = {}
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
-        now = time.monotonic()
+        """The fresh cached value, else compute it — once: concurrent misses on a key wait for the
+        first one instead of all hitting the database together (after a publish clears the cache)."""
+        hit = self.peek(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self.peek(key)
+            if hit is not None:
+                return hit
+            value = compute()
+            with self._lock:
+                if len(self._data) > 2048:
+                    self._data.clear()
+                self._data[key] = (time.monotonic() + self.ttl_s, value)
+                self._computing.pop(key, None)
+        return value
+
+    def peek(self, key: Any) -> Any:
+        """The cached value if still fresh, else None (never computes: safe on the event loop)."""
         with self._lock:
             hit = self._data.get(key)
-        if hit and hit[0] > now:
-            return hit[1]
-        value = compute()
-        with self._lock:
-            if len(self._data) > 2048:
-                self._data.clear()
-            self._data[key] = (now + self.ttl_s, value)
-        return value
+        return hit[1] if hit and hit[0] > time.monotonic() else None
 
     def clear(self) -> None:
         with self._lock:
@@ -77,17 +93,27 @@ class ReadService:
     def __post_init__(self) -> None:
         self.results = TTLCache(self.settings.cache_ttl_s)
         self.stats = TTLCache(self.settings.stats_ttl_s)
+        self._lock = threading.Lock()
+        self._signatures: dict[str, dict[str, Any]] = {}
+        self._downloads: dict[str, int] = {}
+        self._flushed = time.monotonic()
 
     def invalidate(self) -> None:
+        """After a write: results change now; telemetry-derived stats keep their own short TTL."""
         self.results.clear()
-        self.stats.clear()
+        with self._lock:
+            self._signatures.clear()
 
     # telemetry-derived ----------------------------------------------------------------------------
     def usage(self) -> dict[str, ranking.UsageStats]:
         return self.stats.get("usage", lambda: ranking.usage_stats(self.hub.events()))  # type: ignore[no-any-return]
 
     def downloads(self) -> dict[str, int]:
-        return self.stats.get("downloads", self.store.downloads_by_plugin)  # type: ignore[no-any-return]
+        def compute() -> dict[str, int]:
+            self.flush_downloads()
+            return self.store.downloads_by_plugin()
+
+        return self.stats.get("downloads", compute)  # type: ignore[no-any-return]
 
     def metrics(self) -> dict[str, Any]:
         return self.stats.get("metrics", lambda: _metrics.compute(self.hub.events()))  # type: ignore[no-any-return]
@@ -141,6 +167,33 @@ class ReadService:
             out.append(entry)
         return out
 
+    @staticmethod
+    def search_key(
+        text: str, capability: str | None, tier: Tier | None, status: Status | None, limit: int, group: bool
+    ) -> tuple[Any, ...]:
+        return ("search-body", text, capability, tier, status, limit, group)
+
+    def search_body(
+        self,
+        text: str = "",
+        *,
+        capability: str | None = None,
+        tier: Tier | None = None,
+        status: Status | None = None,
+        limit: int = 20,
+        group: bool = True,
+    ) -> bytes:
+        """The ``/api/v1/search`` response body, serialised once per cache period (the hot path)."""
+        key = self.search_key(text, capability, tier, status, limit, group)
+
+        def compute() -> bytes:
+            results = self.search(
+                text, capability=capability, tier=tier, status=status, limit=limit, group=group
+            )
+            return json.dumps({"count": len(results), "results": results}, separators=(",", ":")).encode()
+
+        return self.results.get(key, compute)  # type: ignore[no-any-return]
+
     # detail --------------------------------------------------------------------------------------
     def release(self, ref: str) -> Any:
         return self.hub.get(ref)
@@ -185,13 +238,21 @@ class ReadService:
         return data
 
     def artifact(self, checksum: str) -> tuple[bytes, dict[str, str]]:
-        """The verified artifact bytes and the headers that let a client check them."""
-        if not self.store.is_released(checksum):
-            raise NotFound("no release has this artifact", subject=checksum,
-                           hint="take the checksum from GET /api/v1/plugins/{ref}")
+        """The verified artifact bytes and the headers that let a client check them.
+
+        Signatures never change once written, so they are cached; download counts are added up in
+        memory and written in one transaction at most every ``stats_ttl_s`` (or every 200 downloads),
+        which keeps the database out of the download path.
+        """
+        sig = self._signature(checksum)
+        if sig is None and not self.store.is_released(checksum):
+            raise NotFound(
+                "no release has this artifact",
+                subject=checksum,
+                hint="take the checksum from GET /api/v1/plugins/{ref}",
+            )
         data = self.hub.read_artifact(checksum)  # verifies the checksum; TamperedArtifact otherwise
         headers = {"X-Plugsmith-Checksum": checksum}
-        sig = self.store.signature(checksum)
         if sig:
             headers.update(
                 {
@@ -200,8 +261,34 @@ class ReadService:
                     "X-Plugsmith-Manifest-Digest": sig["manifest_digest"],
                 }
             )
-            self.store.count_download(checksum)
+            self._count_download(checksum)
         return data, headers
+
+    def _signature(self, checksum: str) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._signatures.get(checksum)
+        if hit is None:
+            hit = self.store.signature(checksum)
+            if hit is not None:
+                with self._lock:
+                    self._signatures[checksum] = hit
+        return hit
+
+    def _count_download(self, checksum: str) -> None:
+        with self._lock:
+            self._downloads[checksum] = self._downloads.get(checksum, 0) + 1
+            due = (
+                sum(self._downloads.values()) >= 200
+                or time.monotonic() - self._flushed > self.settings.stats_ttl_s
+            )
+        if due:
+            self.flush_downloads()
+
+    def flush_downloads(self) -> None:
+        """Write the download counts gathered in memory (also called at shutdown)."""
+        with self._lock:
+            counts, self._downloads, self._flushed = self._downloads, {}, time.monotonic()
+        self.store.count_downloads(counts)
 
     def pending(self) -> list[Any]:
         """Releases waiting for a reviewer, oldest first."""

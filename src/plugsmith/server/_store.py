@@ -236,13 +236,20 @@ class ServerStore:
         with self.engine.connect() as conn:
             return conn.execute(query, {"c": checksum}).first() is not None
 
-    def count_download(self, checksum: str) -> None:
+    def count_download(self, checksum: str, count: int = 1) -> None:
+        self.count_downloads({checksum: count})
+
+    def count_downloads(self, counts: dict[str, int]) -> None:
+        """Add download counts for several artifacts in one transaction."""
+        if not counts:
+            return
         with self._write() as conn:
-            conn.execute(
-                signatures.update()
-                .where(signatures.c.checksum == checksum)
-                .values(downloads=signatures.c.downloads + 1)
-            )
+            for checksum, count in sorted(counts.items()):
+                conn.execute(
+                    signatures.update()
+                    .where(signatures.c.checksum == checksum)
+                    .values(downloads=signatures.c.downloads + count)
+                )
 
     def downloads_by_plugin(self) -> dict[str, int]:
         query = sa.select(signatures.c.plugin_id, sa.func.sum(signatures.c.downloads)).group_by(

@@ -12,7 +12,8 @@ capability), admin (deprecate or yank anything).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ class WriteService:
 
     reads: ReadService
     key: HubKey
+    _pool: Any = field(default=None, init=False, repr=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def hub(self) -> Any:
@@ -105,12 +108,27 @@ class WriteService:
         )
 
     def _validate(self, plugin_dir: Path) -> Any:
+        """The gates: the configured validator, else a warm low-priority worker process (see _gate_pool)."""
         validator = self.reads.settings.validator
+        if validator is None and self.reads.settings.gate_workers > 0:
+            with self._pool_lock:
+                if self._pool is None:
+                    from plugsmith.server._gate_pool import GatePool
+
+                    self._pool = GatePool(self.reads.settings.db_url, self.reads.settings.gate_workers)
+            validator = self._pool.validate
         if validator is None:
             from plugsmith import gates
 
             validator = gates.validate  # type: ignore[attr-defined,unused-ignore]
         return validator(plugin_dir, hub=self.hub)
+
+    def close(self) -> None:
+        """Stop the gate worker, if one was started."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     def _sign(self, release: Any, token: TokenInfo | None) -> None:
         digest = manifest_digest(release.manifest)
