@@ -29,15 +29,16 @@ def generated_plan(n: int, seed: int = 7) -> dict[str, object]:
     for i in range(n):
         deps = sorted(rng.sample(range(i), k=min(i, rng.randint(0, 3))))
         role, rate = ROLES[i % len(ROLES)]
-        task = {"id": f"t{i:03d}", "name": f"Task {i}", "kind": KINDS[i % len(KINDS)], "owner": f"owner{i % 6}",
-                "phase": f"phase{i // 10}", "duration_days": rng.randint(1, 15), "cost": rng.randint(0, 40) * 250,
-                "depends_on": [f"t{d:03d}" for d in deps],
+        task = {"id": f"t{i:03d}", "name": f"Task {i}", "kind": KINDS[i % len(KINDS)],
+                "owner": f"owner{i % 6}", "phase": f"phase{i // 10}", "duration_days": rng.randint(1, 15),
+                "cost": rng.randint(0, 40) * 250, "depends_on": [f"t{d:03d}" for d in deps],
                 "resources": [{"role": role, "hours": rng.randint(4, 80), "rate": rate}]}
         if i % 4 == 0:
-            task["risk"] = {"likelihood": rng.randint(1, 5), "impact": rng.randint(1, 5), "description": f"risk {i}"}
+            task["risk"] = {"likelihood": rng.randint(1, 5), "impact": rng.randint(1, 5),
+                            "description": f"risk {i}"}
         tasks.append(task)
-    return {"title": f"Generated plan of {n} tasks", "kind": "generated", "budget": 2_000_000, "start": "2026-01-05",
-            "tasks": tasks}
+    return {"title": f"Generated plan of {n} tasks", "kind": "generated", "budget": 2_000_000,
+            "start": "2026-01-05", "tasks": tasks}
 
 
 def run(plan: Path, out: Path, home: Path) -> float:
@@ -65,8 +66,8 @@ def main() -> int:
         for name in cold:
             print(f"{name:28s} cold {cold[name]:6.2f} s   warm {warm[name]:6.2f} s")
         total_cold, total_warm = sum(cold.values()), sum(warm.values())
-        print(f"examples: cold {total_cold:.2f} s (built-ins installed, {synthesized} capabilities synthesized), "
-              f"warm {total_warm:.2f} s, cold/warm ratio {total_cold / total_warm:.2f}")
+        print(f"examples: cold {total_cold:.2f} s (built-ins installed, {synthesized} capabilities "
+              f"synthesized), warm {total_warm:.2f} s, cold/warm ratio {total_cold / total_warm:.2f}")
         big = work / "plan50.json"
         big.write_text(json.dumps(generated_plan(50)))
         first = run(big, work / "big-1", home)
