@@ -296,3 +296,25 @@ def test_a_version_taken_meanwhile_is_not_an_error(hub: Hub, sandbox: Sandbox, t
     assert outcome.status == Status.approved and outcome.version == "1.1.0"
     assert [r.version for r in hub.versions("count_items")] == ["1.1.0", "1.0.0"]
     assert hub.get("count_items@1.1.0").manifest.version == "1.1.0"
+
+
+VOWELS = ('"""Count vowels."""\n\n\ndef run(inputs: dict) -> dict:\n'
+          '    return {"n": sum(1 for ch in inputs["word"].lower() if ch in "aeiou")}\n')
+
+
+def test_strategies_run_cheapest_first_until_one_succeeds(hub: Hub, sandbox: Sandbox,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = parse_spec({"name": "vowel_count", "inputs": {"word": {"type": "string"}},
+                       "outputs": {"n": {"type": "integer"}},
+                       "tests": [{"name": w, "input": {"word": w}, "expected": {"n": n}}
+                                 for w, n in [("banana", 3), ("sky", 0), ("audio", 4), ("queue", 4)]]})
+    with LLMServer([Reply(fenced(VOWELS))]) as server:
+        _use_llm(monkeypatch, server)
+        outcome = synthesize(spec, hub, request=_request(spec, "llm", "enumerate", "adapt"), sandbox=sandbox)
+    assert outcome.status == Status.approved and outcome.strategy == "llm"
+    record = outcome.record
+    assert record["strategies_run"] == ["enumerate", "llm"]
+    assert record["skipped"] == [{"strategy": "adapt", "reason": "no near-match plugin to adapt"}]
+    assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
+    [held] = record["holdout_cases"]
+    assert f'"word": "{held}"' not in last_user(server.requests[0].body)   # the model never saw it

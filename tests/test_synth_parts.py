@@ -271,3 +271,14 @@ def test_a_strategy_without_the_optional_unavailable_hook_is_accepted() -> None:
     ctx = SynthContext(spec=spec, hub=None, sandbox=None, guide_cases=spec.cases, holdout_count=0)
     assert unavailable_reason(strategy, ctx) is None
     assert unavailable_reason(_Fake("f", 1), ctx) is None
+
+
+def test_search_budget_leaves_time_for_later_strategies() -> None:
+    import time
+
+    spec = _plan_spec()
+    ctx = SynthContext(spec=spec, hub=None, sandbox=None, guide_cases=spec.cases, holdout_count=0,
+                       deadline=time.monotonic() + 10)
+    assert 9 < ctx.search_budget() <= 10
+    ctx.share = 0.6
+    assert 5 < ctx.search_budget() <= 6

@@ -32,7 +32,7 @@ class EnumerateStrategy:
     def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
         from plugsmith.synth.enumerate import synthesize_program
 
-        budget = min(self.max_budget_s, ctx.time_left())
+        budget = min(self.max_budget_s, ctx.search_budget())
         if budget <= 0:
             return
         ctx.say(f"enumerate: searching programs ({budget:.0f} s budget, {len(ctx.guide_cases)} cases)")

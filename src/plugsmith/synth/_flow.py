@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from plugsmith.synth._judge import Judged
 
 
+SEARCH_SHARE = 0.6   # of the time left, what a strategy may search when another one could follow it
+
+
 def check_cases(spec: CapabilitySpec) -> None:
     """A spec must come with test cases; they are the only definition of 'correct' synthesis has."""
     if spec.missing_cases:
@@ -151,6 +154,8 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
             run.say(f"{strategy.name}: skipped ({reason})")
             continue
         run.strategies_run.append(strategy.name)
+        later = strategies[strategies.index(strategy) + 1:]
+        ctx.share = SEARCH_SHARE if any(unavailable_reason(s, ctx) is None for s in later) else 1.0
         generator = strategy.candidates(ctx)
         try:
             for candidate in generator:

@@ -69,10 +69,16 @@ class SynthContext:
     deadline: float = float("inf")                              # time.monotonic() value
     progress: Callable[[str], None] | None = None
     last_verdict: Verdict | None = None
+    share: float = 1.0              # of the time left, what the current strategy may spend searching
 
     def time_left(self) -> float:
         """Seconds left of the synthesis budget (never negative)."""
         return max(0.0, self.deadline - time.monotonic())
+
+    def search_budget(self) -> float:
+        """Seconds a searching strategy may use now: its share of what is left, so that costlier
+        strategies after it (an LLM) are not starved by an exhaustive search that finds nothing."""
+        return self.time_left() * self.share
 
     def say(self, message: str) -> None:
         """Report progress to whoever asked (the CLI prints it on stderr)."""
