@@ -48,7 +48,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
         assert srv.publish(
             make_plugin(root, readme="# cost_total\n\nAdds up every task's cost.\n")
         ).is_success
-        assert srv.publish(make_plugin(root, "payroll_total", description="Payroll sum.")).json()["status"] == "pending_review"
+        pending = srv.publish(make_plugin(root, "payroll_total", description="Payroll sum.")).json()
+        assert pending["status"] == "pending_review"
         _seed_events(srv)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
