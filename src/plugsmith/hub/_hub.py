@@ -229,7 +229,7 @@ class Hub:
                      statuses: tuple[Status, ...] = (Status.approved,)) -> list[NearMatch]:
         """Plugins that might serve ``spec``: at most one per plugin, best score first, score > 0."""
         with self._read() as conn:
-            rows = candidate_rows(conn, spec, [s.value for s in statuses], max(50, limit * 10))
+            rows = candidate_rows(conn, spec, [s.value for s in statuses], max(25, limit * 5))
         best: dict[str, tuple[tuple[float, int, Version], NearMatch]] = {}
         for row in {r.id: r for r in rows}.values():
             release = release_from_row(row)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, column, select, table, text
+from sqlalchemy import Connection, Select, column, func, select, table, text
 
 from plugsmith.hub._models import RELEASES
 from plugsmith.hub._release import words
@@ -59,6 +59,24 @@ def text_filter(conn: Connection, stmt: Select[Any], terms: Sequence[str], *, an
             .order_by(text(f"ts_rank({vector}, to_tsquery('simple', :q)) DESC").bindparams(q=query)))
 
 
+def _selective(conn: Connection, terms: list[str]) -> tuple[list[str], bool]:
+    """The terms worth ranking on SQLite, and whether to OR them (else AND).
+
+    Ranking a term that half the hub contains ("plan", "task") costs a bm25 score per posting and adds
+    almost nothing (its IDF is near zero), so terms in more than 2% of releases are dropped when rarer
+    terms remain; when every term is common they are ANDed, which keeps the set to rank small. Document
+    frequencies come from an ``fts5vocab`` view created per connection in the temp schema.
+    """
+    conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.releases_fts_vocab "
+                         "USING fts5vocab(main, 'releases_fts', 'row')")
+    size = conn.execute(select(func.max(RELEASES.c.id))).scalar() or 0
+    vocab = table("releases_fts_vocab", column("term"), column("doc"), schema="temp")
+    freq = dict(conn.execute(select(vocab.c.term, vocab.c.doc).where(vocab.c.term.in_(terms))).all())
+    present = [t for t in terms if freq.get(t)]
+    rare = [t for t in present if freq[t] <= max(200, size // 50)]
+    return (rare, True) if rare else (present, False)
+
+
 def candidate_rows(conn: Connection, spec: CapabilitySpec, statuses: Sequence[str], limit: int) -> list[Any]:
     """Releases worth scoring for a spec: the same capability, plus the best full-text hits.
 
@@ -68,8 +86,11 @@ def candidate_rows(conn: Connection, spec: CapabilitySpec, statuses: Sequence[st
     base = select(RELEASES).where(RELEASES.c.status.in_(list(statuses)))
     rows = list(conn.execute(base.where(RELEASES.c.capability == spec.name).limit(limit)).all())
     terms = query_words(spec.name, spec.description, *spec.keywords, *spec.outputs)
+    any_word = True
+    if terms and conn.dialect.name == "sqlite":
+        terms, any_word = _selective(conn, terms)
     if terms:
-        stmt = text_filter(conn, base, terms, any_word=True, prefix=False).limit(limit)
+        stmt = text_filter(conn, base, terms, any_word=any_word, prefix=False).limit(limit)
         rows.extend(conn.execute(stmt).all())
     return rows
 
