@@ -318,3 +318,33 @@ def test_strategies_run_cheapest_first_until_one_succeeds(hub: Hub, sandbox: San
     assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
     [held] = record["holdout_cases"]
     assert f'"word": "{held}"' not in last_user(server.requests[0].body)   # the model never saw it
+
+
+def test_adapt_builds_on_a_builtin_with_a_unit_change(hub: Hub, sandbox: Sandbox) -> None:
+    from plugsmith.builtins import ROOT
+    from plugsmith.spec import Tier
+
+    builtin = hub.publish(ROOT / "core_cost_rollup", status=Status.approved, tier=Tier.tier0)
+
+    def plan(*tasks: dict[str, object]) -> dict[str, object]:
+        return {"plan_json": {"title": "p", "tasks": list(tasks)}}
+
+    labour = {"id": "a", "kind": "build", "cost": 1000,
+              "resources": [{"role": "dev", "hours": 10, "rate": 100}]}
+    spec = parse_spec({
+        "name": "cost_by_kind_in_thousands", "description": "Total cost per task kind, in thousands.",
+        "inputs": ["plan_json"], "outputs": {"cost_k": {"type": "object",
+                                                        "additionalProperties": {"type": "number"}}},
+        "tests": [
+            {"name": "two", "expected": {"cost_k": {"build": 10, "test": 5.5}},
+             "input": plan({"id": "a", "kind": "build", "cost": 10000},
+                           {"id": "b", "kind": "test", "cost": 5500})},
+            {"name": "labour", "input": plan(labour), "expected": {"cost_k": {"build": 2}}},
+            {"name": "same", "expected": {"cost_k": {"ops": 1}},
+             "input": plan({"id": "a", "kind": "ops", "cost": 250}, {"id": "b", "kind": "ops", "cost": 750})},
+        ]})
+    outcome = synthesize(spec, hub, request=_request(spec, "adapt"), sandbox=sandbox)
+    assert outcome.status == Status.approved and outcome.origin == Origin.adapted, outcome.message
+    assert outcome.record["adapt"]["adapted_from"] == builtin.ref
+    assert outcome.record["adapt"]["gap_summary"][-1] == (
+        "original output 'cost_breakdown' -> output 'cost_k': renamed, x 1/1000 (units<->thousands)")
