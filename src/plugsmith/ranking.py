@@ -32,6 +32,7 @@ class UsageStats:
     failures: int = 0
     plans: set[str] = field(default_factory=set)
     downloads: int = 0
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)  # version -> newest harness result
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,12 @@ class RankScore:
 
     @property
     def score(self) -> float:
-        total = (WEIGHTS["reliability"] * self.reliability + WEIGHTS["quality"] * self.quality
-                 + WEIGHTS["adoption"] * self.adoption + WEIGHTS["safety"] * self.safety)
+        total = (
+            WEIGHTS["reliability"] * self.reliability
+            + WEIGHTS["quality"] * self.quality
+            + WEIGHTS["adoption"] * self.adoption
+            + WEIGHTS["safety"] * self.safety
+        )
         return round(total, 4)
 
 
@@ -91,6 +96,8 @@ def usage_stats(events: Iterable[Mapping[str, Any]]) -> dict[str, UsageStats]:
             entry.downloads += 1
         if kind in _SUCCESS_KINDS and event.get("plan_id"):
             entry.plans.add(str(event["plan_id"]))
+        if kind == "benchmark" and isinstance(event.get("detail"), Mapping):
+            entry.benchmarks[str(event.get("version"))] = dict(event["detail"])
     return stats
 
 
@@ -100,7 +107,8 @@ def reliability(uses: int, failures: int) -> float:
 
 
 def quality(evaluation: Mapping[str, Any] | None, gate_report: Mapping[str, Any] | None) -> float:
-    """Benchmark accuracy × (1 − failure rate) when evaluated, else the gate pass fraction, else 0."""
+    """Benchmark accuracy × (1 − failure rate) when evaluated (the newest harness run, else the evaluation
+    stored at publish), else the gate pass fraction, else 0."""
     if evaluation and isinstance(evaluation.get("accuracy"), int | float):
         failure_rate = evaluation.get("failure_rate", 0.0)
         failure_rate = failure_rate if isinstance(failure_rate, int | float) else 0.0
@@ -133,9 +141,10 @@ def safety(tier: Tier | str | None) -> float:
 def rank_score(release: Any, stats: UsageStats | None) -> RankScore:
     """Score one release given its plugin's telemetry."""
     stats = stats or UsageStats()
+    evaluation = stats.benchmarks.get(release.version) or release.evaluation
     return RankScore(
         reliability=reliability(stats.uses, stats.failures),
-        quality=quality(release.evaluation, release.gate_report),
+        quality=quality(evaluation, release.gate_report),
         adoption=adoption(len(stats.plans)),
         safety=safety(release.tier),
     )

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from plugsmith.errors import BadInput
 from plugsmith.server._auth import require_role, require_token
 from plugsmith.server._errors import ApiError
-from plugsmith.server._models import EventBatch, ReviewDecision, StatusChange
+from plugsmith.server._models import EventBatch, FailureReport, LifecycleRun, ReviewDecision, StatusChange
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
 from plugsmith.server._writes import WriteService
@@ -246,6 +246,59 @@ def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str,
 def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
     """Record telemetry (any live token)."""
     return {"recorded": w.record_events([ev.model_dump() for ev in body.events])}
+
+
+@router.post("/failures", tags=["write"], status_code=202)
+def report_failure(w: Writes, token: Token, body: FailureReport) -> dict[str, Any]:
+    """A production failure: lowers the plugin's reliability; with ``expected`` it becomes a benchmark
+    case the next synthesis and every new version must pass."""
+    from plugsmith.server._lifecycle import learn_from_failure
+
+    case = learn_from_failure(
+        w.hub,
+        capability=body.capability,
+        plugin_id=body.plugin_id,
+        version=body.version,
+        inputs=body.inputs,
+        error=body.error,
+        expected=body.expected,
+        plan_id=body.plan_id,
+    )
+    w.reads.stats.clear()
+    return {"recorded": True, "case": case}
+
+
+@router.post("/capabilities/{capability}/benchmark", tags=["write"])
+def run_benchmark(w: Writes, token: Token, capability: Capability) -> list[dict[str, Any]]:
+    """Re-run every loadable release of the capability over the hub's benchmark cases (reviewer)."""
+    from dataclasses import asdict
+
+    from plugsmith.server._lifecycle import benchmark_capability
+
+    require_role(token, Role.reviewer)
+    results = [asdict(r) for r in benchmark_capability(w.hub, capability)]
+    w.reads.invalidate()
+    w.reads.stats.clear()
+    return results
+
+
+@router.post("/lifecycle/deprecate", tags=["write"])
+def lifecycle(w: Writes, token: Token, body: LifecycleRun | None = None) -> dict[str, Any]:
+    """Apply the automatic deprecation policy (admin); ``dry_run`` only lists what it would do."""
+    from plugsmith.server._lifecycle import LifecyclePolicy, auto_deprecate
+
+    require_role(token, Role.admin)
+    run = body or LifecycleRun()
+    policy = LifecyclePolicy(
+        unused_days=run.unused_days,
+        max_failure_rate=run.max_failure_rate,
+        min_accuracy=run.min_accuracy,
+        supersede=run.supersede,
+    )
+    decisions = auto_deprecate(w.hub, policy, dry_run=run.dry_run)
+    if decisions and not run.dry_run:
+        w.reads.invalidate()
+    return {"dry_run": run.dry_run, "deprecated": decisions}
 
 
 def _jsonable_event(event: dict[str, Any]) -> dict[str, Any]:

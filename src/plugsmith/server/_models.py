@@ -41,10 +41,42 @@ class TelemetryEvent(_Strict):
     detail: dict[str, Any] | None = None
 
 
+class FailureReport(_Strict):
+    """A capability failure seen in production, with the inputs that caused it."""
+
+    capability: str = Field(pattern=NAME_PATTERN)
+    plugin_id: str | None = Field(default=None, max_length=40)
+    version: str | None = Field(default=None, max_length=40)
+    plan_id: str | None = Field(default=None, max_length=128)
+    error: str = Field(default="", max_length=2000)
+    inputs: dict[str, Any]
+    expected: dict[str, Any] | None = Field(
+        default=None, description="the right outputs, when known: the inputs then become a regression case"
+    )
+
+
+class LifecycleRun(_Strict):
+    """Options of an auto-deprecation pass (omitted fields keep the policy defaults)."""
+
+    dry_run: bool = False
+    unused_days: int | None = Field(default=90, ge=1, le=36500)
+    max_failure_rate: float | None = Field(default=0.5, ge=0, le=1)
+    min_accuracy: float | None = Field(default=0.9, ge=0, le=1)
+    supersede: bool = True
+
+
 class EventBatch(_Strict):
     """Up to 500 events in one request."""
 
     events: list[TelemetryEvent] = Field(min_length=1, max_length=500)
 
 
-__all__ = ["EventBatch", "EventKind", "ReviewDecision", "StatusChange", "TelemetryEvent"]
+__all__ = [
+    "EventBatch",
+    "EventKind",
+    "FailureReport",
+    "LifecycleRun",
+    "ReviewDecision",
+    "StatusChange",
+    "TelemetryEvent",
+]
