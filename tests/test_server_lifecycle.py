@@ -136,3 +136,5 @@ def test_lifecycle_api_roles(server: Server, tmp_path: Path) -> None:
         "/api/v1/lifecycle/deprecate", json={"dry_run": True}, headers=server.auth("admin")
     )
     assert r.status_code == 200 and r.json() == {"dry_run": True, "deprecated": []}
+    ran = server.client.post("/api/v1/capabilities/cost_total/benchmark", headers=server.auth("reviewer"))
+    assert ran.status_code == 200 and [(x["accuracy"], x["cases"]) for x in ran.json()] == [(1.0, 1)]
