@@ -53,3 +53,29 @@ def test_filter_denies_listed_syscalls_and_kills_other_arches() -> None:
     assert insns[-1] == (0x06, 0, 0, 0x80000000)        # last: kill the process (wrong arch)
     assert (0x15, len(LAUNCH_DENY), 0, 57) in insns     # fork(57) jumps to its errno return
     assert build_filter(LAUNCH_DENY, "sparc") is None
+
+
+def test_sweep_kills_what_is_left_in_the_session() -> None:
+    import subprocess
+    import time
+
+    from plugsmith.sandbox._process import sweep
+
+    leader = subprocess.Popen(["/bin/sh", "-c", "sleep 30 & sleep 30 & wait"], start_new_session=True)
+    time.sleep(0.3)
+    assert sweep(leader.pid) == 2  # the two sleeps (the leader itself is left to its owner)
+    leader.kill()
+    leader.wait()
+    time.sleep(0.1)
+    assert sweep(leader.pid) == 0
+
+
+def test_a_backend_that_cannot_start_is_a_sandbox_error(tmp_path: Path) -> None:
+    import os
+
+    from plugsmith.errors import SandboxError
+    from plugsmith.sandbox._process import execute, rlimit_hook
+
+    with pytest.raises(SandboxError):
+        execute([str(tmp_path / "no-such-binary")], payload=b"", channel=os.pipe(), limits=Limits(),
+                preexec=rlimit_hook(Limits()))

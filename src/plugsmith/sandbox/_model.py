@@ -26,11 +26,6 @@ class Limits:
     output_bytes: int = 4_000_000
     stdout_bytes: int = 64_000
 
-    def scaled(self, factor: float) -> Limits:
-        """The same limits with time budgets multiplied (e.g. for a batch of many inputs)."""
-        return Limits(self.cpu_s * factor, self.wall_s * factor, self.memory_mb, self.nproc,
-                      self.fsize_mb, self.output_bytes, self.stdout_bytes)
-
 
 @dataclass
 class CaseRun:

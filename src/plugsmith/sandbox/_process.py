@@ -18,7 +18,9 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from plugsmith.errors import SandboxError
 from plugsmith.sandbox._model import Limits
 
 _CHUNK = 65536
@@ -42,6 +44,8 @@ def rlimit_hook(limits: Limits, extra: Callable[[], None] | None = None) -> Call
     cpu = max(1, int(limits.cpu_s + 0.999))
     memory = limits.memory_mb * 1024 * 1024
     fsize = limits.fsize_mb * 1024 * 1024
+    # RLIMIT_NPROC counts every process of the real uid (root is exempt): leave room for the user's own
+    nproc = limits.nproc + (_processes_of(os.getuid()) if os.getuid() else 0)
 
     def hook() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -49,11 +53,41 @@ def rlimit_hook(limits: Limits, extra: Callable[[], None] | None = None) -> Call
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         if extra is not None:
             extra()
 
     return hook
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+    return count
+
+
+def sweep(leader: int) -> int:
+    """Kill any process still in the run's session or process group; how many there were.
+
+    The group is killed first; this catches what left the group but not the session. With bubblewrap the
+    PID namespace already guarantees it; the check is for the fallback.
+    """
+    found = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == leader:
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and leader in (int(fields[3]), int(fields[4])):  # pgrp, session
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGKILL)
+            found += 1
+    return found
 
 
 class _Capture:
@@ -83,11 +117,17 @@ def execute(argv: Sequence[str], *, payload: bytes, channel: tuple[int, int], li
     """
     channel_r, channel_w = channel
     start = time.perf_counter()
-    proc = subprocess.Popen(  # noqa: S603 - argv is built by the backend, never by the plugin
-        list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(channel_w, *pass_fds), preexec_fn=preexec, start_new_session=True, cwd=cwd,
-        env=env if env is not None else {}, close_fds=True,
-    )
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv is built by the backend, never by the plugin
+            list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(channel_w, *pass_fds), preexec_fn=preexec, start_new_session=True, cwd=cwd,
+            env=env if env is not None else {}, close_fds=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        os.close(channel_r)
+        os.close(channel_w)
+        raise SandboxError(f"could not start the sandbox: {exc}", subject=argv[0],
+                           hint="run `plugsmith doctor`") from None
     os.close(channel_w)
     try:
         return _pump(proc, channel_r, payload, limits, start)
@@ -168,16 +208,22 @@ def _finish(proc: subprocess.Popen[bytes], grace: float | None) -> int:
                 break
             time.sleep(0.002)
         else:
-            _kill_group(proc)
+            _killpg(proc)
             proc.wait()
             return _TIMEOUT
-    _kill_group(proc)
+    _killpg(proc)
     return proc.wait()
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _killpg(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the group, sweep the session for strays, close our ends of the pipes."""
+    _killpg(proc)
+    sweep(proc.pid)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             with contextlib.suppress(OSError):
