@@ -6,12 +6,13 @@ gates, so ``plugsmith hub init`` and every first run of the pipeline stay cheap.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from plugsmith.builtins._registry import builtin_dirs, spec_for
 from plugsmith.errors import GateFailed, NotFound
-from plugsmith.spec import Status, load_manifest
+from plugsmith.spec import MANIFEST_FILE, Status, load_manifest
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub, Release
@@ -66,9 +67,9 @@ def missing_builtins(hub: Hub) -> list[Path]:
     """
     missing = []
     for directory in builtin_dirs():
-        manifest = load_manifest(directory)
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))  # name, version only
         try:
-            hub.get(f"{manifest.name}@{manifest.version}")
+            hub.get(f"{manifest['name']}@{manifest['version']}")
         except NotFound:
             missing.append(directory)
     return missing

@@ -10,7 +10,8 @@ import json
 from functools import cache
 from pathlib import Path
 
-from plugsmith.spec import CASES_FILE, CapabilitySpec, TestCase, load_manifest
+from plugsmith.plan._specs import parse_spec_cached
+from plugsmith.spec import CASES_FILE, MANIFEST_FILE, CapabilitySpec
 
 ROOT = Path(__file__).resolve().parent
 
@@ -25,14 +26,19 @@ def builtin_dirs() -> list[Path]:
 
 
 def spec_for(plugin_dir: Path) -> CapabilitySpec:
-    """The capability spec a plugin directory implements, with its golden cases inline."""
-    manifest = load_manifest(plugin_dir)
-    raw = json.loads((plugin_dir / CASES_FILE).read_text(encoding="utf-8"))
-    return CapabilitySpec(
-        name=manifest.capability, description=manifest.description, inputs=dict(manifest.inputs),
-        outputs=dict(manifest.outputs), constraints=list(manifest.constraints),
-        tests=[TestCase.model_validate(c) for c in raw], keywords=list(manifest.keywords),
-    )
+    """The capability spec a plugin directory implements, with its golden cases inline.
+
+    Built from the manifest's raw ports (not from a validated ``PluginManifest``) so each port schema
+    is checked once, by the spec; the gates validate the manifest itself.
+    """
+    manifest = json.loads((plugin_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    cases = json.loads((plugin_dir / CASES_FILE).read_text(encoding="utf-8"))
+    return parse_spec_cached({
+        "name": manifest["capability"], "description": manifest.get("description", ""),
+        "inputs": manifest.get("inputs", {}), "outputs": manifest["outputs"],
+        "constraints": manifest.get("constraints", []), "tests": cases,
+        "keywords": manifest.get("keywords", []),
+    })
 
 
 @cache

@@ -26,7 +26,7 @@ RISK_COLUMNS = ["risk", "task", "likelihood", "impact", "score", "description"]
 
 def _cell(value: Any) -> str:
     if value is None:
-        return ""
+        return "—"
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
@@ -39,14 +39,14 @@ def _table_md(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _table_html(header: list[str], rows: list[list[Any]], classes: list[str] | None = None) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{escape(h)}</th>" for h in header) if any(header) else ""
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes else ""
         body.append(f"<tr{cls}>" + "".join(
             f'<td{" class=num" if isinstance(v, int | float) else ""}>{escape(_cell(v))}</td>' for v in row)
             + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<table>{f'<tr>{head}</tr>' if head else ''}{''.join(body)}</table>"
 
 
 def _risk_rows(risks: dict[str, Any]) -> list[list[Any]]:
@@ -54,12 +54,21 @@ def _risk_rows(risks: dict[str, Any]) -> list[list[Any]]:
             for r in risks["top_risks"]]
 
 
+def _flat(value: Any) -> bool:
+    return isinstance(value, dict) and all(not isinstance(v, dict | list) for v in value.values())
+
+
 def _generic(output: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]] | None, str | None]]:
     """Per output port: (port, header, rows) for a flat mapping/list of scalars, else (port, JSON)."""
     parts: list[tuple[str, list[str], list[list[Any]] | None, str | None]] = []
     for port, value in output.items():
-        if isinstance(value, dict) and all(not isinstance(v, dict | list) for v in value.values()):
+        if _flat(value):
             parts.append((port, ["key", "value"], [[k, v] for k, v in value.items()], None))
+        elif isinstance(value, dict) and value and all(_flat(v) for v in value.values()):
+            parts += [(f"{port} / {key}", ["key", "value"], [[k, v] for k, v in sub.items()], None)
+                      for key, sub in value.items()]
+        elif not isinstance(value, dict | list):
+            parts.append((port, ["value"], [[value]], None))
         else:
             parts.append((port, [], None, json.dumps(value, indent=2)[:20000]))
     return parts
@@ -143,7 +152,7 @@ def render_html(view: RunView, metrics: dict[str, Any]) -> str:
         output = view.output(row["capability"])
         if row["capability"] in SPECIAL or not output:
             continue
-        body.append(f"<h2>{escape(row['capability'])}</h2>")
+        body.append(f"<h2 id=\"{escape(row['capability'])}\">{escape(row['capability'])}</h2>")
         for port, header, table, raw in _generic(output):
             body.append(f"<h3>{escape(port)}</h3>")
             shown = _table_html(header, table) if table is not None else f"<pre>{escape(raw or '')}</pre>"

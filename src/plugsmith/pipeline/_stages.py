@@ -4,8 +4,10 @@ A stage whose file exists is complete (Luigi's ``complete()`` checks ``output()`
 resumes where it stopped. Capability stages are dynamic dependencies of the report stage: their number
 is only known once the requirements stage has run, and ``--workers N`` runs them in parallel.
 
-Each stage class declares ``requires_capabilities`` (full ``CapabilitySpec``s): the report stage needs
-the built-in planning staples, a capability stage needs exactly its own capability.
+Each stage class declares ``requires_capabilities`` (full ``CapabilitySpec``s: ports, constraints, golden
+cases). The report stage declares the planning staples it renders (schedule, risks, costs, budget); the
+requirements stage adds the plan's own needs and the catalog's, and one capability stage per requirement
+executes it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound=luigi.Task)
+
+
+class BuiltinSpecs:
+    """``requires_capabilities`` of a stage that needs the built-in staples; read on first use.
+
+    Parsing the specs validates every port schema, so it is deferred until a run asks for them and
+    importing the pipeline (``plugsmith metrics``, the server) stays cheap.
+    """
+
+    def __get__(self, obj: object, owner: type | None = None) -> list[CapabilitySpec]:
+        return builtin_specs()
 
 
 def make(cls: type[T], **params: Any) -> T:
@@ -311,7 +324,7 @@ class ReportStage(Stage):
     """Runs every capability stage (dynamically), then writes report.html and report.md."""
 
     slug = "report"
-    requires_capabilities: ClassVar[list[CapabilitySpec]] = builtin_specs()
+    requires_capabilities = BuiltinSpecs()
 
     def number(self) -> int | None:
         return files.tail_number(self.dir, 0)
