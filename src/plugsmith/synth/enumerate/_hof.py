@@ -24,6 +24,7 @@ BODY_MAX = 7
 KEY_MAX = 1  # group and dictionary keys: a field
 GRAPH_WEIGHT_MAX = 2
 LIST_VALUE_MAX = 2
+SORT_KEY_MAX = 3
 SUM_VALUE_MAX = 4  # group(..., sum, value): a field, or a product of fields, ...
 AGG_VALUE_MAX = 2  # mean/min/max per group: a field
 PICK_MAX = 3  # the projection of argmax/argmin (usually a field such as task.id)
@@ -42,7 +43,7 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
             if not (is_list(lt) or is_map(lt)):
                 continue
             for lst in list(lists):
-                if not _usable_source(scope, lst):
+                if not usable_source(scope, lst):
                     continue
                 found = search.child(scope, lst)
                 if found is None:
@@ -54,7 +55,7 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                         search.ensure(sub, rb)
                         yield from _map_values(lst, sub, idx, rb)
                     continue
-                graph_ok = lst.node.op in ("path", "var") and is_rec(lst.type[1])
+                graph_ok = lst.node.op in ("path", "var") and is_rec(lst.type[1]) and scope.parent is None
                 rg = r - dsl.OP_COST["graph"] + 1
                 if graph_ok and rg == 0:
                     yield from _graph(lst, sub, idx, None, "topological_order")
@@ -66,14 +67,18 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                 if not 1 <= r <= BODY_MAX:
                     continue
                 search.ensure(sub, r)
-                yield from _one_body(lst, sub, idx, r, want_lists, want_maps)
-                yield from _two_bodies(search, lst, sub, idx, r, want_maps, want_scalar)
+                nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
+                yield from _one_body(lst, sub, idx, r, want_lists, want_maps and not nested, nested)
+                yield from _two_bodies(search, lst, sub, idx, r, want_maps and not nested, want_scalar)
 
 
 SCALAR_SOURCES = frozenset({"path", "flatten", "values", "keys", "var"})
 
 
-def _usable_source(scope: Scope, lst: Entry) -> bool:
+def usable_source(scope: Scope, lst: Entry) -> bool:
+    """May ``lst`` feed a higher-order operation here (a list of records, or of raw scalars)?"""
+    if is_map(lst.type):
+        return scope.parent is None and lst.node.op in ("graph", "group", "to_dict")
     if lst.type[1] in SCALARS and lst.src is None and (
             lst.node.op not in SCALAR_SOURCES or (lst.node.op == "path" and dsl.PROJECT in lst.node.param[1])):
         return False  # lists of computed or projected scalars: transform their source instead
@@ -110,7 +115,7 @@ def _gather(body: Entry, idx: list[list[int]]) -> list[list[Any] | Any]:
 
 
 def _one_body(lst: Entry, sub: Scope, idx: list[list[int]], r: int, want_lists: bool,
-              want_maps: bool) -> Iterator[Entry]:
+              want_maps: bool, nested: bool) -> Iterator[Entry]:
     var = sub.var
     for body in _bodies(sub, r):
         if body.node.op == "var" or (not want_lists and body.type in SCALARS):
@@ -128,7 +133,7 @@ def _one_body(lst: Entry, sub: Scope, idx: list[list[int]], r: int, want_lists: 
                 vec = [[sub.elements[i] for i in ids] for ids in new_idx]
                 yield Entry(Node("filter", (lst.node, pred.node), var=var), lst.type, vec, lst.dep, True,
                             (sub, new_idx))
-    for key in _bodies(sub, r, ORDER_TYPES):
+    for key in _bodies(sub, r, ORDER_TYPES) if not nested and r <= SORT_KEY_MAX else ():
         for desc in (False, True):
             try:
                 new_idx = [sorted(ids, key=key.vec.__getitem__, reverse=desc) for ids in idx]

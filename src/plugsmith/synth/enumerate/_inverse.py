@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._hof import usable_source
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import is_list
 from plugsmith.synth.enumerate._values import ERR, canon
@@ -46,7 +47,7 @@ def _sources(search: Search) -> Iterator[tuple[Entry, Scope, list[list[int]]]]:
             if not is_list(t):
                 continue
             for lst in entries:
-                found = search.child(top, lst) if lst.vec and any(lst.vec) else None
+                found = search.child(top, lst) if usable_source(top, lst) else None
                 if found is None:
                     continue
                 sub, idx = found
@@ -63,6 +64,7 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
             body = lookup(sub, [x for t in target for x in t], fields)
             if body is not None and body.op != "var":
                 yield Node("map", (lst.node, body), var=sub.var)
+        yield from _select_by_key(search, lst, sub, idx, target)
         if not all(isinstance(t, dict) and len(t) == len(ids) for t, ids in zip(target, idx, strict=True)):
             continue
         for key in sub.at(1).get("str", []):
@@ -74,6 +76,29 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
             body = lookup(sub, [t[k] for ks, t in zip(keys, target, strict=True) for k in ks], fields)
             if body is not None:
                 yield Node("to_dict", (lst.node, key.node, body), var=sub.var)
+
+
+def _select_by_key(search: Search, lst: Entry, sub: Scope, idx: list[list[int]],
+                   target: list[Any]) -> Iterator[Node]:
+    """``map(selection, key)`` where ``key`` is a unique field: the selection is then known exactly
+    (the elements with those keys, in that order), so it is looked up among the lists already built."""
+    if not all(isinstance(t, list) and all(isinstance(x, str) for x in t) for t in target):
+        return
+    for key in sub.at(1).get("str", []):
+        if not key.dep:
+            continue
+        chosen: list[list[int]] = []
+        for t, ids in zip(target, idx, strict=True):
+            where = {key.vec[i]: i for i in ids}
+            if len(where) != len(ids) or any(x not in where for x in t):
+                break
+            chosen.append([where[x] for x in t])
+        else:
+            if chosen == idx:
+                continue
+            found = search.top.seen.get(("S", sub.sid, tuple(tuple(c) for c in chosen)))
+            if found is not None:
+                yield Node("map", (found.node, key.node), var=sub.var)
 
 
 __all__ = ["inverse_candidates", "lookup"]

@@ -35,7 +35,7 @@ PATH_DEPTH = 2  # task.risk.likelihood
 CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
 LIFT_MAX = 4
 INVERSE_SLACK = 2  # accept a looked-up program this much larger than the sizes fully enumerated  # top-level aggregates (sum of task costs) usable inside lambdas
-LIFTABLE = frozenset({"sum", "len", "mean", "min", "max"})
+LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
 RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "key", "value", "values", "best",
                       "mean", "slack", "schedule", "sum", "len", "min", "max", "sorted", "list", "dict",
@@ -308,9 +308,9 @@ class Search:
         yield from self._concat(scope, size)
 
     def _concat(self, scope: Scope, size: int) -> Iterator[Entry]:
-        for left in range(1, 3):
+        for left in range(1, 2):
             right = size - dsl.OP_COST["concat"] - left
-            if not 1 <= right <= 2:
+            if right != 1:
                 continue
             for lt, les in scope.at(left).items():
                 for rt_, res in scope.at(right).items():
@@ -344,6 +344,8 @@ class Search:
                                         continue
                                     if not _consts_ok(op, a.node, b.node):
                                         continue
+                                    if op in _ARITH and (_const_arith(a.node) or _const_arith(b.node)):
+                                        continue  # constants only in the outermost arithmetic
                                     yield from _apply(op, (a, b), param, out, a.dep or b.dep)
 
     def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
@@ -376,7 +378,7 @@ def _unary_ok(op: str, arg: Node) -> bool:
     if op == "empty":
         return arg.op in ("path", "filter", "var")
     if op == "round":
-        return arg.op != "round"
+        return arg.op in ("div", "mul", "mean", "sum")
     return True
 
 
@@ -388,6 +390,13 @@ _OP_CONSTANTS: dict[str, tuple[frozenset[float], frozenset[float]]] = {
     "div": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000})),
     "date_add": (frozenset(), frozenset({1, 7})),
 }
+
+
+_ARITH = frozenset({"add", "sub", "mul", "div"})
+
+
+def _const_arith(node: Node) -> bool:
+    return node.op in _ARITH and any(a.op == "const" for a in node.args)
 
 
 def _consts_ok(op: str, a: Node, b: Node) -> bool:

@@ -55,7 +55,7 @@ def infer_type(values: Iterable[Any]) -> Type | None:
         inner = infer_type(x for v in seen for x in v)
         return ("list", inner if inner is not None else "any")
     if all(isinstance(v, dict) for v in seen):
-        fields = sorted({k for v in seen for k in v})
+        fields = list(dict.fromkeys(k for v in seen for k in v))  # first-seen order: the input's own
         return ("rec", tuple(fields))
     return None
 
