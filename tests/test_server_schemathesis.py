@@ -39,6 +39,6 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: Any, hub_server: Server) -> None:
     case.call_and_validate(headers=hub_server.auth("admin"), checks=[not_a_server_error])
