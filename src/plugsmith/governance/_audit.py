@@ -18,6 +18,7 @@ AUDIT_FILE = "audit.log"
 
 
 def audit_path() -> Path:
+    """``$PLUGSMITH_HOME/audit.log``: one place for every decision, whoever made it."""
     return config.home() / AUDIT_FILE
 
 
