@@ -163,3 +163,11 @@ def test_synthesis_records_stay_local(server: Server) -> None:
     assert hub.synthesis_record("sha256:1") is None
     hub.save_synthesis_record("sha256:1", "cost_total", {"outcome": "ok"})
     assert hub.synthesis_record("sha256:1") == {"outcome": "ok"}
+
+
+def test_verify_artifacts_over_http(server: Server, tmp_path: Path) -> None:
+    good = seed_release(server, make_plugin(tmp_path, "cost_a"))
+    unsigned = server.hub.publish(make_plugin(tmp_path, "cost_b"), status=Status.approved, tier=None)
+    report = {entry["refs"][0]: entry for entry in remote(server).verify_artifacts()}
+    assert report[good.ref]["ok"] and not report[unsigned.ref]["ok"]
+    assert "not signed" in report[unsigned.ref]["problem"]

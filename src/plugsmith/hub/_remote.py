@@ -38,13 +38,20 @@ def release_from_dict(data: dict[str, Any]) -> Any:
     from plugsmith.hub._release import Release
 
     return Release(
-        plugin_id=data["plugin_id"], name=data["name"], capability=data["capability"],
-        version=data["version"], status=Status(data["status"]),
-        tier=Tier(data["tier"]) if data.get("tier") else None, origin=Origin(data["origin"]),
-        checksum=data["checksum"], manifest=PluginManifest.model_validate(data["manifest"]),
-        gate_report=data.get("gate_report"), evaluation=data.get("evaluation"),
+        plugin_id=data["plugin_id"],
+        name=data["name"],
+        capability=data["capability"],
+        version=data["version"],
+        status=Status(data["status"]),
+        tier=Tier(data["tier"]) if data.get("tier") else None,
+        origin=Origin(data["origin"]),
+        checksum=data["checksum"],
+        manifest=PluginManifest.model_validate(data["manifest"]),
+        gate_report=data.get("gate_report"),
+        evaluation=data.get("evaluation"),
         created_at=datetime.fromisoformat(data["created_at"]),
-        status_reason=data.get("status_reason", ""), reuse_count=int(data.get("reuse_count", 0)),
+        status_reason=data.get("status_reason", ""),
+        reuse_count=int(data.get("reuse_count", 0)),
     )
 
 
@@ -80,11 +87,19 @@ def _raise_for(response: httpx.Response, subject: str) -> NoReturn:
 class RemoteHub:
     """A hub server seen through the ``Hub`` interface."""
 
-    def __init__(self, url: str, *, token: str | None = None, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 30.0, require_signature: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        require_signature: bool = True,
+    ) -> None:
         if not re.match(r"^https?://", url):
-            raise errors.ConfigError(f"hub URL {url!r} must start with http:// or https://",
-                                     subject="--hub-url")
+            raise errors.ConfigError(
+                f"hub URL {url!r} must start with http:// or https://", subject="--hub-url"
+            )
         self.url = url.rstrip("/")
         self.token = token or os.environ.get("PLUGSMITH_HUB_TOKEN") or None
         self.require_signature = require_signature
@@ -97,8 +112,9 @@ class RemoteHub:
     def open(cls, url: str | None = None) -> RemoteHub:
         resolved = config.hub_url(url)
         if not resolved:
-            raise errors.ConfigError("no hub URL given", subject="--hub-url",
-                                     hint="pass --hub-url URL or set PLUGSMITH_HUB_URL")
+            raise errors.ConfigError(
+                "no hub URL given", subject="--hub-url", hint="pass --hub-url URL or set PLUGSMITH_HUB_URL"
+            )
         return cls(resolved)
 
     def close(self) -> None:
@@ -115,9 +131,11 @@ class RemoteHub:
         try:
             response = self.client.request(method, API + path, **kwargs)
         except httpx.HTTPError as exc:
-            raise errors.ConfigError(f"cannot reach the hub server: {exc}".splitlines()[0], subject=self.url,
-                                     hint="check --hub-url / PLUGSMITH_HUB_URL and that `plugsmith serve` "
-                                          "runs there") from None
+            raise errors.ConfigError(
+                f"cannot reach the hub server: {exc}".splitlines()[0],
+                subject=self.url,
+                hint="check --hub-url / PLUGSMITH_HUB_URL and that `plugsmith serve` runs there",
+            ) from None
         if response.status_code >= 400:
             _raise_for(response, subject)
         return response
@@ -130,8 +148,10 @@ class RemoteHub:
         return release_from_dict(self._json("GET", f"/plugins/{_q(ref)}", ref))
 
     def versions(self, name_or_id: str) -> list[Any]:
-        return [release_from_dict(d) for d in self._json("GET", f"/plugins/{_q(name_or_id)}/versions",
-                                                         name_or_id)]
+        return [
+            release_from_dict(d)
+            for d in self._json("GET", f"/plugins/{_q(name_or_id)}/versions", name_or_id)
+        ]
 
     def lookup(self, capability: str, *, statuses: tuple[Status, ...] = (Status.approved,)) -> list[Any]:
         params = [("status", str(s)) for s in statuses]
@@ -141,13 +161,22 @@ class RemoteHub:
     def near_matches(self, spec: CapabilitySpec, limit: int = 5) -> list[Any]:
         from plugsmith.hub._release import NearMatch
 
-        data = self._json("POST", "/near-matches", spec.name, params={"limit": limit},
-                          json=spec.model_dump(mode="json"))
-        return [NearMatch(release_from_dict(m["release"]), float(m["score"]), list(m["reasons"]))
-                for m in data]
+        data = self._json(
+            "POST", "/near-matches", spec.name, params={"limit": limit}, json=spec.model_dump(mode="json")
+        )
+        return [
+            NearMatch(release_from_dict(m["release"]), float(m["score"]), list(m["reasons"])) for m in data
+        ]
 
-    def search(self, text: str = "", *, capability: str | None = None, tier: Tier | None = None,
-               status: Status | None = None, limit: int = 20) -> list[Any]:
+    def search(
+        self,
+        text: str = "",
+        *,
+        capability: str | None = None,
+        tier: Tier | None = None,
+        status: Status | None = None,
+        limit: int = 20,
+    ) -> list[Any]:
         params: dict[str, Any] = {"q": text, "limit": min(max(limit, 1), 1000)}
         filters = (("capability", capability), ("tier", tier), ("status", status))
         params.update({k: str(v) for k, v in filters if v})
@@ -159,8 +188,11 @@ class RemoteHub:
         return list(self._json("GET", "/search", "search", params=params)["results"])
 
     def next_version(self, capability_or_name: str) -> str:
-        return str(self._json("GET", f"/capabilities/{_q(capability_or_name)}/next-version",
-                              capability_or_name)["version"])
+        return str(
+            self._json("GET", f"/capabilities/{_q(capability_or_name)}/next-version", capability_or_name)[
+                "version"
+            ]
+        )
 
     def events(self, kind: str | None = None, capability: str | None = None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("kind", kind), ("capability", capability)) if v}
@@ -186,8 +218,9 @@ class RemoteHub:
             try:
                 return Path(explicit).read_text(encoding="ascii")
             except OSError as exc:
-                raise errors.ConfigError(f"cannot read the hub key: {exc.strerror}",
-                                         subject=explicit) from None
+                raise errors.ConfigError(
+                    f"cannot read the hub key: {exc.strerror}", subject=explicit
+                ) from None
         host = re.sub(r"[^A-Za-z0-9_.-]", "_", httpx.URL(self.url).netloc.decode("ascii"))
         path = config.home() / "keys" / "trusted" / f"{host}.pem"
         if path.is_file():
@@ -208,24 +241,33 @@ class RemoteHub:
         data = response.content
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != checksum or response.headers.get("x-plugsmith-checksum", checksum) != checksum:
-            raise errors.TamperedArtifact(f"downloaded bytes have checksum {actual}, expected {checksum}",
-                                          subject=self.url, hint="the server or the network altered the "
-                                                                 "artifact; refusing it")
+            raise errors.TamperedArtifact(
+                f"downloaded bytes have checksum {actual}, expected {checksum}",
+                subject=self.url,
+                hint="the server or the network altered the artifact; refusing it",
+            )
         signature = response.headers.get("x-plugsmith-signature")
         if signature is None:
             if self.require_signature:
                 raise errors.TamperedArtifact(
-                    "the artifact is not signed by the hub", subject=checksum,
-                    hint="ask the hub admin to run `plugsmith serve --sign-existing`")
+                    "the artifact is not signed by the hub",
+                    subject=checksum,
+                    hint="ask the hub admin to run `plugsmith serve --sign-existing`",
+                )
             return data
-        digest = manifest_digest(manifest) if manifest is not None else response.headers.get(
-            "x-plugsmith-manifest-digest", "")
+        digest = (
+            manifest_digest(manifest)
+            if manifest is not None
+            else response.headers.get("x-plugsmith-manifest-digest", "")
+        )
         pem = self.public_key()
         if not verify_signature(pem, checksum, digest, signature):
             raise errors.TamperedArtifact(
                 f"bad signature (signed by key {response.headers.get('x-plugsmith-key-id')}, pinned key "
-                f"{key_id_of(pem)})", subject=checksum,
-                hint="if the hub's key really changed, delete its file in $PLUGSMITH_HOME/keys/trusted/")
+                f"{key_id_of(pem)})",
+                subject=checksum,
+                hint="if the hub's key really changed, delete its file in $PLUGSMITH_HOME/keys/trusted/",
+            )
         return data
 
     def checkout(self, release: Any) -> Path:
@@ -251,17 +293,48 @@ class RemoteHub:
                 path.chmod(0o555 if path.is_dir() else 0o444)
         return target
 
+    def verify_artifacts(self) -> list[dict[str, Any]]:
+        """Download and verify every release's artifact (checksum and signature), like
+        ``Hub.verify_artifacts``: one entry per checksum with the refs using it."""
+        refs: dict[str, list[Any]] = {}
+        for release in self.search("", limit=1000):
+            refs.setdefault(release.checksum, []).append(release)
+        report = []
+        for digest, releases in refs.items():
+            try:
+                self.read_artifact(digest, manifest=releases[0].manifest)
+                problem = None
+            except (errors.TamperedArtifact, errors.NotFound) as exc:
+                problem = exc.message
+            report.append(
+                {
+                    "checksum": digest,
+                    "refs": [r.ref for r in releases],
+                    "ok": problem is None,
+                    "problem": problem,
+                }
+            )
+        return report
+
     # ------------------------------------------------------------------ writing
-    def publish(self, plugin_dir: Path, *, status: Status | None = None, tier: Tier | None = None,
-                gate_report: GateReport | None = None, evaluation: dict[str, Any] | None = None) -> Any:
+    def publish(
+        self,
+        plugin_dir: Path,
+        *,
+        status: Status | None = None,
+        tier: Tier | None = None,
+        gate_report: GateReport | None = None,
+        evaluation: dict[str, Any] | None = None,
+    ) -> Any:
         """Upload the plugin; the server gates, decides status and tier, and signs it."""
         from plugsmith.hub._archive import pack
 
         return self.publish_archive(pack(Path(plugin_dir)))
 
     def publish_archive(self, data: bytes, **_ignored: Any) -> Any:
-        body = self._json("POST", "/publish", "publish", content=data,
-                          headers={"Content-Type": "application/gzip"})
+        body = self._json(
+            "POST", "/publish", "publish", content=data, headers={"Content-Type": "application/gzip"}
+        )
         return release_from_dict(body)
 
     def set_status(self, ref: str, status: Status, *, reason: str = "") -> Any:
@@ -273,31 +346,59 @@ class RemoteHub:
             return release_from_dict(body)
         if status in (Status.approved, Status.rejected):
             decision = "approve" if status is Status.approved else "reject"
-            return release_from_dict(self._json("POST", f"/reviews/{_q(ref)}", ref,
-                                                json={"decision": decision, "reason": reason}))
-        raise errors.BadInput(f"a hub server cannot set status {status} remotely", subject=ref,
-                              hint="run the command on the server with --db")
+            return release_from_dict(
+                self._json(
+                    "POST", f"/reviews/{_q(ref)}", ref, json={"decision": decision, "reason": reason}
+                )
+            )
+        raise errors.BadInput(
+            f"a hub server cannot set status {status} remotely",
+            subject=ref,
+            hint="run the command on the server with --db",
+        )
 
-    def record_event(self, kind: str, *, capability: str, plugin_id: str | None = None,
-                     version: str | None = None, plan_id: str | None = None, outcome: str = "ok",
-                     duration_ms: float | None = None, detail: dict[str, Any] | None = None) -> None:
+    def record_event(
+        self,
+        kind: str,
+        *,
+        capability: str,
+        plugin_id: str | None = None,
+        version: str | None = None,
+        plan_id: str | None = None,
+        outcome: str = "ok",
+        duration_ms: float | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Send telemetry; without a token it is skipped (with one warning), never fatal to a run."""
         if not self.token:
             if not self._warned:
                 log.warning("no PLUGSMITH_HUB_TOKEN: telemetry is not sent to %s", self.url)
                 self._warned = True
             return
-        event = {"kind": kind, "capability": capability, "plugin_id": plugin_id, "version": version,
-                 "plan_id": plan_id, "outcome": outcome, "duration_ms": duration_ms, "detail": detail}
+        event = {
+            "kind": kind,
+            "capability": capability,
+            "plugin_id": plugin_id,
+            "version": version,
+            "plan_id": plan_id,
+            "outcome": outcome,
+            "duration_ms": duration_ms,
+            "detail": detail,
+        }
         self._request("POST", "/events", capability, json={"events": [event]})
 
     def add_benchmark_case(self, capability: str, case: TestCase, kind: str = "golden") -> None:
-        raise errors.ConfigError("adding benchmark cases needs direct access to the hub database",
-                                 subject=self.url, hint="run it on the server host with --db")
+        raise errors.ConfigError(
+            "adding benchmark cases needs direct access to the hub database",
+            subject=self.url,
+            hint="run it on the server host with --db",
+        )
 
     # ------------------------------------------------------------------ synthesis records (local)
     def _record_path(self, spec_hash: str) -> Path:
-        return config.home() / "remote-synthesis" / (hashlib.sha256(spec_hash.encode()).hexdigest() + ".json")
+        return (
+            config.home() / "remote-synthesis" / (hashlib.sha256(spec_hash.encode()).hexdigest() + ".json")
+        )
 
     def save_synthesis_record(self, spec_hash: str, capability: str, record: dict[str, Any]) -> None:
         """Kept on this machine: rate limiting synthesis is per client, not per hub."""
