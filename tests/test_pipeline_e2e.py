@@ -210,3 +210,45 @@ def test_cli_on_a_fresh_home_installs_builtins_and_prints_json(tmp_path: Path, p
     assert len(resolution["builtins_installed"]) == 6
     metrics = _cli("metrics", "--json", env_home=plugsmith_home)
     assert metrics.returncode == 0 and json.loads(metrics.stdout)["runs"] == 1
+
+
+@pytest.mark.usefixtures("seeded_home")
+def test_planexe_run_directory_is_a_plan(tmp_path: Path) -> None:
+    source = Path(__file__).parent / "data" / "planexe" / "tv-remote"
+    result = run_plan_pipeline(source, tmp_path / "run")
+    plan_stage = json.loads((tmp_path / "run" / "001-plan.json").read_text())
+    assert plan_stage["source"] == str(source.resolve()) and len(plan_stage["plan"]["tasks"]) == 7
+    assert result.metrics["failed"] == 0
+    schedule = json.loads((tmp_path / "run" / "008-critical_path.json").read_text())["output"]["schedule"]
+    assert set(schedule["tasks"]) == {t["id"] for t in plan_stage["plan"]["tasks"]}
+
+
+@pytest.mark.usefixtures("seeded_home")
+def test_central_luigid_scheduler(tmp_path: Path) -> None:
+    import shutil
+    import socket
+
+    luigid = shutil.which("luigid")
+    assert luigid, "luigid is installed with luigi"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [luigid, "--port", str(port), "--address", "127.0.0.1",
+               "--state-path", str(tmp_path / "luigi-state.pickle"), "--logdir", str(tmp_path)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "luigid did not start"
+                time.sleep(0.1)
+        result = run_plan_pipeline(EXAMPLES / "research_grant.yaml", tmp_path / "run",
+                                   scheduler_url=f"http://127.0.0.1:{port}/")
+        assert result.metrics["failed"] == 0 and (tmp_path / "run" / "report.html").is_file()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
