@@ -51,6 +51,8 @@ def test_two_gaps_are_synthesized_then_reused_by_another_plan(tmp_path: Path) ->
     assert m2["reuse"]["previously_synthesized"] == 2
     assert json.loads((tmp_path / "event" / "004-synthesis.json").read_text())["syntheses"] == []
     assert len(_events("synthesis")) == syntheses_after_first
+    assert sorted(e["capability"] for e in _events("reuse")) == ["cost_per_owner", "tasks_per_phase"]
+    assert sorted(e["capability"] for e in _events("gap")) == ["cost_per_owner", "tasks_per_phase"]
 
     from plugsmith.hub import Hub
     from plugsmith.pipeline import hub_metrics

@@ -7,6 +7,7 @@ rich progress display on a terminal and plain log lines otherwise.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 from plugsmith.pipeline import _files as files
 
 Progress = Callable[[str], None]
+_COUNT = re.compile(r"\((\d+)/(\d+|\?)\)$")
 
 
 class StageWatcher(threading.Thread):
@@ -29,12 +31,12 @@ class StageWatcher(threading.Thread):
         self._stop_event = threading.Event()
 
     def poll(self) -> None:
-        for path in files.stage_files(self.run_dir):
+        present = files.stage_files(self.run_dir)
+        for path in present:
             if path.name not in self.seen:
                 self.seen.add(path.name)
                 total = files.tail_number(self.run_dir, 1)
-                of = f"/{total:03d}" if total else ""
-                self.progress(f"stage {path.stem}{of} done")
+                self.progress(f"stage {path.stem} done ({len(self.seen)}/{total or '?'})")
 
     def run(self) -> None:
         while not self._stop_event.wait(self.interval):
@@ -60,17 +62,21 @@ def console_progress(enabled: bool = True) -> Iterator[Progress | None]:
         yield plain
         return
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as RichProgress
-    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    with RichProgress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
-        task = bar.add_task("running the plan pipeline", total=None)
+    with RichProgress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("plan pipeline", total=None)
 
         def fancy(message: str) -> None:
-            bar.console.log(message)
-            bar.update(task, description=message)
+            bar.console.print(f"{time.strftime('%H:%M:%S')} {message}", markup=False, highlight=False)
+            counted = _COUNT.search(message)
+            if counted:
+                done, total = counted.groups()
+                bar.update(task, completed=int(done), total=int(total) if total != "?" else None,
+                           description=message.split(" done")[0])
 
         yield fancy
 

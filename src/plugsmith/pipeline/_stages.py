@@ -179,14 +179,24 @@ class ResolutionStage(Stage):
             installed = [r.ref for r in install_builtins(hub, sandbox)] if missing_builtins(hub) else []
             reqs = [Requirement.from_json(r) for r in self.read("requirements")["requirements"]]
             resolutions = [resolve_one(hub, r, sandbox) for r in reqs]
-            plan_id = self.read("plan")["plan_id"]
-            for res in resolutions:
-                if res["status"] == "gap":
-                    hub.record_event("gap", capability=res["capability"], plan_id=plan_id, outcome="missing")
+            record_resolution_events(hub, resolutions, self.read("plan"))
         finally:
             sandbox.close()
             hub.close()
         return {"builtins_installed": installed, "sandbox": sandbox.name, "resolutions": resolutions}
+
+
+def record_resolution_events(hub: Hub, resolutions: list[dict[str, Any]], plan_stage: dict[str, Any]) -> None:
+    """Telemetry: a ``gap`` per missing capability, a ``reuse`` per need met by a non-built-in plugin."""
+    detail = {"run_id": plan_stage["run_id"], "plan_kind": plan_stage["plan"].get("kind")}
+    for res in resolutions:
+        if res["status"] == "gap":
+            hub.record_event("gap", capability=res["capability"], plan_id=plan_stage["plan_id"],
+                             outcome="missing", detail=detail)
+        elif res["release"]["origin"] != "builtin":
+            hub.record_event("reuse", capability=res["capability"], plugin_id=res["release"]["plugin_id"],
+                             version=res["release"]["version"], plan_id=plan_stage["plan_id"],
+                             detail={**detail, "how": res["how"]})
 
 
 class SynthesisStage(Stage):
