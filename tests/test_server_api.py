@@ -280,3 +280,48 @@ def test_default_gates_run_in_a_worker_process(tmp_path: Path, plugsmith_home: P
         srv.app.state.writes.close()
         srv.client.close()
         srv.hub.close()
+
+
+def test_metrics_follow_the_pipeline_runs_when_recorded(server: Server) -> None:
+    from plugsmith.pipeline.metrics import aggregate
+
+    runs = [
+        {
+            "run_id": "r1",
+            "capabilities_required": 4,
+            "met_without_synthesis": 1,
+            "synthesized": 3,
+            "missing_capability_failures": 3,
+            "recovered": 2,
+            "candidates_tried": 5,
+            "candidates_approved": 3,
+            "time_to_add_capability_s": {"a": 2.0, "b": 4.0},
+            "tasks": 10,
+            "tasks_covered": 8,
+            "plan_kind": "it",
+        },
+        {
+            "run_id": "r2",
+            "capabilities_required": 4,
+            "met_without_synthesis": 4,
+            "synthesized": 0,
+            "missing_capability_failures": 0,
+            "recovered": 0,
+            "candidates_tried": 0,
+            "candidates_approved": 0,
+            "tasks": 10,
+            "tasks_covered": 10,
+            "plan_kind": "it",
+        },
+    ]
+    for run in runs:
+        server.hub.record_event("run", capability="plan_pipeline", plan_id=run["run_id"], detail=run)
+    body = server.client.get("/api/v1/metrics").json()
+    expected = aggregate(runs)
+    assert body["source"] == "runs"
+    overall = body["overall"]
+    assert overall["recovery_rate"] == expected["recovery_rate"] == round(2 / 3, 4)
+    assert overall["gate_pass_rate"] == 0.6 and overall["reuse_lift"] == 1.0
+    assert overall["coverage"] == 0.9 and overall["time_to_add_capability_s"] == 3.0
+    assert body["daily"]["events"] == [2]
+    assert "Pipeline runs per day" in server.client.get("/dashboard").text

@@ -1,4 +1,9 @@
-"""The seed's success metrics, computed from the hub's telemetry events (overall and per day).
+"""The seed's success metrics for the dashboard and ``/api/v1/metrics``, overall and per day.
+
+When pipelines have recorded their runs (``run`` events, ``plugsmith.pipeline.metrics.record_run``),
+the numbers are ``plugsmith.pipeline.metrics.aggregate`` over those runs — the same definitions as
+``plugsmith metrics`` (docs/pipeline.md) — and the daily series aggregate each day's runs. A hub with no
+recorded runs (e.g. fed only by telemetry from other tools) falls back to these event-based ones:
 
 - recovery rate: capability gaps that ended in a working plugin (``recovery`` ok) per ``gap``;
 - gate pass rate: ``gate`` events with outcome ok per gate event;
@@ -74,9 +79,55 @@ def daily(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return series
 
 
+def runs_of(events: Iterable[Mapping[str, Any]]) -> list[tuple[str | None, dict[str, Any]]]:
+    """(day, run metrics) of every recorded pipeline run, oldest first; the latest record per run id wins."""
+    runs: dict[str, tuple[str | None, dict[str, Any]]] = {}
+    for event in events:
+        detail = event.get("detail")
+        if event.get("kind") == "run" and isinstance(detail, Mapping) and "run_id" in detail:
+            runs.pop(str(detail["run_id"]), None)
+            runs[str(detail["run_id"])] = (event_day(event), dict(detail))
+    return list(runs.values())
+
+
+def from_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's five numbers from the pipeline's own aggregate over runs."""
+    from plugsmith.pipeline.metrics import aggregate
+
+    agg = aggregate(runs)
+    kinds = agg.get("task_coverage_by_plan_kind") or {}
+    tasks = sum(int(k.get("tasks") or 0) for k in kinds.values())
+    covered = sum(int(k.get("tasks_covered") or 0) for k in kinds.values())
+    return {
+        "recovery_rate": agg.get("recovery_rate"),
+        "gate_pass_rate": agg.get("gate_pass_rate"),
+        "reuse_lift": agg.get("reuse_lift")
+        if len(runs) > 1
+        else agg.get("first_run_met_without_synthesis"),
+        "coverage": _rate(covered, tasks),
+        "time_to_add_capability_s": (agg.get("time_to_add_capability_s") or {}).get("mean"),
+        "runs": len(runs),
+        "aggregate": agg,
+    }
+
+
 def compute(events: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The metrics document served at ``/api/v1/metrics`` and drawn on ``/dashboard``."""
-    return {"overall": summarize(events), "daily": daily(events)}
+    runs = runs_of(events)
+    if not runs:
+        return {"source": "events", "overall": summarize(events), "daily": daily(events)}
+    overall = {**from_runs([r for _, r in runs]), "events": len(events)}
+    by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for day, run in runs:
+        if day:
+            by_day[day].append(run)
+    series: dict[str, list[Any]] = {"days": sorted(by_day)}
+    for day in series["days"]:
+        result = from_runs(by_day[day])
+        for name in (*RATES, "time_to_add_capability_s"):
+            series.setdefault(name, []).append(result[name])
+        series.setdefault("events", []).append(len(by_day[day]))
+    return {"source": "runs", "overall": overall, "daily": series}
 
 
 __all__ = ["RATES", "compute", "daily", "summarize"]

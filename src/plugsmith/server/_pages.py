@@ -297,9 +297,8 @@ def dashboard(r: Reads, user: User) -> Response:
             ),
         )
     )
-    charts.append(
-        _figure("Events per day", _svg.bar_chart("Events per day", days, daily.get("events", [])))
-    )
+    per_day = "Pipeline runs per day" if m.get("source") == "runs" else "Events per day"
+    charts.append(_figure(per_day, _svg.bar_chart(per_day, days, daily.get("events", []))))
     tta = overall["time_to_add_capability_s"]
     body = (
         f'<div class="charts" id="gauges">{gauges}</div><p>Median time to add a capability: '
