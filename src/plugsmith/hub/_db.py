@@ -25,7 +25,7 @@ BUSY_TIMEOUT_S = 60.0
 _MIGRATION_LOCK = 0x706C7567  # "plug": the pg_advisory_xact_lock key for migrations
 
 
-NOT_IN_MODELS = ("releases_fts", "ix_releases_search")
+NOT_IN_MODELS = ("releases_fts", "ix_releases_search", "search_vector")
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -66,7 +66,7 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
             _sqlite_events(engine)
         else:
-            engine = create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
+            engine = create_engine(url, connect_args={"connect_timeout": 10}, pool_recycle=1800)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"malformed database URL: {exc}".splitlines()[0], subject="--db",
                           hint="use sqlite:///PATH or postgresql://user:pass@host/db") from None

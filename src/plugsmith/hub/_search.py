@@ -1,4 +1,4 @@
-"""Full-text retrieval (SQLite FTS5 / PostgreSQL ``to_tsvector``) and near-match scoring.
+"""Full-text retrieval (SQLite FTS5 / PostgreSQL tsvector) and near-match scoring.
 
 Retrieval and scoring are split on purpose. The database finds a few dozen candidates fast with its
 own full-text index; the score is then computed here, in Python, from the spec and the manifest alone,
@@ -54,26 +54,39 @@ def text_filter(conn: Connection, stmt: Select[Any], terms: Sequence[str], *, an
         return (stmt.join(_FTS, _FTS.c.rowid == RELEASES.c.id)
                 .where(text("releases_fts MATCH :q").bindparams(q=query)).order_by(_FTS.c.rank))
     query = (" | " if any_word else " & ").join(t + (":*" if prefix else "") for t in terms)
-    vector = "to_tsvector('simple', releases.search_text)"
+    vector = "releases.search_vector"  # stored, GIN-indexed (migration 0001)
     return (stmt.where(text(f"{vector} @@ to_tsquery('simple', :q)").bindparams(q=query))
             .order_by(text(f"ts_rank({vector}, to_tsquery('simple', :q)) DESC").bindparams(q=query)))
 
 
-def _selective(conn: Connection, terms: list[str]) -> tuple[list[str], bool]:
-    """The terms worth ranking on SQLite, and whether to OR them (else AND).
+def _doc_freq(conn: Connection, terms: list[str], cap: int) -> dict[str, int]:
+    """How many releases contain each term (on PostgreSQL counted only up to ``cap + 1``).
 
-    Ranking a term that half the hub contains ("plan", "task") costs a bm25 score per posting and adds
-    almost nothing (its IDF is near zero), so terms in more than 2% of releases are dropped when rarer
-    terms remain; when every term is common they are ANDed, which keeps the set to rank small. Document
-    frequencies come from an ``fts5vocab`` view created per connection in the temp schema.
+    SQLite reads them from an ``fts5vocab`` view created per connection in the temp schema; PostgreSQL
+    counts through the GIN index with a LIMIT, so a very common term costs no more than a rare one.
     """
-    conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.releases_fts_vocab "
-                         "USING fts5vocab(main, 'releases_fts', 'row')")
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.releases_fts_vocab "
+                             "USING fts5vocab(main, 'releases_fts', 'row')")
+        vocab = table("releases_fts_vocab", column("term"), column("doc"), schema="temp")
+        return dict(conn.execute(select(vocab.c.term, vocab.c.doc).where(vocab.c.term.in_(terms))).all())
+    sql = text("SELECT t.term, (SELECT count(*) FROM (SELECT 1 FROM releases WHERE search_vector @@ "
+               "to_tsquery('simple', t.term) LIMIT :cap) s) FROM unnest(CAST(:terms AS text[])) AS t(term)")
+    return {term: int(n) for term, n in conn.execute(sql, {"terms": terms, "cap": cap + 1})}
+
+
+def _selective(conn: Connection, terms: list[str]) -> tuple[list[str], bool]:
+    """The terms worth ranking, and whether to OR them (else AND).
+
+    Ranking a term that half the hub contains ("plan", "task") costs a score per posting and adds
+    almost nothing (its IDF is near zero), so terms in more than 2% of releases are dropped when rarer
+    terms remain; when every term is common they are ANDed, which keeps the set to rank small.
+    """
     size = conn.execute(select(func.max(RELEASES.c.id))).scalar() or 0
-    vocab = table("releases_fts_vocab", column("term"), column("doc"), schema="temp")
-    freq = dict(conn.execute(select(vocab.c.term, vocab.c.doc).where(vocab.c.term.in_(terms))).all())
+    cap = max(200, size // 50)
+    freq = _doc_freq(conn, terms, cap)
     present = [t for t in terms if freq.get(t)]
-    rare = [t for t in present if freq[t] <= max(200, size // 50)]
+    rare = [t for t in present if freq[t] <= cap]
     return (rare, True) if rare else (present, False)
 
 
@@ -87,7 +100,7 @@ def candidate_rows(conn: Connection, spec: CapabilitySpec, statuses: Sequence[st
     rows = list(conn.execute(base.where(RELEASES.c.capability == spec.name).limit(limit)).all())
     terms = query_words(spec.name, spec.description, *spec.keywords, *spec.outputs)
     any_word = True
-    if terms and conn.dialect.name == "sqlite":
+    if terms:
         terms, any_word = _selective(conn, terms)
     if terms:
         stmt = text_filter(conn, base, terms, any_word=any_word, prefix=False).limit(limit)

@@ -32,8 +32,10 @@ SQLITE_FTS = [
     " INSERT INTO releases_fts(releases_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text);"
     " INSERT INTO releases_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
-POSTGRES_FTS = [
-    "CREATE INDEX ix_releases_search ON releases USING gin (to_tsvector('simple', search_text))",
+POSTGRES_FTS = [  # a stored tsvector: ranking must not re-parse search_text for every matching row
+    "ALTER TABLE releases ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
+    "CREATE INDEX ix_releases_search ON releases USING gin (search_vector)",
 ]
 
 
