@@ -325,3 +325,21 @@ def test_metrics_follow_the_pipeline_runs_when_recorded(server: Server) -> None:
     assert overall["coverage"] == 0.9 and overall["time_to_add_capability_s"] == 3.0
     assert body["daily"]["events"] == [2]
     assert "Pipeline runs per day" in server.client.get("/dashboard").text
+
+
+def test_pages_handle_odd_input_and_roles(server: Server) -> None:
+    odd = server.client.get("/", params={"tier": "Tier 9", "status": "weird", "capability": "Not A Name"})
+    assert odd.status_code == 200 and "0 result(s)" in odd.text
+    bad_login = server.client.post("/login", data={"token": "psk_nope"})
+    assert bad_login.status_code == 401 and "unknown or revoked" in bad_login.text
+    anon = server.client.post("/review/cost_total@1.0.0", data={"decision": "approve"})
+    assert anon.status_code == 303 and anon.headers["location"] == "/login"
+    login = server.client.post("/login", data={"token": server.tokens["publisher"]})
+    assert login.status_code == 303 and "httponly" in login.headers["set-cookie"].lower()
+    server.client.cookies.set("plugsmith_token", server.tokens["publisher"])
+    assert server.client.get("/review").status_code == 403
+    denied = server.client.post("/review/cost_total@1.0.0", data={"decision": "approve"})
+    assert denied.status_code == 403 and denied.text.startswith("<!doctype html>")
+    invalid = server.client.post("/review/cost_total@1.0.0", data={"decision": "maybe"})
+    assert invalid.status_code == 422
+    server.client.cookies.clear()
