@@ -12,6 +12,7 @@ attempt's reason, and the run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from plugsmith.errors import PlugsmithError
 from plugsmith.pipeline._resolve import release_info
 from plugsmith.plan import Requirement
 from plugsmith.spec import Origin, Status
@@ -130,13 +132,18 @@ class Executor:
         if not ok:
             self._event("failure", release, ms, {**detail, "reason": reason}, outcome="failed")
             if defective and release.origin != Origin.builtin:
-                self.hub.set_status(release.ref, Status.deprecated, reason=f"failed at run time: {reason}")
+                self._deprecate(release, reason)
             return False
         result.status, result.output, result.release = "ok", output, release_info(release)
         self._event("use", release, ms, detail)
         if result.recovered:
             self._event("recovery", release, ms, {**detail, "failed_attempts": len(result.attempts) - 1})
         return True
+
+    def _deprecate(self, release: Release, reason: str) -> None:
+        """Stop resolution and synthesis from choosing a defective plugin again (best effort)."""
+        with contextlib.suppress(PlugsmithError):  # e.g. a read-only shared hub; the failure is recorded
+            self.hub.set_status(release.ref, Status.deprecated, reason=f"failed at run time: {reason}")
 
     def _event(self, kind: str, release: Release, ms: float, detail: dict[str, Any],
                outcome: str = "ok") -> None:

@@ -32,7 +32,7 @@ from plugsmith.pipeline import _files as files
 from plugsmith.spec import CapabilitySpec
 
 if TYPE_CHECKING:
-    from plugsmith.hub import Hub
+    from plugsmith.hub import Hub, Release
 
 
 T = TypeVar("T", bound=luigi.Task)
@@ -113,12 +113,31 @@ class Stage(luigi.Task):
         try:
             data = self.produce()
         except Exception as exc:
-            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            files.record_stage_error(self.dir, self.slug, str(message).splitlines()[0] if message else "")
+            files.record_stage_error(self.dir, self.slug, one_line(exc))
             raise
         record = {"stage": self.slug, "started_at": started,
                   "duration_ms": round((time.perf_counter() - t0) * 1000, 1), **data}
         files.write_json(Path(self.output().path), record)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: plugsmith errors as the CLI prints them, others as ``Type: message``."""
+    from plugsmith.errors import PlugsmithError
+
+    text = exc.one_line() if isinstance(exc, PlugsmithError) else f"{type(exc).__name__}: {exc}"
+    return (text.splitlines() or [type(exc).__name__])[0]
+
+
+def _get(hub: Hub, ref: str | None) -> Release | None:
+    """The release a ref names, or None when there is none (any more: yanked or removed meanwhile)."""
+    from plugsmith.errors import NotFound
+
+    if ref is None:
+        return None
+    try:
+        return hub.get(ref)
+    except NotFound:
+        return None
 
 
 def plan_hash(plan_json: dict[str, Any]) -> str:
@@ -235,9 +254,8 @@ class SynthesisStage(Stage):
                     found = synthesize(req.spec, hub, request=request, sandbox=sandbox)
                     outcome = found.model_dump(mode="json")
                 except Exception as exc:  # one capability's failure must not sink the others
-                    message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
                     outcome = {"plugin_id": None, "capability": req.name, "status": "failed",
-                               "message": str(message), "candidates_tried": 0}
+                               "message": one_line(exc), "candidates_tried": 0}
                 out.append({"capability": req.name, "status": outcome["status"], "outcome": outcome,
                             "ref": _release_ref(hub, outcome),
                             "duration_s": round(time.perf_counter() - t0, 3)})
@@ -263,11 +281,12 @@ class GovernanceStage(Stage):
             keeper = Gatekeeper(hub)
             decisions = []
             for cap, ref in chosen_refs(self.read("resolution"), self.read("synthesis")).items():
-                if ref is None:
-                    decisions.append({"capability": cap, "ref": None, "allowed": False,
+                release = _get(hub, ref)
+                if release is None:
+                    decisions.append({"capability": cap, "ref": ref, "allowed": False,
                                       "reason": "no plugin provides it"})
                     continue
-                decision = keeper.check(hub.get(ref))
+                decision = keeper.check(release)
                 decisions.append({"capability": cap, "ref": ref, "allowed": decision.allowed,
                                   "reason": decision.reason})
         finally:
@@ -323,7 +342,7 @@ class CapabilityStage(Stage):
                                 plan_stage["plan_id"], plan_stage["run_id"], synthesize=self.synthesize)
             how = next((r.get("how", "hub") for r in self.read("resolution")["resolutions"]
                         if r["capability"] == self.capability and r["status"] == "resolved"), "synthesized")
-            result = executor.execute(req, hub.get(ref) if ref else None, how)
+            result = executor.execute(req, _get(hub, ref), how)
         finally:
             sandbox.close()
             hub.close()
