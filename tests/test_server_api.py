@@ -343,3 +343,72 @@ def test_pages_handle_odd_input_and_roles(server: Server) -> None:
     invalid = server.client.post("/review/cost_total@1.0.0", data={"decision": "maybe"})
     assert invalid.status_code == 422
     server.client.cookies.clear()
+
+
+def test_multipart_upload_and_chunked_body_limit(tmp_path: Path, plugsmith_home: Path) -> None:
+    srv = helpers.build_server(tmp_path, archive_limit=64 * 1024)
+    try:
+        data = archive_of(make_plugin(tmp_path))
+        r = srv.client.post(
+            "/api/v1/publish",
+            files={"archive": ("p.tar.gz", data, "application/gzip")},
+            headers=srv.auth("publisher"),
+        )
+        assert r.status_code == 201, r.text
+        missing = srv.client.post(
+            "/api/v1/publish", files={"other": ("p.tar.gz", data)}, headers=srv.auth("publisher")
+        )
+        assert missing.status_code == 400 and "archive" in _error(missing)["message"]
+
+        def chunks():  # type: ignore[no-untyped-def]
+            for _ in range(100):
+                yield b"\0" * 1024
+
+        big = srv.client.post(
+            "/api/v1/publish",
+            content=chunks(),
+            headers={**srv.auth("publisher"), "Content-Type": "application/gzip"},
+        )
+        assert big.status_code == 413
+    finally:
+        srv.client.close()
+        srv.hub.close()
+
+
+def test_body_limit_counts_streamed_chunks() -> None:
+    import asyncio
+
+    from plugsmith.server._limits import BodyLimitMiddleware
+
+    seen: list[int] = []
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        total = 0
+        while True:
+            message = await receive()
+            total += len(message.get("body", b""))
+            seen.append(total)
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def run(chunks: int) -> list[dict]:  # type: ignore[type-arg]
+        sent: list[dict] = []  # type: ignore[type-arg]
+        queue = [
+            {"type": "http.request", "body": b"x" * 100, "more_body": i < chunks - 1} for i in range(chunks)
+        ]
+
+        async def receive():  # type: ignore[no-untyped-def]
+            return queue.pop(0)
+
+        async def send(message):  # type: ignore[no-untyped-def]
+            sent.append(message)
+
+        middleware = BodyLimitMiddleware(app, default_limit=1000, archive_limit=5000)
+        await middleware({"type": "http", "path": "/api/v1/events", "headers": []}, receive, send)
+        return sent
+
+    assert asyncio.run(run(5))[0]["status"] == 200
+    assert asyncio.run(run(20))[0]["status"] == 413  # no Content-Length: stopped while streaming
+    assert max(seen) <= 1100
