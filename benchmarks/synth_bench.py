@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # no usable sandbox here: fall back to the trusted interpreter
         sandbox = None
         where = f"Program.evaluate (sandbox unavailable: {exc})"
-    print(f"synthesis benchmark: {len(files)} specs, budget {budget:g} s each, hidden cases checked in {where}")
+    print(f"synthesis benchmark: {len(files)} specs, budget {budget:g} s each, "
+          f"hidden cases checked in {where}")
     times: list[float] = []
     solved = 0
     for path in files:

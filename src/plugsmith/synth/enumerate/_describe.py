@@ -14,13 +14,16 @@ _WORDS = {"sum": "the sum of", "len": "the number of", "mean": "the mean of", "m
 
 
 def describe(n: Node) -> str:
-    """The program in DSL syntax, e.g. ``group(plan_json.tasks, task -> task.kind, sum, task -> task.cost)``."""
+    """The program in DSL syntax.
+
+    For example ``group(plan_json.tasks, task -> task.kind, sum, task -> task.cost)``.
+    """
     op, a = n.op, n.args
     if op == "var":
         return str(n.param)
     if op == "path":
         return ".".join((n.param[0], *n.param[1])).replace(".[]*", "[]*").replace(".[].", "[].")
-    if op == "const":
+    if op in ("const", "literal"):
         return json.dumps(n.param)
     if op in _SYMBOLS:
         return f"({describe(a[0])} {_SYMBOLS[op]} {describe(a[1])})"

@@ -34,8 +34,12 @@ GRAPH_KINDS: tuple[str, ...] = ("critical_length", "critical_path", "earliest_st
 PROJECT = "[]"
 FLATTEN = "[]*"
 
+# A constant in the top scope is a "literal" and costs 2: with few examples, a comparison with a constant
+# fits by chance far more often than one between fields. Inside lambdas (many elements) it costs 1.
+CONSTANT_OPS = frozenset({"const", "literal"})
+
 # Node cost of operations that should lose against plainer programs of similar size.
-OP_COST: dict[str, int] = {"graph": 2, "concat": 2, "split": 2, "join": 2, "map_values": 2}
+OP_COST: dict[str, int] = {"literal": 2, "graph": 2, "concat": 2, "split": 2, "join": 2, "map_values": 2}
 
 
 class DSLError(Exception):
@@ -167,7 +171,7 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
         return env[node.param]
     if op == "path":
         return read_path(env[node.param[0]], node.param[1])
-    if op == "const":
+    if op in CONSTANT_OPS:
         return node.param
     if op in SCALAR_OPS:
         return SCALAR_OPS[op][1](*(_eval(a, env) for a in node.args), node.param)
@@ -208,5 +212,8 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
     raise DSLError(f"unknown operation {op!r}")
 
 
-__all__ = ["FLATTEN", "PROJECT", "AGGREGATES", "GRAPH_KINDS", "HIGHER_ORDER", "NUMBERS", "ROUND_DIGITS", "SCALAR_OPS",
-           "SEPARATORS", "SPLIT_SEPARATORS", "JOIN_SEPARATORS", "CONCAT_SEPARATORS", "TAKE_COUNTS", "DSLError", "Node", "aggregate", "evaluate", "read_path"]
+__all__ = [
+    "AGGREGATES", "CONCAT_SEPARATORS", "CONSTANT_OPS", "FLATTEN", "GRAPH_KINDS", "HIGHER_ORDER",
+    "JOIN_SEPARATORS", "NUMBERS", "OP_COST", "PROJECT", "ROUND_DIGITS", "SCALAR_OPS", "SEPARATORS",
+    "SPLIT_SEPARATORS", "TAKE_COUNTS", "DSLError", "Node", "aggregate", "evaluate", "read_path",
+]

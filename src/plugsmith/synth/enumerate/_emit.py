@@ -15,6 +15,7 @@ import keyword
 import shutil
 import subprocess
 import textwrap
+
 from plugsmith.synth.enumerate import _runtime as rt
 from plugsmith.synth.enumerate._describe import describe, gloss
 from plugsmith.synth.enumerate._dsl import FLATTEN, PROJECT, Node
@@ -60,7 +61,7 @@ class Emitter:
             return local_name(n.param) if n.param.isidentifier() else n.param
         if op == "path":
             return _path(local_name(n.param[0]), n.param[1])
-        if op == "const":
+        if op in ("const", "literal"):
             return repr(n.param)
         if op in _BINARY:
             return f"({self.expr(a[0])} {_BINARY[op]} {self.expr(a[1])})"
@@ -182,7 +183,9 @@ def emit_plugin(programs: dict[str, Node], input_ports: list[str], title: str = 
                                subsequent_indent="        ", break_on_hyphens=False)
     lines += ['"""', ""]
     if em.helpers & {"add_days", "days_between"}:
-        lines += ["from datetime import date, timedelta", ""]
+        lines += ["from datetime import date, timedelta"]
+    if em.helpers:
+        lines += ["from typing import Any", ""]
     for name in _HELPER_ORDER:
         if name in em.helpers:
             lines += ["", inspect.getsource(getattr(rt, name)).rstrip()]

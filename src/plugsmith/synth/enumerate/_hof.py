@@ -43,6 +43,7 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
             if not (is_list(lt) or is_map(lt)):
                 continue
             for lst in list(lists):
+                search.tick(force=True)
                 if not usable_source(scope, lst):
                     continue
                 found = search.child(scope, lst)
@@ -68,7 +69,8 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                     continue
                 search.ensure(sub, r)
                 nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
-                yield from _one_body(lst, sub, idx, r, want_lists, want_maps and not nested, nested)
+                yield from _one_body(search, scope, lst, sub, idx, r, want_lists, want_maps and not nested,
+                                     nested)
                 yield from _two_bodies(search, lst, sub, idx, r, want_maps and not nested, want_scalar)
 
 
@@ -79,8 +81,8 @@ def usable_source(scope: Scope, lst: Entry) -> bool:
     """May ``lst`` feed a higher-order operation here (a list of records, or of raw scalars)?"""
     if is_map(lst.type):
         return scope.parent is None and lst.node.op in ("graph", "group", "to_dict")
-    if lst.type[1] in SCALARS and lst.src is None and (
-            lst.node.op not in SCALAR_SOURCES or (lst.node.op == "path" and dsl.PROJECT in lst.node.param[1])):
+    projected = lst.node.op == "path" and dsl.PROJECT in lst.node.param[1]
+    if lst.type[1] in SCALARS and lst.src is None and (lst.node.op not in SCALAR_SOURCES or projected):
         return False  # lists of computed or projected scalars: transform their source instead
     if scope.parent is not None and not lst.dep:
         return False  # a loop-invariant list inside a lambda: compute it outside instead
@@ -114,8 +116,8 @@ def _gather(body: Entry, idx: list[list[int]]) -> list[list[Any] | Any]:
     return out
 
 
-def _one_body(lst: Entry, sub: Scope, idx: list[list[int]], r: int, want_lists: bool,
-              want_maps: bool, nested: bool) -> Iterator[Entry]:
+def _one_body(search: Search, scope: Scope, lst: Entry, sub: Scope, idx: list[list[int]], r: int,
+              want_lists: bool, want_maps: bool, nested: bool) -> Iterator[Entry]:
     var = sub.var
     for body in _bodies(sub, r):
         if body.node.op == "var" or (not want_lists and body.type in SCALARS):
@@ -133,7 +135,9 @@ def _one_body(lst: Entry, sub: Scope, idx: list[list[int]], r: int, want_lists: 
                 vec = [[sub.elements[i] for i in ids] for ids in new_idx]
                 yield Entry(Node("filter", (lst.node, pred.node), var=var), lst.type, vec, lst.dep, True,
                             (sub, new_idx))
-    for key in _bodies(sub, r, ORDER_TYPES) if not nested and r <= SORT_KEY_MAX else ():
+    sorts = not nested and r <= SORT_KEY_MAX and search.useful(scope, lst.type, "sort_by",
+                                                                r + 1 + lst.node.size)
+    for key in _bodies(sub, r, ORDER_TYPES) if sorts else ():
         for desc in (False, True):
             try:
                 new_idx = [sorted(ids, key=key.vec.__getitem__, reverse=desc) for ids in idx]

@@ -9,54 +9,53 @@ order), ruff-clean, lines of at most 88 characters (the emitted plugin's lint ga
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 
-def add_days(day, days):
+def add_days(day: str, days: float) -> str:
     """The ISO date ``days`` after ``day`` (timedelta drops fractions of a day)."""
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
-def days_between(first, last):
+def days_between(first: str, last: str) -> int:
     """Whole days from ISO date ``first`` to ISO date ``last`` (negative if earlier)."""
     return (date.fromisoformat(last) - date.fromisoformat(first)).days
 
 
-def mean(values):
+def mean(values: list[Any]) -> Any:
     """Arithmetic mean; an empty list is an error, as it has no meaningful mean."""
     return sum(values) / len(values)
 
 
-def group_by(items, key, value):
+def group_by(items: Any, key: Any, value: Any) -> dict[Any, list[Any]]:
     """Lists of ``value(item)`` per ``key(item)``; keys keep their first-seen order."""
-    groups = {}
+    groups: dict[Any, list[Any]] = {}
     for item in items:
         groups.setdefault(key(item), []).append(value(item))
     return groups
 
 
-def best(items, key, pick, largest):
+def best(items: Any, key: Any, pick: Any, largest: bool) -> Any:
     """``pick`` of the item with the largest (or smallest) key.
 
     The first such item wins a tie; None when there are no items.
     """
-    if largest:
-        found = max(items, key=key, default=None)
-    else:
-        found = min(items, key=key, default=None)
+    choose = max if largest else min
+    found = choose(items, key=key, default=None)
     return None if found is None else pick(found)
 
 
-def key_of_max(mapping):
+def key_of_max(mapping: dict[Any, Any]) -> Any:
     """The key holding the largest value (first key on a tie), None if empty."""
     return max(mapping, key=mapping.__getitem__, default=None)
 
 
-def key_of_min(mapping):
+def key_of_min(mapping: dict[Any, Any]) -> Any:
     """The key holding the smallest value (first key on a tie), None if empty."""
     return min(mapping, key=mapping.__getitem__, default=None)
 
 
-def topological_order(items, ident, deps):
+def topological_order(items: Any, ident: Any, deps: Any) -> list[Any]:
     """Ids in dependency order.
 
     Repeatedly places the first item (in input order) whose dependencies are placed.
@@ -65,8 +64,8 @@ def topological_order(items, ident, deps):
     ids = [ident(item) for item in items]
     known = set(ids)
     needs = {ident(item): [d for d in deps(item) if d in known] for item in items}
-    placed = []
-    done = set()
+    placed: list[Any] = []
+    done: set[Any] = set()
     while len(placed) < len(ids):
         ready = [i for i in ids if i not in done and all(d in done for d in needs[i])]
         if not ready:
@@ -76,11 +75,13 @@ def topological_order(items, ident, deps):
     return placed
 
 
-def schedule(items, ident, deps, weight):
+def schedule(
+    items: Any, ident: Any, deps: Any, weight: Any
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """Earliest start and finish of every item (longest weighted dependency path)."""
     by_id = {ident(item): item for item in items}
-    start = {}
-    finish = {}
+    start: dict[Any, Any] = {}
+    finish: dict[Any, Any] = {}
     for item_id in topological_order(items, ident, deps):
         item = by_id[item_id]
         start[item_id] = max((finish[d] for d in deps(item) if d in finish), default=0)
@@ -88,29 +89,29 @@ def schedule(items, ident, deps, weight):
     return start, finish
 
 
-def earliest_start(items, ident, deps, weight):
+def earliest_start(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, Any]:
     """Earliest start of every item (0 without dependencies), in input order."""
     start = schedule(items, ident, deps, weight)[0]
     return {ident(item): start[ident(item)] for item in items}
 
 
-def earliest_finish(items, ident, deps, weight):
+def earliest_finish(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, Any]:
     """Earliest finish of every item (earliest start plus own weight), in input order."""
     finish = schedule(items, ident, deps, weight)[1]
     return {ident(item): finish[ident(item)] for item in items}
 
 
-def critical_length(items, ident, deps, weight):
+def critical_length(items: Any, ident: Any, deps: Any, weight: Any) -> Any:
     """Length of the longest weighted dependency chain (0 for no items)."""
     return max(schedule(items, ident, deps, weight)[1].values(), default=0)
 
 
-def critical_path(items, ident, deps, weight):
+def critical_path(items: Any, ident: Any, deps: Any, weight: Any) -> list[Any]:
     """Ids on the longest weighted chain, first to last; ties go to the first listed."""
     start, finish = schedule(items, ident, deps, weight)
     by_id = {ident(item): item for item in items}
     current = max(by_id, key=finish.__getitem__, default=None)
-    path = []
+    path: list[Any] = []
     while current is not None:
         path.append(current)
         needs = deps(by_id[current])
@@ -119,12 +120,12 @@ def critical_path(items, ident, deps, weight):
     return path[::-1]
 
 
-def slack(items, ident, deps, weight):
+def slack(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, Any]:
     """How long each item can slip without delaying the end (latest minus earliest start)."""
     start, finish = schedule(items, ident, deps, weight)
     end = max(finish.values(), default=0)
     by_id = {ident(item): item for item in items}
-    latest = {}
+    latest: dict[Any, Any] = {}
     for item_id in reversed(topological_order(items, ident, deps)):
         after = [latest[ident(i)] for i in items if item_id in deps(i)]
         latest[item_id] = min(after, default=end) - weight(by_id[item_id])

@@ -33,8 +33,8 @@ MAX_DEPTH = 2  # top -> tasks -> resources
 BODY_MAX = 7  # largest lambda body
 PATH_DEPTH = 2  # task.risk.likelihood
 CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
-LIFT_MAX = 4
-INVERSE_SLACK = 2  # accept a looked-up program this much larger than the sizes fully enumerated  # top-level aggregates (sum of task costs) usable inside lambdas
+LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
+INVERSE_SLACK = 2  # accept a looked-up program this much larger than the sizes fully enumerated
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
 RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "key", "value", "values", "best",
@@ -54,7 +54,8 @@ class Search:
     """One synthesis problem: examples, per-port targets, and the scopes built for them."""
 
     def __init__(self, inputs: list[dict[str, Any]], targets: dict[str, list[Any]],
-                 enums: list[str], deadline: float, record_fields: dict[str, list[str]] | None = None) -> None:
+                 enums: list[str], deadline: float,
+                 record_fields: dict[str, list[str]] | None = None) -> None:
         self.record_fields = record_fields or {}
         self.pending: dict[str, Node] = {}
         self.deadline = deadline
@@ -71,6 +72,7 @@ class Search:
                                                                 else set())
         self.found: dict[str, Node] = {}
         self.names_in_use = set(inputs[0]) if inputs else set()
+        self.name_counts: dict[str, int] = {}
 
     # -- driving ---------------------------------------------------------------------------------
     def run(self, max_size: int = 40) -> dict[str, Node]:
@@ -102,9 +104,10 @@ class Search:
             if best is not None and best.size <= size + INVERSE_SLACK:
                 self.found[port] = best
 
-    def tick(self) -> None:
+    def tick(self, force: bool = False) -> None:
+        """Raise OutOfTime once the deadline has passed (checked every 256 calls, or when forced)."""
         self.ticks += 1
-        if self.ticks % 512 == 0 and time.monotonic() > self.deadline:
+        if (force or self.ticks % 256 == 0) and time.monotonic() > self.deadline:
             raise OutOfTime
 
     def ensure(self, scope: Scope, size: int) -> None:
@@ -132,6 +135,8 @@ class Search:
         if kind == "bool":
             return False
         if kind == "list":
+            if op in ("sort_by", "take", "sorted"):  # order matters only to lists, sums of the top k, text
+                return bool(kinds & {"list", "num", "str"})
             if t[1] not in SCALARS or op in SOURCE_OPS:
                 return True
             return bool(kinds & {"num", "str", "bool"})
@@ -151,9 +156,9 @@ class Search:
             if port in self.found or self.target_kind[port] not in (kind, "null"):
                 continue
             key = canon(entry.vec) if entry.src is not None else entry.key()
-            if key == self.target_keys[port] or (kind == "num" and _close(entry.vec, self.targets[port])):
-                if entry.free:
-                    self.found[port] = entry.node
+            fits = key == self.target_keys[port] or (kind == "num" and _close(entry.vec, self.targets[port]))
+            if fits and entry.free:
+                self.found[port] = entry.node
 
     # -- scopes ----------------------------------------------------------------------------------
     def _new_scope(self, parent: Scope | None, var: str | None, parent_of: list[int],
@@ -200,10 +205,11 @@ class Search:
         if not base[0].isalpha():
             base = "x_" + base
         name = base
-        n = 2
+        n = self.name_counts.get(base, 2)
         while name in RESERVED or name in self.names_in_use:
             name = f"{base}{n}"
             n += 1
+        self.name_counts[base] = n
         self.names_in_use.add(name)
         return name
 
@@ -236,10 +242,11 @@ class Search:
             if own or scope.parent is None:
                 yield Entry(Node("var", param=name), t, vec, own, True)
             yield from self._paths(name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
+        const = "literal" if scope.parent is None else "const"
         for number in dsl.NUMBERS:
-            yield Entry(Node("const", param=number), "num", [number] * scope.n, False, False)
+            yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
         for text in self.enums:
-            yield Entry(Node("const", param=text), "str", [text] * scope.n, False, False)
+            yield Entry(Node(const, param=text), "str", [text] * scope.n, False, False)
 
     def _paths(self, name: str, vec: list[Any], t: Any, own: bool, fields: tuple[str, ...],
                only_scalars: bool) -> Iterator[Entry]:
@@ -323,30 +330,40 @@ class Search:
                                     yield from _apply("concat", (a, b), param, "str", a.dep or b.dep)
 
     def _binary_sized(self, scope: Scope, size: int, cost: int) -> Iterator[Entry]:
+        """Binary operations; a commutative one is built once, with any constant on the right."""
         for left in range(1, size - cost):
             right = size - cost - left
             for lt, les in scope.at(left).items():
+                self.tick(force=True)
                 for rt_, res in scope.at(right).items():
                     for op in BINARY_OPS:
                         if op == "concat":
                             continue
                         out = binary_type(op, lt, rt_)
-                        if out is None or not self.useful(scope, out, op, size) or (op in COMMUTATIVE and left > right):
+                        if out is None or not self.useful(scope, out, op, size):
                             continue
-                        params = dsl.SEPARATORS if op == "concat" else (None,)
-                        for param in params:
-                            for i, a in enumerate(les):
-                                for j, b in enumerate(res):
-                                    if (not (a.free or b.free)) or (
-                                            op in COMMUTATIVE and left == right and lt == rt_ and j < i):
-                                        continue
-                                    if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
-                                        continue
-                                    if not _consts_ok(op, a.node, b.node):
-                                        continue
-                                    if op in _ARITH and (_const_arith(a.node) or _const_arith(b.node)):
-                                        continue  # constants only in the outermost arithmetic
-                                    yield from _apply(op, (a, b), param, out, a.dep or b.dep)
+                        yield from self._pairs(op, out, les, res, left, right, lt == rt_)
+
+    def _pairs(self, op: str, out: Any, les: list[Entry], res: list[Entry], left: int, right: int,
+               same_type: bool) -> Iterator[Entry]:
+        commutative = op in COMMUTATIVE
+        for i, a in enumerate(les):
+            a_const = a.node.op in dsl.CONSTANT_OPS
+            if commutative and a_const:
+                continue
+            for j, b in enumerate(res):
+                if not (a.free or b.free):
+                    continue
+                if commutative and b.node.op not in dsl.CONSTANT_OPS and (
+                        left > right or (left == right and same_type and j < i)):
+                    continue
+                if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
+                    continue
+                if not _consts_ok(op, a.node, b.node):
+                    continue
+                if op in _ARITH and (_const_arith(a.node) or _const_arith(b.node)):
+                    continue  # constants only in the outermost arithmetic
+                yield from _apply(op, (a, b), None, out, a.dep or b.dep)
 
     def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
         from plugsmith.synth.enumerate._hof import higher_order
@@ -396,16 +413,16 @@ _ARITH = frozenset({"add", "sub", "mul", "div"})
 
 
 def _const_arith(node: Node) -> bool:
-    return node.op in _ARITH and any(a.op == "const" for a in node.args)
+    return node.op in _ARITH and any(a.op in dsl.CONSTANT_OPS for a in node.args)
 
 
 def _consts_ok(op: str, a: Node, b: Node) -> bool:
     allowed = _OP_CONSTANTS.get(op)
     if allowed is None:
         return True
-    if a.op == "const" and a.param not in allowed[0]:
+    if a.op in dsl.CONSTANT_OPS and a.param not in allowed[0]:
         return False
-    return not (b.op == "const" and b.param not in allowed[1])
+    return not (b.op in dsl.CONSTANT_OPS and b.param not in allowed[1])
 
 
 def _params(op: str) -> tuple[Any, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -81,7 +82,14 @@ def synthesize_program(cases: list[TestCase], inputs: dict[str, JsonSchema], out
                 targets[f"{port}\x00{key}"] = [v[key] for v in values]
     enums = [c for c in allowed_constants(inputs) if isinstance(c, str)]
     fields = {p: keys for p in targets if "\x00" not in p and (keys := _item_fields(outputs[p])) is not None}
-    found = Search(examples, targets, enums, deadline, fields).run()
+    gc_was_on = gc.isenabled()
+    gc.disable()  # the banks are many small objects: collecting while they grow costs time
+    try:
+        found = Search(examples, targets, enums, deadline, fields).run()
+    finally:
+        if gc_was_on:
+            gc.enable()
+        gc.collect()  # the search's cyclic garbage is freed now, on this call's clock
     if len(found) < len(targets):
         return None
     programs: dict[str, Node] = {p: found[p] for p in targets if "\x00" not in p}

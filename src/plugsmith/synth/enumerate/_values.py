@@ -60,20 +60,31 @@ def infer_type(values: Iterable[Any]) -> Type | None:
     return None
 
 
+_TRUE = ("b", True)
+_FALSE = ("b", False)
+
+
 def canon(value: Any) -> Any:
-    """A hashable key equal for values the JSON output cannot tell apart (3 == 3.0, key order)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    """A hashable key equal for values the JSON output cannot tell apart (3 == 3.0, key order).
+
+    Floats are rounded to 9 decimals so that sums taken in another order still compare equal; bools
+    are kept apart from the numbers 0 and 1. This runs for every candidate, so it is kept lean.
+    """
+    t = type(value)
+    if t is str or t is int or value is None:
         return value
+    if t is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return ("f", repr(value))
+        return round(value, 9) + 0.0
+    if t is bool:
+        return _TRUE if value else _FALSE
+    if t is list or t is tuple:
+        return ("l", tuple([canon(v) for v in value]))
+    if t is dict:
+        return ("d", tuple(sorted([(str(k), canon(v)) for k, v in value.items()])))
     if value is ERR:
         return ("?", "ERR")
-    if isinstance(value, int | float):
-        if math.isnan(value) or math.isinf(value):
-            return ("f", repr(value))
-        return ("n", float(f"{float(value):.10g}") + 0.0)
-    if isinstance(value, list | tuple):
-        return ("l", tuple(canon(v) for v in value))
-    if isinstance(value, dict):
-        return ("d", tuple(sorted((str(k), canon(v)) for k, v in value.items())))
     return ("?", repr(value))
 
 
