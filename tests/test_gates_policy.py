@@ -33,11 +33,13 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     tasks = [Task(t["name"], t.get("days", 0)) for t in inputs.get("tasks", [])]
     start = date(2024, 1, 1)
     words = Counter(w for t in tasks for w in re.findall(r"\\w+", t.name.lower()))
+    pattern = re.compile(r"^T(\\d+)$")
+    matched = [m.group(1) for t in tasks if (m := pattern.match(t.name))]
     total = reduce(lambda a, b: a + b, (t.days for t in tasks), 0)
     by_len: defaultdict[int, int] = defaultdict(int)
     return {"end": (start + timedelta(days=total)).isoformat(), "mean": statistics.fmean([1, 2]),
             "root": math.sqrt(total), "words": dict(words), "dec": str(Decimal("1.10")),
-            "json": json.dumps({"a": 1}), "n": len(by_len), "fmt": "{:.2f}".format(1.5),
+            "json": json.dumps({"a": 1}), "n": len(by_len) + len(matched), "fmt": "{:.2f}".format(1.5),
             "name": getattr(tasks[0], "name", None) if tasks else None, "dunder": __name__}
 '''
 
@@ -68,6 +70,9 @@ def test_pure_code_passes() -> None:
     ("getattr(object, '__subclasses__')", "dunder"),
     ("setattr(o, '_x', 1)", "dunder"),
     ("import operator\noperator.attrgetter(n)(o)", "dynamic"),
+    ("from functools import partial\npartial(getattr, o)(n)", "dynamic"),
+    ("f = getattr\nf(o, n)", "dynamic"),
+    ("import string\nstring.Formatter().get_field(n, [], {})", "attribute"),
     ("().__class__.__bases__[0].__subclasses__()", "dunder"),
     ("f = lambda: 0\nf.__globals__", "dunder"),
     ("x = __builtins__", "dunder"),

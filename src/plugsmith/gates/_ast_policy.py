@@ -30,7 +30,8 @@ FORBIDDEN_ATTRS = frozenset({
     "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code",
     "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code",
     "func_globals", "mro", "modules", "sys", "os", "builtins", "_os", "_sys", "system", "popen",
-    "subprocess", "importlib", "get_type_hints", "ForwardRef", "_eval_type", "load_module",
+    "subprocess", "importlib", "get_type_hints", "ForwardRef", "_eval_type", "load_module", "get_field",
+    "vformat", "Formatter",
 })
 ALLOWED_DUNDER_ATTRS = frozenset({"__init__", "__post_init__", "__name__", "__doc__"})
 ALLOWED_DUNDER_NAMES = frozenset({"__name__", "__doc__", "__all__", "__main__"})
@@ -55,6 +56,8 @@ class _Checker(ast.NodeVisitor):
     def __init__(self, granted: frozenset[str]) -> None:
         self.findings: list[Finding] = []
         self.modules: set[str] = set()  # names bound to imported modules
+        self.imported: set[str] = set()  # names bound by `from allowed_module import name`
+        self.called: set[int] = set()  # ids of Name nodes that are the function of a call
         self.unlocked = frozenset().union(*(PERMISSION_GRANTS.get(p, frozenset()) for p in granted))
 
     def flag(self, node: ast.AST, rule: str, message: str) -> None:
@@ -79,12 +82,16 @@ class _Checker(ast.NodeVisitor):
             for alias in node.names:
                 if alias.name == "*":
                     self.flag(node, "import", "star imports are not allowed")
-                elif alias.name in FORBIDDEN_ATTRS | FORBIDDEN_CALLS or alias.name.startswith("_"):
+                elif alias.name in FORBIDDEN_ATTRS or alias.name.startswith("_"):
                     self.flag(node, "import", f"importing {alias.name!r} from {node.module} is not allowed")
+                else:
+                    self.imported.add(alias.asname or alias.name)
 
     def visit_Name(self, node: ast.Name) -> None:
-        if node.id in FORBIDDEN_CALLS and node.id not in self.unlocked:
+        if node.id in FORBIDDEN_CALLS and node.id not in self.unlocked | self.imported:
             self.flag(node, "dynamic", f"use of {node.id!r} is not allowed")
+        elif node.id in DYNAMIC_ATTR_CALLS and id(node) not in self.called:
+            self.flag(node, "dynamic", f"{node.id} may only be called directly, with a literal name")
         elif _DUNDER.fullmatch(node.id) and node.id not in ALLOWED_DUNDER_NAMES:
             self.flag(node, "dunder", f"name {node.id!r} is not allowed")
         self.generic_visit(node)
@@ -93,14 +100,17 @@ class _Checker(ast.NodeVisitor):
         attr = node.attr
         if _DUNDER.fullmatch(attr) and attr not in ALLOWED_DUNDER_ATTRS:
             self.flag(node, "dunder", f"attribute {attr!r} is not allowed")
-        elif attr in FORBIDDEN_ATTRS or attr in FORBIDDEN_CALLS:
+        elif attr in FORBIDDEN_ATTRS:
             self.flag(node, "attribute", f"attribute {attr!r} is not allowed")
+        elif attr in DYNAMIC_ATTR_CALLS and id(node) not in self.called:
+            self.flag(node, "dynamic", f"{attr} may only be called directly, with a literal name")
         elif isinstance(node.value, ast.Name) and node.value.id in self.modules and attr.startswith("_"):
             self.flag(node, "attribute", f"private module attribute {node.value.id}.{attr} is not allowed")
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        self.called.add(id(func))
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if name in DYNAMIC_ATTR_CALLS:
             args = node.args[1:2] if name in {"getattr", "setattr", "delattr", "hasattr"} else node.args
