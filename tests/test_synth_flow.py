@@ -111,6 +111,7 @@ def test_llm_repair_loop_publishes_the_repaired_version(hub: Hub, sandbox: Sandb
     assert outcome.strategy == "llm" and outcome.candidates_tried == 2
     first, second = outcome.record["candidates"]
     assert (first["accepted"], first["stage"], second["accepted"]) == (False, "guide", True)
+    assert "three" in first["details"] and "details" not in second
     assert len(server.requests) == 2
     repair_prompt = last_user(server.requests[1].body)
     assert "fails" in repair_prompt and "three" in repair_prompt

@@ -119,6 +119,8 @@ class _Run:
         entry: dict[str, Any] = {"strategy": candidate.strategy, "label": candidate.label,
                                  "accepted": verdict.accepted, "stage": verdict.stage,
                                  "reasons": verdict.reasons, **candidate.record}
+        if verdict.feedback and not verdict.accepted:
+            entry["details"] = verdict.feedback[:2000]
         if verdict.report is not None:
             entry["gates"] = {g.name: g.status.value for g in verdict.report.gates}
         if candidate.strategy == "adapt":
