@@ -29,9 +29,11 @@ def _events(kind: str) -> list[dict]:  # type: ignore[type-arg]
         hub.close()
 
 
-@pytest.mark.usefixtures("seeded_home")
 def test_two_gaps_are_synthesized_then_reused_by_another_plan(tmp_path: Path) -> None:
+    """A fresh PLUGSMITH_HOME: the first run installs the built-ins, then synthesizes the two gaps."""
     first = run_plan_pipeline(EXAMPLES / "renovation.json", tmp_path / "renovation")
+    resolution = json.loads((tmp_path / "renovation" / "003-resolution.json").read_text())
+    assert len(resolution["builtins_installed"]) == 6
     m = first.metrics
     assert (m["capabilities_required"], m["synthesized"], m["failed"]) == (8, 2, 0)
     assert m["missing_capability_failures"] == 2 and m["recovery_rate"] == 1.0
@@ -202,14 +204,14 @@ def test_bad_plans_exit_2_with_one_clear_line(tmp_path: Path, plugsmith_home: Pa
     assert not list((tmp_path / "out").glob("*.json")) if (tmp_path / "out").exists() else True
 
 
-def test_cli_on_a_fresh_home_installs_builtins_and_prints_json(tmp_path: Path, plugsmith_home: Path) -> None:
+@pytest.mark.usefixtures("seeded_home")
+def test_cli_run_prints_json_and_metrics_aggregate(tmp_path: Path, plugsmith_home: Path) -> None:
     proc = _cli("run", str(EXAMPLES / "research_grant.yaml"), "--out", str(tmp_path / "out"), "--json",
                 env_home=plugsmith_home)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["ok"] is True and result["metrics"]["resolved_from_hub"] == 6
-    resolution = json.loads((tmp_path / "out" / "003-resolution.json").read_text())
-    assert len(resolution["builtins_installed"]) == 6
+    assert result["report_html"] == str(tmp_path / "out" / "report.html")
     metrics = _cli("metrics", "--json", env_home=plugsmith_home)
     assert metrics.returncode == 0 and json.loads(metrics.stdout)["runs"] == 1
 
