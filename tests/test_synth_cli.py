@@ -117,3 +117,28 @@ def test_named_cases_beside_the_spec_are_used(tmp_path: Path, capsys: pytest.Cap
     code, out, _ = _exit(["synth", str(spec), "--strategy", "enumerate", "--no-publish", "-q"], capsys)
     assert code == 0
     assert "not published" in out and "status" in out and "approved" in out
+
+
+COUNT = ('"""Count the items."""\n\n\ndef run(inputs: dict) -> dict:\n'
+         '    return {"n": len(inputs["items"])}\n')
+
+
+@pytest.mark.slow
+def test_synth_with_an_llm_endpoint_from_the_environment(tmp_path: Path) -> None:
+    from tests.llm_server import LLMServer, Reply, fenced
+
+    spec = write_spec(tmp_path / "count_items.json", {
+        "name": "count_items", "inputs": {"items": {"type": "array"}}, "outputs": {"n": {"type": "integer"}},
+        "tests": [{"name": f"c{k}", "input": {"items": list(range(k))}, "expected": {"n": k}}
+                  for k in (0, 2, 5)]})
+    with LLMServer([Reply(fenced(COUNT))]) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGSMITH_LLM")}
+        env.update(PLUGSMITH_LLM_BASE_URL=server.base_url, PLUGSMITH_LLM_MODEL="tiny-coder",
+                   PLUGSMITH_LLM_API_KEY="sk-cli-secret-7")
+        done = subprocess.run([sys.executable, "-m", "plugsmith", "synth", str(spec), "--strategy", "llm",
+                               "--json"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert (outcome["status"], outcome["strategy"]) == ("approved", "llm")
+    assert server.requests[0].headers["Authorization"] == "Bearer sk-cli-secret-7"
+    assert "sk-cli-secret-7" not in done.stdout + done.stderr
