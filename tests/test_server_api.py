@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 import test_server_helpers as helpers
@@ -15,11 +18,12 @@ from test_server_helpers import Server, archive_of, evil_archive, make_plugin
 server = helpers.server
 
 
-def _error(response) -> dict:  # type: ignore[no-untyped-def]
+def _error(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"error"}, body
     assert body["error"]["message"]
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def test_empty_hub_search_and_openapi(server: Server) -> None:
@@ -315,7 +319,7 @@ def test_metrics_follow_the_pipeline_runs_when_recorded(server: Server) -> None:
         },
     ]
     for run in runs:
-        server.hub.record_event("run", capability="plan_pipeline", plan_id=run["run_id"], detail=run)
+        server.hub.record_event("run", capability="plan_pipeline", plan_id=str(run["run_id"]), detail=run)
     body = server.client.get("/api/v1/metrics").json()
     expected = aggregate(runs)
     assert body["source"] == "runs"
@@ -360,7 +364,7 @@ def test_multipart_upload_and_chunked_body_limit(tmp_path: Path, plugsmith_home:
         )
         assert missing.status_code == 400 and "archive" in _error(missing)["message"]
 
-        def chunks():  # type: ignore[no-untyped-def]
+        def chunks() -> Iterator[bytes]:
             for _ in range(100):
                 yield b"\0" * 1024
 
