@@ -76,8 +76,6 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "round": (1, lambda a, p: round(a, p)),
     "lt": (2, lambda a, b, p: a < b),
     "le": (2, lambda a, b, p: a <= b),
-    "gt": (2, lambda a, b, p: a > b),
-    "ge": (2, lambda a, b, p: a >= b),
     "eq": (2, lambda a, b, p: a == b),
     "ne": (2, lambda a, b, p: a != b),
     "and": (2, lambda a, b, p: a and b),

@@ -74,7 +74,7 @@ class Emitter:
             return f"{name}({self.expr(a[0])})"
         simple = {
             "round": lambda: f"round({self.expr(a[0])}, {n.param})",
-            "not": lambda: f"(not {self.expr(a[0])})",
+            "not": lambda: self._negation(a[0]),
             "empty": lambda: f"(not {self.expr(a[0])})",
             "notnull": lambda: f"({self.expr(a[0])} is not None)",
             "upper": lambda: f"{self.expr(a[0])}.upper()",
@@ -84,7 +84,7 @@ class Emitter:
             "join": lambda: f"{n.param!r}.join({self.expr(a[0])})",
             "concat": lambda: f"({self.expr(a[0])} + {n.param!r} + {self.expr(a[1])})",
             "flatten": lambda: f"[x for xs in {self.expr(a[0])} for x in xs]",
-            "sorted": lambda: f"sorted({self.expr(a[0])}{', reverse=True' if n.param else ''})",
+            "sorted": lambda: f"sorted({self._iterable(a[0])}{', reverse=True' if n.param else ''})",
             "unique": lambda: f"list(dict.fromkeys({self.expr(a[0])}))",
             "take": lambda: f"{self.expr(a[0])}[:{n.param}]",
             "keys": lambda: f"list({self.expr(a[0])})",
@@ -98,6 +98,18 @@ class Emitter:
             fields = (f"{json.dumps(k)}: {self.expr(x)}" for k, x in zip(n.param, a, strict=True))
             return "{" + ", ".join(fields) + "}"
         return self._higher_order(n)
+
+    def _negation(self, arg: Node) -> str:
+        if arg.op in ("eq", "ne"):  # not (a == b) reads better as a != b
+            other = "!=" if arg.op == "eq" else "=="
+            return f"({self.expr(arg.args[0])} {other} {self.expr(arg.args[1])})"
+        return f"(not {self.expr(arg)})"
+
+    def _iterable(self, arg: Node) -> str:
+        """An argument only iterated over: ``unique`` needs no ``list()`` around it here."""
+        if arg.op == "unique":
+            return f"dict.fromkeys({self.expr(arg.args[0])})"
+        return self.expr(arg)
 
     def _lambda(self, var: str, body: Node) -> str:
         return f"lambda {var}: {self.expr(body)}"
@@ -123,6 +135,8 @@ class Emitter:
             groups = f"{self.use('group_by')}({self.expr(a[0])}, {self._lambda(var, a[1])}, {value})"
             if n.param == "mean":
                 self.use("mean")
+            if n.param == "list":
+                return groups
             return f"{{group: {_AGG[n.param]} for group, vals in {groups}.items()}}"
         if op == "to_dict":
             return f"{{{self.expr(a[1])}: {self.expr(a[2])} for {var} in {self.expr(a[0])}}}"

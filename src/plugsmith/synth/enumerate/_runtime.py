@@ -96,7 +96,7 @@ def earliest_start(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, 
 
 
 def earliest_finish(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, Any]:
-    """Earliest finish of every item (earliest start plus own weight), in input order."""
+    """Earliest finish of every item (earliest start plus own weight)."""
     finish = schedule(items, ident, deps, weight)[1]
     return {ident(item): finish[ident(item)] for item in items}
 
@@ -121,7 +121,10 @@ def critical_path(items: Any, ident: Any, deps: Any, weight: Any) -> list[Any]:
 
 
 def slack(items: Any, ident: Any, deps: Any, weight: Any) -> dict[Any, Any]:
-    """How long each item can slip without delaying the end (latest minus earliest start)."""
+    """How long each item can slip without delaying the end.
+
+    That is its latest start minus its earliest start.
+    """
     start, finish = schedule(items, ident, deps, weight)
     end = max(finish.values(), default=0)
     by_id = {ident(item): item for item in items}
