@@ -24,39 +24,171 @@ def task(tid: str, **fields: Any) -> dict[str, Any]:
 
 
 PLANS = [
-    plan([task("a", kind="dev", cost=100, duration_days=3, owner="ann", name="survey", start="2025-01-06",
-               resources=[{"role": "eng", "hours": 10, "rate": 50}], risk={"likelihood": 2, "impact": 3}),
-          task("b", kind="ops", cost=250, duration_days=5, owner="bob", name="permit", start="2025-01-09",
-               depends_on=["a"], resources=[{"role": "pm", "hours": 4, "rate": 90}],
-               risk={"likelihood": 4, "impact": 4}),
-          task("c", kind="dev", cost=75, duration_days=2, owner="ann", name="pilot", start="2025-02-27",
-               depends_on=["a"], risk={"likelihood": 1, "impact": 5})], budget=500, start="2025-01-06"),
-    plan([task("x", kind="qa", cost=40, duration_days=1, owner="cy", name="audit", start="2024-12-30",
-               resources=[{"role": "qa", "hours": 3, "rate": 40}, {"role": "eng", "hours": 2, "rate": 50}],
-               risk={"likelihood": 3, "impact": 3}),
-          task("y", kind="qa", cost=310, duration_days=8, owner="cy", name="review", start="2025-03-01",
-               depends_on=["x"], risk={"likelihood": 5, "impact": 2}),
-          task("z", kind="dev", cost=55, duration_days=2, owner="di", name="launch", start="2025-03-11",
-               depends_on=["y"], risk={"likelihood": 2, "impact": 2}),
-          task("w", kind="ops", cost=120, duration_days=4, owner="di", name="handover", start="2025-01-02",
-               risk={"likelihood": 1, "impact": 1})], budget=400, start="2024-12-30"),
-    plan([task("q", kind="ops", cost=60, duration_days=6, owner="ed", name="training", start="2025-06-30",
-               resources=[{"role": "pm", "hours": 2, "rate": 90}], risk={"likelihood": 2, "impact": 4}),
-          task("r", kind="dev", cost=60, duration_days=6, owner="ed", name="data model", start="2025-07-01",
-               risk={"likelihood": 4, "impact": 2})], budget=100, start="2025-06-30"),
+    plan(
+        [
+            task(
+                "a",
+                kind="dev",
+                cost=100,
+                duration_days=3,
+                owner="ann",
+                name="survey",
+                start="2025-01-06",
+                resources=[{"role": "eng", "hours": 10, "rate": 50}],
+                risk={"likelihood": 2, "impact": 3},
+            ),
+            task(
+                "b",
+                kind="ops",
+                cost=250,
+                duration_days=5,
+                owner="bob",
+                name="permit",
+                start="2025-01-09",
+                depends_on=["a"],
+                resources=[{"role": "pm", "hours": 4, "rate": 90}],
+                risk={"likelihood": 4, "impact": 4},
+            ),
+            task(
+                "c",
+                kind="dev",
+                cost=75,
+                duration_days=2,
+                owner="ann",
+                name="pilot",
+                start="2025-02-27",
+                depends_on=["a"],
+                risk={"likelihood": 1, "impact": 5},
+            ),
+        ],
+        budget=500,
+        start="2025-01-06",
+    ),
+    plan(
+        [
+            task(
+                "x",
+                kind="qa",
+                cost=40,
+                duration_days=1,
+                owner="cy",
+                name="audit",
+                start="2024-12-30",
+                resources=[{"role": "qa", "hours": 3, "rate": 40}, {"role": "eng", "hours": 2, "rate": 50}],
+                risk={"likelihood": 3, "impact": 3},
+            ),
+            task(
+                "y",
+                kind="qa",
+                cost=310,
+                duration_days=8,
+                owner="cy",
+                name="review",
+                start="2025-03-01",
+                depends_on=["x"],
+                risk={"likelihood": 5, "impact": 2},
+            ),
+            task(
+                "z",
+                kind="dev",
+                cost=55,
+                duration_days=2,
+                owner="di",
+                name="launch",
+                start="2025-03-11",
+                depends_on=["y"],
+                risk={"likelihood": 2, "impact": 2},
+            ),
+            task(
+                "w",
+                kind="ops",
+                cost=120,
+                duration_days=4,
+                owner="di",
+                name="handover",
+                start="2025-01-02",
+                risk={"likelihood": 1, "impact": 1},
+            ),
+        ],
+        budget=400,
+        start="2024-12-30",
+    ),
+    plan(
+        [
+            task(
+                "q",
+                kind="ops",
+                cost=60,
+                duration_days=6,
+                owner="ed",
+                name="training",
+                start="2025-06-30",
+                resources=[{"role": "pm", "hours": 2, "rate": 90}],
+                risk={"likelihood": 2, "impact": 4},
+            ),
+            task(
+                "r",
+                kind="dev",
+                cost=60,
+                duration_days=6,
+                owner="ed",
+                name="data model",
+                start="2025-07-01",
+                risk={"likelihood": 4, "impact": 2},
+            ),
+        ],
+        budget=100,
+        start="2025-06-30",
+    ),
 ]
-NEW_PLAN = plan([task("m", kind="ops", cost=5, duration_days=2, owner="fay", name="kickoff", start="2025-05-01",
-                      resources=[{"role": "eng", "hours": 1, "rate": 10}], risk={"likelihood": 1, "impact": 2}),
-                 task("n", kind="ops", cost=9, duration_days=7, owner="gus", name="build", start="2025-05-03",
-                      depends_on=["m"], risk={"likelihood": 3, "impact": 3}),
-                 task("o", kind="web", cost=9, duration_days=1, owner="fay", name="qa pass", start="2025-05-20",
-                      depends_on=["m"], risk={"likelihood": 3, "impact": 3})], budget=20, start="2025-05-01")
+NEW_PLAN = plan(
+    [
+        task(
+            "m",
+            kind="ops",
+            cost=5,
+            duration_days=2,
+            owner="fay",
+            name="kickoff",
+            start="2025-05-01",
+            resources=[{"role": "eng", "hours": 1, "rate": 10}],
+            risk={"likelihood": 1, "impact": 2},
+        ),
+        task(
+            "n",
+            kind="ops",
+            cost=9,
+            duration_days=7,
+            owner="gus",
+            name="build",
+            start="2025-05-03",
+            depends_on=["m"],
+            risk={"likelihood": 3, "impact": 3},
+        ),
+        task(
+            "o",
+            kind="web",
+            cost=9,
+            duration_days=1,
+            owner="fay",
+            name="qa pass",
+            start="2025-05-20",
+            depends_on=["m"],
+            risk={"likelihood": 3, "impact": 3},
+        ),
+    ],
+    budget=20,
+    start="2025-05-01",
+)
 
 
-def solve(reference: Any, port: str = "out", schema: dict[str, Any] | None = None,
-          budget: float = 20.0) -> Program:
-    cases = [TestCase(name=f"c{i}", input={"plan_json": p}, expected={port: reference(p)})
-             for i, p in enumerate(PLANS)]
+def solve(
+    reference: Any, port: str = "out", schema: dict[str, Any] | None = None, budget: float = 20.0
+) -> Program:
+    cases = [
+        TestCase(name=f"c{i}", input={"plan_json": p}, expected={port: reference(p)})
+        for i, p in enumerate(PLANS)
+    ]
     program = synthesize_program(cases, PLAN_PORT, {port: schema or {}}, budget_s=budget)
     assert program is not None, "no program found"
     for case in cases:
@@ -113,8 +245,10 @@ def test_date_arithmetic_end_dates() -> None:
     from datetime import date, timedelta
 
     def ends(p: dict[str, Any]) -> dict[str, str]:
-        return {t["id"]: (date.fromisoformat(t["start"]) + timedelta(days=t["duration_days"])).isoformat()
-                for t in p["tasks"]}
+        return {
+            t["id"]: (date.fromisoformat(t["start"]) + timedelta(days=t["duration_days"])).isoformat()
+            for t in p["tasks"]
+        }
 
     program = solve(ends)
     assert "date_add" in program.describe()
@@ -130,8 +264,9 @@ def test_string_case_and_filter_programs() -> None:
 
 def test_object_output_is_split_into_its_declared_properties() -> None:
     schema = {"type": "object", "properties": {"total": {"type": "number"}, "count": {"type": "number"}}}
-    program = solve(lambda p: {"total": sum(t["cost"] for t in p["tasks"]), "count": len(p["tasks"])},
-                    schema=schema)
+    program = solve(
+        lambda p: {"total": sum(t["cost"] for t in p["tasks"]), "count": len(p["tasks"])}, schema=schema
+    )
     assert program.evaluate({"plan_json": NEW_PLAN})["out"] == {"total": 23.0, "count": 3}
 
 
@@ -144,9 +279,14 @@ def test_same_input_gives_the_same_program_and_source() -> None:
 
 
 def test_size_counts_nodes_over_all_ports() -> None:
-    cases = [TestCase(name=f"c{i}", input={"plan_json": p},
-                      expected={"a": sum(t["cost"] for t in p["tasks"]), "b": len(p["tasks"])})
-             for i, p in enumerate(PLANS)]
+    cases = [
+        TestCase(
+            name=f"c{i}",
+            input={"plan_json": p},
+            expected={"a": sum(t["cost"] for t in p["tasks"]), "b": len(p["tasks"])},
+        )
+        for i, p in enumerate(PLANS)
+    ]
     program = synthesize_program(cases, PLAN_PORT, {"a": {}, "b": {}}, budget_s=10)
     assert program is not None
     assert program.size == sum(node.size for _, node in program.ports)
@@ -156,11 +296,16 @@ def test_size_counts_nodes_over_all_ports() -> None:
 def test_none_when_nothing_fits_within_the_budget() -> None:
     rows = [[3, 1, 4], [1, 5, 9, 2], [6, 5]]
     # an unrelated pseudo-random function of the list: nothing in the DSL computes it
-    cases = [TestCase(name=f"c{i}", input={"values": v}, expected={"out": (sum(x * x * 7919 for x in v) % 97) / 13})
-             for i, v in enumerate(rows)]
+    cases = [
+        TestCase(
+            name=f"c{i}", input={"values": v}, expected={"out": (sum(x * x * 7919 for x in v) % 97) / 13}
+        )
+        for i, v in enumerate(rows)
+    ]
     start = time.monotonic()
-    program = synthesize_program(cases, {"values": {"type": "array", "items": {"type": "number"}}},
-                                 {"out": {}}, budget_s=1.5)
+    program = synthesize_program(
+        cases, {"values": {"type": "array", "items": {"type": "number"}}}, {"out": {}}, budget_s=1.5
+    )
     assert program is None
     assert time.monotonic() - start < 6  # the budget is honoured (plus clean-up)
 
@@ -171,14 +316,19 @@ def test_no_cases_or_missing_outputs_give_none() -> None:
     assert synthesize_program([case], PLAN_PORT, {"out": {}}) is None
 
 
-@pytest.mark.parametrize("outputs", [
-    ["zebra-17", "quartz-3", "mango"],           # arbitrary labels
-    [123457, 98.7654, -3.25],                    # arbitrary numbers
-    [{"k": "vx"}, {"k": "wy"}, {"k": "uz"}],     # arbitrary records
-])
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        ["zebra-17", "quartz-3", "mango"],  # arbitrary labels
+        [123457, 98.7654, -3.25],  # arbitrary numbers
+        [{"k": "vx"}, {"k": "wy"}, {"k": "uz"}],  # arbitrary records
+    ],
+)
 def test_memorising_example_outputs_is_impossible(outputs: list[Any]) -> None:
-    cases = [TestCase(name=f"c{i}", input={"plan_json": p}, expected={"out": o})
-             for i, (p, o) in enumerate(zip(PLANS, outputs, strict=True))]
+    cases = [
+        TestCase(name=f"c{i}", input={"plan_json": p}, expected={"out": o})
+        for i, (p, o) in enumerate(zip(PLANS, outputs, strict=True))
+    ]
     assert synthesize_program(cases, PLAN_PORT, {"out": {}}, budget_s=1.5) is None
     literals = set(allowed_constants(PLAN_PORT))
     assert not (literals & {c for o in outputs for c in constants_in(o) if not isinstance(c, bool)})

@@ -11,13 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_enumerate import NEW_PLAN, PLANS
 
 from plugsmith.synth.enumerate import Node, Program
 from plugsmith.synth.enumerate._dsl import FLATTEN, PROJECT, SCALAR_OPS
-from tests.test_enumerate import NEW_PLAN, PLANS
 
-ALLOWED_IMPORTS = {"json", "math", "statistics", "datetime", "re", "collections", "itertools", "functools",
-                   "decimal", "fractions", "dataclasses", "typing", "heapq", "bisect", "operator"}
+ALLOWED_IMPORTS = {
+    "json",
+    "math",
+    "statistics",
+    "datetime",
+    "re",
+    "collections",
+    "itertools",
+    "functools",
+    "decimal",
+    "fractions",
+    "dataclasses",
+    "typing",
+    "heapq",
+    "bisect",
+    "operator",
+}
 FORBIDDEN_CALLS = {"eval", "exec", "getattr", "setattr", "compile", "open", "__import__", "globals", "vars"}
 
 
@@ -39,8 +54,14 @@ PORTS: dict[str, Node] = {
     "mean_by_owner": hof("group", TASKS, p(T, "owner"), p(T, "duration_days"), param="mean"),
     "count_by_owner": hof("group", TASKS, p(T, "owner"), param="count"),
     "ids_by_owner": hof("group", TASKS, p(T, "owner"), p(T, "id"), param="list"),
-    "min_max": Node("record", (hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="min"),
-                               hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="max")), ("lo", "hi")),
+    "min_max": Node(
+        "record",
+        (
+            hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="min"),
+            hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="max"),
+        ),
+        ("lo", "hi"),
+    ),
     "priciest": hof("best", TASKS, p(T, "cost"), p(T, "id"), param=True),
     "cheapest": hof("best", TASKS, p(T, "cost"), p(T, "name"), param=False),
     "crit": hof("graph", TASKS, p(T, "duration_days"), param=("critical_path", "id", "depends_on")),
@@ -50,36 +71,105 @@ PORTS: dict[str, Node] = {
     "ef": hof("graph", TASKS, p(T, "duration_days"), param=("earliest_finish", "id", "depends_on")),
     "topo": hof("graph", TASKS, param=("topological_order", "id", "depends_on")),
     "ends": hof("to_dict", TASKS, p(T, "id"), Node("date_add", (p(T, "start"), p(T, "duration_days")))),
-    "offset": Node("days_between", (p("plan_json", "start"), Node("max", (p("plan_json", "tasks", PROJECT, "start"),)))),
+    "offset": Node(
+        "days_between", (p("plan_json", "start"), Node("max", (p("plan_json", "tasks", PROJECT, "start"),)))
+    ),
     "labels": hof("map", TASKS, Node("concat", (p(T, "id"), p(T, "name")), " - ")),
     "upper": hof("map", TASKS, Node("upper", (p(T, "name"),))),
     "lower_title": hof("map", TASKS, Node("title", (Node("lower", (p(T, "name"),)),))),
-    "words": Node("join", (Node("flatten", (hof("map", TASKS, Node("split", (p(T, "name"),), " ")),)),), ", "),
+    "words": Node(
+        "join", (Node("flatten", (hof("map", TASKS, Node("split", (p(T, "name"),), " ")),)),), ", "
+    ),
     "roots": hof("map", hof("filter", TASKS, Node("empty", (p(T, "depends_on"),))), p(T, "id")),
-    "top2": hof("map", Node("take", (hof("sort_by", TASKS, Node("mul", (p(T, "risk", "likelihood"),
-                                                                         p(T, "risk", "impact"))), param=True),),
-                             2), p(T, "id")),
+    "top2": hof(
+        "map",
+        Node(
+            "take",
+            (
+                hof(
+                    "sort_by",
+                    TASKS,
+                    Node("mul", (p(T, "risk", "likelihood"), p(T, "risk", "impact"))),
+                    param=True,
+                ),
+            ),
+            2,
+        ),
+        p(T, "id"),
+    ),
     "owners": Node("sorted", (Node("unique", (p("plan_json", "tasks", PROJECT, "owner"),)),), False),
-    "roles": Node("keys", (hof("graph", TASKS, p(T, "cost"), param=("earliest_finish", "id", "depends_on")),)),
-    "ef_values": Node("values", (hof("graph", TASKS, p(T, "cost"), param=("earliest_finish", "id", "depends_on")),)),
+    "roles": Node(
+        "keys", (hof("graph", TASKS, p(T, "cost"), param=("earliest_finish", "id", "depends_on")),)
+    ),
+    "ef_values": Node(
+        "values", (hof("graph", TASKS, p(T, "cost"), param=("earliest_finish", "id", "depends_on")),)
+    ),
     "busiest": Node("argmax_key", (hof("group", TASKS, p(T, "owner"), param="count"),)),
     "idlest": Node("argmin_key", (hof("group", TASKS, p(T, "owner"), param="count"),)),
-    "share": hof("to_dict", TASKS, p(T, "id"), Node("round", (Node("mul", (
-        Node("div", (p(T, "cost"), p("plan_json", "budget"))), Node("const", param=100))),), 1)),
+    "share": hof(
+        "to_dict",
+        TASKS,
+        p(T, "id"),
+        Node(
+            "round",
+            (Node("mul", (Node("div", (p(T, "cost"), p("plan_json", "budget"))), Node("const", param=100))),),
+            1,
+        ),
+    ),
     "over": Node("lt", (p("plan_json", "budget"), Node("sum", (p("plan_json", "tasks", PROJECT, "cost"),)))),
-    "mixed": Node("and", (Node("not", (Node("eq", (Node("len", (TASKS,)), Node("literal", param=0))),)),
-                          Node("or", (Node("notnull", (p("plan_json", "budget"),)),
-                                      Node("ne", (p("plan_json", "title"), p("plan_json", "goal"))))))),
-    "labour": Node("sum", (hof("map", p("plan_json", "tasks", FLATTEN, "resources"),
-                               Node("mul", (p(T, "hours"), p(T, "rate")))),)),
-    "spread": Node("sub", (Node("max", (p("plan_json", "tasks", PROJECT, "cost"),)),
-                           Node("min", (p("plan_json", "tasks", PROJECT, "cost"),)))),
+    "mixed": Node(
+        "and",
+        (
+            Node("not", (Node("eq", (Node("len", (TASKS,)), Node("literal", param=0))),)),
+            Node(
+                "or",
+                (
+                    Node("notnull", (p("plan_json", "budget"),)),
+                    Node("ne", (p("plan_json", "title"), p("plan_json", "goal"))),
+                ),
+            ),
+        ),
+    ),
+    "labour": Node(
+        "sum",
+        (
+            hof(
+                "map",
+                p("plan_json", "tasks", FLATTEN, "resources"),
+                Node("mul", (p(T, "hours"), p(T, "rate"))),
+            ),
+        ),
+    ),
+    "spread": Node(
+        "sub",
+        (
+            Node("max", (p("plan_json", "tasks", PROJECT, "cost"),)),
+            Node("min", (p("plan_json", "tasks", PROJECT, "cost"),)),
+        ),
+    ),
     "avg": Node("round", (Node("mean", (p("plan_json", "tasks", PROJECT, "cost"),)),), 2),
-    "plus": hof("map_values", hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="sum"),
-                Node("add", (Node("var", param=T), Node("const", param=1)))),
+    "plus": hof(
+        "map_values",
+        hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="sum"),
+        Node("add", (Node("var", param=T), Node("const", param=1))),
+    ),
     "le": hof("map", TASKS, Node("le", (p(T, "cost"), Node("const", param=100)))),
-    "nested": hof("to_dict", TASKS, p(T, "id"), Node("sum", (Node("map", (p(T, "resources"), Node("mul", (
-        p("res", "hours"), p("res", "rate")))), None, "res"),))),
+    "nested": hof(
+        "to_dict",
+        TASKS,
+        p(T, "id"),
+        Node(
+            "sum",
+            (
+                Node(
+                    "map",
+                    (p(T, "resources"), Node("mul", (p("res", "hours"), p("res", "rate")))),
+                    None,
+                    "res",
+                ),
+            ),
+        ),
+    ),
 }
 PROGRAM = Program(tuple(sorted(PORTS.items())), ("plan_json",), "Every DSL operation")
 
@@ -89,11 +179,18 @@ def run_source(source: str, inputs: list[dict[str, Any]], tmp_path: Path) -> lis
     plugin = tmp_path / "plugin.py"
     plugin.write_text(source, encoding="utf-8")
     (tmp_path / "inputs.json").write_text(json.dumps(inputs), encoding="utf-8")
-    driver = ("import json, runpy, sys\n"
-              "ns = runpy.run_path(sys.argv[1])\n"
-              "print(json.dumps([ns['run'](i) for i in json.load(open(sys.argv[2]))]))\n")
-    done = subprocess.run([sys.executable, "-c", driver, str(plugin), str(tmp_path / "inputs.json")],
-                          capture_output=True, text=True, timeout=60, check=True)
+    driver = (
+        "import json, runpy, sys\n"
+        "ns = runpy.run_path(sys.argv[1])\n"
+        "print(json.dumps([ns['run'](i) for i in json.load(open(sys.argv[2]))]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", driver, str(plugin), str(tmp_path / "inputs.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return list(json.loads(done.stdout))
 
 
@@ -137,8 +234,20 @@ def test_emitted_code_compiles_and_passes_the_ast_policy() -> None:
 def test_emitted_code_is_ruff_clean(tmp_path: Path, line_length: str) -> None:
     plugin = tmp_path / "plugin.py"
     plugin.write_text(PROGRAM.to_python(), encoding="utf-8")
-    done = subprocess.run(["ruff", "check", "--isolated", "--select", "E,F,W,I,B,UP,SIM,C4",
-                           "--line-length", line_length, str(plugin)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "E,F,W,I,B,UP,SIM,C4",
+            "--line-length",
+            line_length,
+            str(plugin),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout
 
 
@@ -156,12 +265,14 @@ def test_helpers_are_only_included_when_used() -> None:
     source = total.to_python()
     assert "def " in source and source.count("def ") == 1  # only run()
     assert "import" not in source
-    assert "sum(item[\"cost\"] for item in" in source.replace("[item[", "item[").replace("]]", "]") or \
-        'item["cost"]' in source
+    assert (
+        'sum(item["cost"] for item in' in source.replace("[item[", "item[").replace("]]", "]")
+        or 'item["cost"]' in source
+    )
 
 
 def test_port_names_that_clash_with_helpers_are_renamed(tmp_path: Path) -> None:
     program = Program((("out", Node("sum", (Node("var", param="sum"),))),), ("sum",))
     source = program.to_python()
-    assert "sum_in = inputs[\"sum\"]" in source
+    assert 'sum_in = inputs["sum"]' in source
     assert run_source(source, [{"sum": [1, 2, 3]}], tmp_path) == [{"out": 6}]
