@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from plugsmith.cli import main
+from plugsmith.hub._remote import RemoteHub
+from test_server_helpers import GOOD_CODE, gates_available, make_plugin
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -48,7 +50,10 @@ def test_token_create_list_revoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "unknown role" in err
 
 
-def test_serve_runs_the_hub(plugsmith_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.slow
+def test_serve_runs_the_hub(
+    plugsmith_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, secret, _ = run(["token", "create", "--role", "publisher"], capsys)
     port = free_port()
     proc = subprocess.Popen(
@@ -75,6 +80,13 @@ def test_serve_runs_the_hub(plugsmith_home: Path, capsys: pytest.CaptureFixture[
         )
         assert ok.status_code == 202
         assert httpx.get(f"{base}/api/v1/metrics").json()["overall"]["counts"] == {"gap": 1}
+        if gates_available():  # publish over real HTTP: gates in the server's worker process, then verify
+            remote = RemoteHub(base, token=secret.strip())
+            release = remote.publish(make_plugin(tmp_path))
+            assert release.status.value == "approved" and release.tier is not None
+            checkout = remote.checkout(remote.get(release.ref))
+            assert (checkout / "plugin.py").read_text() == GOOD_CODE
+            remote.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,17 @@ _HUBS: dict[str | None, Any] = {}
 
 
 def _init_worker(niceness: int) -> None:
+    """Lower the worker's priority, and end it when the server process is gone (a killed server must
+    not leave gate workers behind)."""
     os.nice(niceness)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _validate(plugin_dir: str, db_url: str | None) -> dict[str, Any]:
