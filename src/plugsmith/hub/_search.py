@@ -59,20 +59,32 @@ def text_filter(conn: Connection, stmt: Select[Any], terms: Sequence[str], *, an
             .order_by(text(f"ts_rank({vector}, to_tsquery('simple', :q)) DESC").bindparams(q=query)))
 
 
-def _doc_freq(conn: Connection, terms: list[str], cap: int) -> dict[str, int]:
-    """How many releases contain each term (on PostgreSQL counted only up to ``cap + 1``).
+_PG_STATS = text(
+    "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs, "
+    "(SELECT reltuples FROM pg_class WHERE oid = 'releases'::regclass) AS size "
+    "FROM pg_stats WHERE tablename = 'releases' AND attname = 'search_vector'")
 
-    SQLite reads them from an ``fts5vocab`` view created per connection in the temp schema; PostgreSQL
-    counts through the GIN index with a LIMIT, so a very common term costs no more than a rare one.
+
+def _doc_freq(conn: Connection, terms: list[str]) -> tuple[dict[str, int], int]:
+    """(how many releases contain each term, how many releases there are), cheaply.
+
+    SQLite reads exact counts from an ``fts5vocab`` view created per connection in the temp schema.
+    PostgreSQL's planner statistics already list a tsvector column's most common words with their
+    frequencies (``pg_stats.most_common_elems``); a word not listed there is rare, counted as 1.
     """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.releases_fts_vocab "
                              "USING fts5vocab(main, 'releases_fts', 'row')")
         vocab = table("releases_fts_vocab", column("term"), column("doc"), schema="temp")
-        return dict(conn.execute(select(vocab.c.term, vocab.c.doc).where(vocab.c.term.in_(terms))).all())
-    sql = text("SELECT t.term, (SELECT count(*) FROM (SELECT 1 FROM releases WHERE search_vector @@ "
-               "to_tsquery('simple', t.term) LIMIT :cap) s) FROM unnest(CAST(:terms AS text[])) AS t(term)")
-    return {term: int(n) for term, n in conn.execute(sql, {"terms": terms, "cap": cap + 1})}
+        size = conn.execute(select(func.max(RELEASES.c.id))).scalar() or 0
+        found = conn.execute(select(vocab.c.term, vocab.c.doc).where(vocab.c.term.in_(terms))).all()
+        return dict(found), size
+    stats = conn.execute(_PG_STATS).first()
+    if stats is None or not stats.elems:
+        return dict.fromkeys(terms, 1), 0
+    size = max(0, int(stats.size or 0))
+    common = {e: int(f * size) for e, f in zip(stats.elems, stats.freqs or [], strict=False)}
+    return {t: common.get(t, 1) for t in terms}, size
 
 
 def _selective(conn: Connection, terms: list[str]) -> tuple[list[str], bool]:
@@ -82,9 +94,8 @@ def _selective(conn: Connection, terms: list[str]) -> tuple[list[str], bool]:
     almost nothing (its IDF is near zero), so terms in more than 2% of releases are dropped when rarer
     terms remain; when every term is common they are ANDed, which keeps the set to rank small.
     """
-    size = conn.execute(select(func.max(RELEASES.c.id))).scalar() or 0
+    freq, size = _doc_freq(conn, terms)
     cap = max(200, size // 50)
-    freq = _doc_freq(conn, terms, cap)
     present = [t for t in terms if freq.get(t)]
     rare = [t for t in present if freq[t] <= cap]
     return (rare, True) if rare else (present, False)
