@@ -64,6 +64,7 @@ def test_publish_get_and_versions(hub: Hub, tmp_path: Path) -> None:
     assert hub.get("cost_estimation") == r2
     assert hub.get(r1.plugin_id) == r2
     assert hub.get("cost_estimation@1.0") == r1  # PEP 440: 1.0 == 1.0.0
+    assert hub.get(f"{r1.plugin_id}@1.0.0") == r1
     assert [r.version for r in hub.versions("cost_estimation")] == ["1.1.0", "1.0.0"]
     assert [r.version for r in hub.versions(r1.plugin_id)] == ["1.1.0", "1.0.0"]
     assert hub.read_artifact(r1.checksum) == pack(make_plugin(tmp_path / "again"))

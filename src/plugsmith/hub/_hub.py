@@ -193,11 +193,12 @@ class Hub:
             return [release_from_row(r) for r in conn.execute(select(RELEASES).where(*where))]
 
     def get(self, ref: str) -> Release:
-        """A release by plugin id, name (newest loadable) or ``name@version``; NotFound otherwise."""
+        """A release by plugin id or name (newest loadable), or ``name@version`` / ``id@version``."""
         if "@" in ref:
             name, _, raw = ref.partition("@")
             wanted = parse_version(raw)  # PEP 440 equality: 1.0 names 1.0.0
-            found = [r for r in self._rows(RELEASES.c.name == name) if Version(r.version) == wanted]
+            column = RELEASES.c.plugin_id if name.startswith("plug_") else RELEASES.c.name
+            found = [r for r in self._rows(column == name) if Version(r.version) == wanted]
         else:
             column = RELEASES.c.plugin_id if ref.startswith("plug_") else RELEASES.c.name
             found = self._rows(column == ref)
