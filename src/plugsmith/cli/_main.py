@@ -40,12 +40,17 @@ def _register() -> None:
 _register()
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is click's ``ClickException`` (Typer may vendor click under another module name)."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__) and hasattr(exc, "show")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning ``PlugsmithError`` into one line and an exit code."""
     from plugsmith.errors import PlugsmithError
 
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except PlugsmithError as exc:
         sys.stderr.write(f"error: {exc.one_line()}\n")
         if exc.hint:
@@ -53,14 +58,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors arrive here with standalone_mode=False
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
-    sys.exit(0)
+    # with standalone_mode=False, click returns the code of a ``typer.Exit`` instead of raising it
+    sys.exit(rc if isinstance(rc, int) else 0)
