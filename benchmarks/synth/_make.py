@@ -97,6 +97,10 @@ def _group(items: list[Any], key: Callable[[Any], Any], value: Callable[[Any], A
     return out
 
 
+def _key_of_max(d: dict[str, float]) -> str:
+    return max(d, key=d.__getitem__)
+
+
 def _score(t: dict[str, Any]) -> float:
     return t["risk"]["likelihood"] * t["risk"]["impact"]
 
@@ -176,6 +180,46 @@ SPECS: dict[str, tuple[str, str, dict[str, Any], Callable[[dict[str, Any]], Any]
                            lambda p: {t["id"]: len(t["resources"]) for t in p["tasks"]}, True),
     "register_by_impact": ("Ids of the plan's register risks by impact, highest first (ties in order).", "ids", STR_LIST,
                            lambda p: [r["id"] for r in sorted(p["risks"], key=lambda r: r["impact"], reverse=True)], True),
+    # -- added after the first benchmark run, written the same way (a check against over-fitting the set)
+    "total_labour_hours": ("Resource hours booked over the whole plan.", "hours", NUM,
+                           lambda p: sum(r["hours"] for t in p["tasks"] for r in t["resources"]), True),
+    "cost_per_day": ("Cost per day of every task, rounded to 2 decimals.", "cost_per_day", NUM_MAP,
+                     lambda p: {t["id"]: round(t["cost"] / t["duration_days"], 2) for t in p["tasks"]}, True),
+    "tasks_per_phase": ("Number of tasks in each phase.", "counts", NUM_MAP,
+                        lambda p: {k: len(v) for k, v in _group(p["tasks"], lambda t: t["phase"], lambda t: 1).items()}, True),
+    "ids_by_start": ("Task ids ordered by start date (ties in plan order).", "ids", STR_LIST,
+                     lambda p: [t["id"] for t in sorted(p["tasks"], key=lambda t: t["start"])], True),
+    "plan_end_date": ("The date the last task ends (start plus duration).", "end", {"type": "string"},
+                      lambda p: max(_add_days(t["start"], t["duration_days"]) for t in p["tasks"]), False),
+    "budget_remaining": ("Budget left after paying for every task.", "remaining", NUM,
+                         lambda p: p["budget"] - sum(t["cost"] for t in p["tasks"]), True),
+    "busiest_owner": ("The owner with the most tasks (first seen on a tie).", "owner", {"type": "string"},
+                      lambda p: _key_of_max({k: len(v) for k, v in _group(p["tasks"], lambda t: t["owner"], lambda t: 1).items()}), False),
+    "unstaffed_task_names": ("Names of tasks without booked resources.", "names", STR_LIST,
+                             lambda p: [t["name"] for t in p["tasks"] if not t["resources"]], True),
+    "mean_risk_score": ("Mean likelihood x impact over the tasks, rounded to 2 decimals.", "score", NUM,
+                        lambda p: round(sum(_score(t) for t in p["tasks"]) / len(p["tasks"]), 2), False),
+    "dependency_counts": ("Number of dependencies of every task.", "counts", NUM_MAP,
+                          lambda p: {t["id"]: len(t["depends_on"]) for t in p["tasks"]}, True),
+    "max_register_impact": ("Highest impact in the plan's risk register.", "impact", NUM,
+                            lambda p: max(r["impact"] for r in p["risks"]), False),
+    "cheapest_two_tasks": ("Ids of the two cheapest tasks, cheapest first (ties in plan order).", "ids", STR_LIST,
+                           lambda p: [t["id"] for t in sorted(p["tasks"], key=lambda t: t["cost"])[:2]], True),
+    "estimate_midpoint": ("Midpoint of every task's estimate range (days_min and days_max).", "days", NUM_MAP,
+                          lambda p: {t["id"]: (t["days_min"] + t["days_max"]) / 2 for t in p["tasks"]}, True),
+    "total_labour_cost": ("Labour cost of the whole plan (hours x rate over all resources).", "cost", NUM,
+                          lambda p: sum(r["hours"] * r["rate"] for t in p["tasks"] for r in t["resources"]), True),
+    "likely_register_risks": ("Ids of register risks with likelihood above 3.", "ids", STR_LIST,
+                              lambda p: [r["id"] for r in p["risks"] if r["likelihood"] > 3], True),
+    "task_count": ("Number of tasks in the plan.", "count", NUM, lambda p: len(p["tasks"]), True),
+    "cost_by_owner": ("Total cost of each owner's tasks.", "costs", NUM_MAP,
+                      lambda p: {k: sum(v) for k, v in _group(p["tasks"], lambda t: t["owner"], lambda t: t["cost"]).items()}, True),
+    "duration_in_weeks": ("Duration of every task in weeks, rounded to 1 decimal.", "weeks", NUM_MAP,
+                          lambda p: {t["id"]: round(t["duration_days"] / 7, 1) for t in p["tasks"]}, True),
+    "late_start_ids": ("Ids of tasks starting after the plan's start date.", "ids", STR_LIST,
+                       lambda p: [t["id"] for t in p["tasks"] if t["start"] > p["start"]], True),
+    "phases_in_order": ("The phases used by the tasks, each once, in order of first use.", "phases", STR_LIST,
+                        lambda p: list(dict.fromkeys(t["phase"] for t in p["tasks"])), True),
 }
 
 

@@ -27,7 +27,7 @@ LIST_VALUE_MAX = 2
 SORT_KEY_MAX = 3
 SUM_VALUE_MAX = 4  # group(..., sum, value): a field, or a product of fields, ...
 AGG_VALUE_MAX = 2  # mean/min/max per group: a field
-PICK_MAX = 3  # the projection of argmax/argmin (usually a field such as task.id)
+PICK_MAX = 1  # the projection of argmax/argmin: a field such as task.id
 KEY_TYPES = ("str", "date")
 ORDER_TYPES = ("num", "date", "str")
 
@@ -35,7 +35,7 @@ ORDER_TYPES = ("num", "date", "str")
 def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
     """Every higher-order expression of ``size`` in ``scope``, in a fixed order."""
     want_maps = search.useful(scope, ("map", "num"), "group", size)
-    want_lists = search.useful(scope, ("list", "num"), "map", size)
+    want_lists = True  # decided per body type in _one_body
     want_scalar = search.useful(scope, "str", "best", size) or search.useful(scope, "num", "best", size)
     for a in range(1, size):
         r = size - 1 - a
@@ -119,8 +119,13 @@ def _gather(body: Entry, idx: list[list[int]]) -> list[list[Any] | Any]:
 def _one_body(search: Search, scope: Scope, lst: Entry, sub: Scope, idx: list[list[int]], r: int,
               want_lists: bool, want_maps: bool, nested: bool) -> Iterator[Entry]:
     var = sub.var
+    list_out = "list" in search.wanted or scope is not search.top
     for body in _bodies(sub, r):
         if body.node.op == "var" or (not want_lists and body.type in SCALARS):
+            continue
+        if not list_out and (body.type == "bool" or lst.node.op == "sort_by"):
+            continue  # order and per-element flags only matter to list outputs
+        if not search.useful(scope, ("list", body.type), "map", r + 1 + lst.node.size):
             continue
         vec = _gather(body, idx)
         yield Entry(Node("map", (lst.node, body.node), var=var), ("list", body.type), vec, lst.dep, True)

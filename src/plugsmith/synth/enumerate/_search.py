@@ -136,7 +136,10 @@ class Search:
             return False
         if kind == "list":
             if op in ("sort_by", "take", "sorted"):  # order matters only to lists, sums of the top k, text
-                return bool(kinds & {"list", "num", "str"})
+                scalar_kinds = {"list", "num", "str"} if t[1] in SCALARS else {"list", "str"}
+                return bool(kinds & scalar_kinds)
+            if op == "map" and t[1] in SCALARS:  # a list of numbers sums, of text joins
+                return bool(kinds & {"list", "bool", coarse(t[1])})
             if t[1] not in SCALARS or op in SOURCE_OPS:
                 return True
             return bool(kinds & {"num", "str", "bool"})
@@ -286,6 +289,7 @@ class Search:
             yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
 
     def _unary(self, scope: Scope, size: int) -> Iterator[Entry]:
+        wants_list = "list" in self.wanted or scope is not self.top
         for arg_t, entries in scope.at(size - 1).items():
             for op in UNARY_OPS:
                 rt = unary_type(op, arg_t)
@@ -296,7 +300,7 @@ class Search:
                     continue  # costlier unary operations are generated from their own size below
                 for param in _params(op):
                     for a in entries:
-                        if a.free and _unary_ok(op, a.node):
+                        if a.free and _unary_ok(op, a.node, wants_list):
                             yield from _apply(op, (a,), param, rt, a.dep)
         for op in ("split", "join"):
             for arg_t, entries in scope.at(size - dsl.OP_COST[op]).items():
@@ -305,7 +309,7 @@ class Search:
                     continue
                 for param in _params(op):
                     for a in entries:
-                        if a.free and _unary_ok(op, a.node):
+                        if a.free and _unary_ok(op, a.node, wants_list):
                             yield from _apply(op, (a,), param, rt, a.dep)
 
     def _binary(self, scope: Scope, size: int) -> Iterator[Entry]:
@@ -378,7 +382,7 @@ def _entries(by_type: dict[Any, list[Entry]]) -> Iterator[Entry]:
 _STRING_OPS = frozenset({"upper", "lower", "title", "split", "join", "concat"})
 
 
-def _unary_ok(op: str, arg: Node) -> bool:
+def _unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
     """Prune unary compositions that never help: ``upper(lower(x))``, ``split`` of a computed string."""
     if op in ("upper", "lower", "title"):
         return arg.op not in _STRING_OPS
@@ -389,7 +393,8 @@ def _unary_ok(op: str, arg: Node) -> bool:
     if op in ("keys", "values"):
         return arg.op in ("path", "var", "graph")
     if op in ("sorted", "unique"):
-        return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var")
+        return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var") and (
+            arg.op != "map" or wants_list)
     if op == "take":
         return arg.op in ("sort_by", "sorted")
     if op == "empty":
