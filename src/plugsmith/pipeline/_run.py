@@ -49,7 +49,8 @@ class RunResult:
 
 def _precheck(plan_path: Path, catalog: Path | None) -> str:
     """Validate plan, catalog and requirements up front so bad input exits 2 before any stage runs."""
-    from plugsmith.pipeline._stages import plan_hash, stage_specs
+    from plugsmith.pipeline._stage import plan_hash
+    from plugsmith.pipeline._stages import stage_specs
     from plugsmith.plan import extract_requirements, load_catalog, load_plan
 
     plan = load_plan(plan_path)
@@ -81,8 +82,9 @@ def _quiet_luigi() -> None:
 
 
 def _build(root: Any, workers: int, scheduler_url: str | None) -> bool:
-    import luigi
     import luigi.configuration
+
+    from plugsmith.pipeline._luigi import luigi
 
     cfg = luigi.configuration.get_config()  # type: ignore[no-untyped-call]
     cfg.set("core", "no_configure_logging", "true")  # plugsmith owns the console
@@ -105,7 +107,8 @@ def run_plan_pipeline(plan_path: Path, out_dir: Path, *, db: str | None = None, 
     independent stages in parallel; ``scheduler_url`` uses a central ``luigid`` instead of the local
     scheduler; ``synthesize=False`` leaves gaps open instead of synthesizing plugins.
     """
-    from plugsmith.pipeline._stages import MetricsStage, make
+    from plugsmith.pipeline._stage import make
+    from plugsmith.pipeline._stages import MetricsStage
 
     t0 = time.perf_counter()
     plan_path, out_dir = Path(plan_path).resolve(), Path(out_dir).resolve()
