@@ -25,8 +25,9 @@ from pathlib import Path
 from plugsmith.gates import validate
 from plugsmith.sandbox import BwrapSandbox, Limits, RlimitSandbox
 from plugsmith.sandbox._bwrap import _seccomp_fd, build_argv
-from plugsmith.sandbox._launch import interpreter
+from plugsmith.sandbox._launch import interpreter, launch_filter
 from plugsmith.sandbox._process import rlimit_hook
+from plugsmith.sandbox._rlimit import seccomp_installer
 
 SMOKE = os.environ.get("PLUGSMITH_BENCH_SMOKE") == "1"
 REPS = 5 if SMOKE else 40
@@ -63,15 +64,37 @@ def _time(fn: Callable[[], object], reps: int = REPS) -> list[float]:
     return out
 
 
+def _interleaved(variants: dict[str, Callable[[], object]]) -> dict[str, list[float]]:
+    """Round-robin timing: each round runs every variant once, so a load spike hits all of them."""
+    for fn in variants.values():
+        fn()  # warm up
+    out: dict[str, list[float]] = {k: [] for k in variants}
+    for _ in range(REPS):
+        for label, fn in variants.items():
+            start = time.perf_counter()
+            fn()
+            out[label].append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def _row(label: str, samples: list[float]) -> float:
     med = statistics.median(samples)
     p95 = sorted(samples)[min(len(samples) - 1, int(0.95 * len(samples)))]
-    print(f"  {label:48} median {med:8.1f} ms   p95 {p95:8.1f} ms")
+    print(f"  {label:50} median {med:8.1f} ms   p95 {p95:8.1f} ms")
     return med
 
 
 def _bare() -> None:
     subprocess.run([str(interpreter()), "-I", "-S", "-c", "pass"], check=True, env={})
+
+
+def _bare_like_fallback() -> None:
+    """Started exactly as the fallback starts its runner: rlimits and seccomp in a pre-exec hook."""
+    limits = Limits()
+    with tempfile.TemporaryDirectory() as cwd:
+        subprocess.run([str(interpreter()), "-I", "-S", "-c", "pass"], check=True, env={}, cwd=cwd,  # noqa: S603
+                       preexec_fn=rlimit_hook(limits, seccomp_installer(launch_filter())),
+                       start_new_session=True)
 
 
 def _bare_in_bwrap(plugin: Path) -> None:
@@ -95,21 +118,23 @@ def main() -> int:
         bwrap, fallback = BwrapSandbox(), RlimitSandbox()
         one = [{"xs": [1, 2, 3]}]
         ten = [{"xs": list(range(i + 1))} for i in range(10)]
-        print(f"sandbox launch overhead ({REPS} repetitions each)")
-        bare = _row("bare python -I -S -c pass (plain)", _time(_bare))
-        bare_bwrap = _row("bare python -I -S -c pass (same bwrap launch)",
-                          _time(lambda: _bare_in_bwrap(plugin)))
-        run_bwrap = _row("sandboxed run, 1 input (bwrap)", _time(lambda: bwrap.run(trivial, one)))
-        run_rlimit = _row("sandboxed run, 1 input (rlimit fallback)",
-                          _time(lambda: fallback.run(trivial, one)))
-        batch = _row("sandboxed run, 10 inputs in one process (bwrap)",
-                     _time(lambda: bwrap.run(plugin, ten)))
-        single = _row("sandboxed run, 1 input, statistics plugin (bwrap)",
-                      _time(lambda: bwrap.run(plugin, one)))
+        print(f"sandbox launch overhead ({REPS} rounds, variants interleaved to share the load)")
+        variants: dict[str, Callable[[], object]] = {
+            "bare python -I -S -c pass (plain)": _bare,
+            "bare python -I -S -c pass (same bwrap launch)": lambda: _bare_in_bwrap(plugin),
+            "bare python -I -S -c pass (same fallback launch)": _bare_like_fallback,
+            "sandboxed run, 1 input (bwrap)": lambda: bwrap.run(trivial, one),
+            "sandboxed run, 1 input (rlimit fallback)": lambda: fallback.run(trivial, one),
+            "sandboxed run, 1 input, statistics plugin (bwrap)": lambda: bwrap.run(plugin, one),
+            "sandboxed run, 10 inputs in one process (bwrap)": lambda: bwrap.run(plugin, ten),
+        }
+        samples = _interleaved(variants)
+        bare, bare_bwrap, bare_fallback, run_bwrap, run_rlimit, single, batch = (
+            _row(k, v) for k, v in samples.items())
         target = "(target <= 1.5x)"
-        print(f"  ratio bwrap run / bare started the same way: {run_bwrap / bare_bwrap:5.2f}x {target}")
-        print(f"  ratio rlimit run / bare plain python:        {run_rlimit / bare:5.2f}x {target}")
-        print(f"  ratio bwrap run / bare plain python:         {run_bwrap / bare:5.2f}x (isolation cost)")
+        print(f"  ratio bwrap run / bare started the same way:  {run_bwrap / bare_bwrap:4.2f}x {target}")
+        print(f"  ratio rlimit run / bare started the same way: {run_rlimit / bare_fallback:4.2f}x {target}")
+        print(f"  ratio bwrap run / bare plain python:          {run_bwrap / bare:4.2f}x (cost of isolation)")
         print(f"  10 inputs: one process {batch:.1f} ms vs ten processes ~{10 * single:.1f} ms")
         gate_reps = 2 if SMOKE else 5
         reports = []

@@ -107,7 +107,7 @@ class BwrapSandbox:
             argv = build_argv(source, limits, seccomp_fd=fd, code=runner_source())
             outcome = run_batch(argv, inputs=inputs, plugin_path=f"{PLUGIN_MOUNT}/plugin.py", limits=limits,
                                 backend=self.name, preexec=rlimit_hook(limits),
-                                pass_fds=() if fd is None else (fd,))
+                                pass_fds=() if fd is None else (fd,), sweep=False)
         finally:
             if fd is not None:
                 os.close(fd)

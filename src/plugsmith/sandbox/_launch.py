@@ -55,14 +55,18 @@ def check_plugin_dir(plugin_dir: Path) -> Path:
 
 def run_batch(argv: list[str], *, inputs: list[dict[str, Any]], plugin_path: str, limits: Limits,
               backend: str, preexec: Any, pass_fds: tuple[int, ...] = (), cwd: str | None = None,
-              env: dict[str, str] | None = None,
-              landlock: dict[str, list[str]] | None = None) -> SandboxOutcome:
-    """Start ``argv`` (which ends in the runner), feed it the batch and interpret the answer."""
+              env: dict[str, str] | None = None, landlock: dict[str, list[str]] | None = None,
+              lockdown: bool = True, sweep: bool = True) -> SandboxOutcome:
+    """Start ``argv`` (which ends in the runner), feed it the batch and interpret the answer.
+
+    ``lockdown``: the runner also denies itself ``execve``; ``sweep``: look for stray processes after the
+    run (needless where a PID namespace already guarantees none survive).
+    """
     channel_r, channel_w = os.pipe()
     payload, nonce = make_payload(inputs, fd=channel_w, plugin=plugin_path, limits=limits,
-                                  lockdown=lockdown_filter(), landlock=landlock)
+                                  lockdown=lockdown_filter() if lockdown else None, landlock=landlock)
     raw = execute(argv, payload=payload, channel=(channel_r, channel_w), limits=limits, preexec=preexec,
-                  pass_fds=pass_fds, cwd=cwd, env=env)
+                  pass_fds=pass_fds, cwd=cwd, env=env, sweep=sweep)
     return interpret(raw, nonce, len(inputs), backend)
 
 

@@ -110,7 +110,7 @@ class _Capture:
 
 def execute(argv: Sequence[str], *, payload: bytes, channel: tuple[int, int], limits: Limits,
             preexec: Callable[[], None], pass_fds: Sequence[int] = (), cwd: str | None = None,
-            env: dict[str, str] | None = None) -> RawRun:
+            env: dict[str, str] | None = None, sweep: bool = True) -> RawRun:
     """Run ``argv`` to completion or until a limit is hit; always kill its process group afterwards.
 
     ``channel`` is the result pipe ``(read_fd, write_fd)``; the child inherits the write end.
@@ -132,7 +132,7 @@ def execute(argv: Sequence[str], *, payload: bytes, channel: tuple[int, int], li
     try:
         return _pump(proc, channel_r, payload, limits, start)
     finally:
-        _kill_group(proc)
+        _kill_group(proc, sweep)
         with contextlib.suppress(OSError):
             os.close(channel_r)
 
@@ -220,10 +220,11 @@ def _killpg(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Kill the group, sweep the session for strays, close our ends of the pipes."""
+def _kill_group(proc: subprocess.Popen[bytes], strays: bool) -> None:
+    """Kill the group, sweep the session for strays (if asked), close our ends of the pipes."""
     _killpg(proc)
-    sweep(proc.pid)
+    if strays:
+        sweep(proc.pid)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             with contextlib.suppress(OSError):

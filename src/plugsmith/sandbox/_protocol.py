@@ -8,7 +8,6 @@ runner wrote to the channel.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import signal
@@ -24,7 +23,7 @@ def make_payload(inputs: list[dict[str, Any]], *, fd: int, plugin: str, limits: 
     """The bytes for the runner's stdin, and the nonce expected back."""
     nonce = secrets.token_hex(16)
     header = {"nonce": nonce, "fd": fd, "plugin": plugin, "budget": limits.output_bytes,
-              "lockdown": base64.b64encode(lockdown).decode() if lockdown else None, "landlock": landlock}
+              "lockdown": lockdown.hex() if lockdown else None, "landlock": landlock}
     try:
         body = json.dumps(inputs, allow_nan=False)
     except (TypeError, ValueError) as exc:

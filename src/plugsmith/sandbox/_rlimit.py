@@ -78,11 +78,12 @@ class RlimitSandbox:
         workdir = tempfile.mkdtemp(prefix="plugsmith-run-")
         env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8"}
         argv = [str(interpreter()), *PYTHON_FLAGS, "-c", runner_source()]
+        installer = seccomp_installer(launch_filter())
         try:
+            # with the seccomp filter no process can be created or leave the group, so no sweep is needed
             return run_batch(argv, inputs=inputs, plugin_path=str(source / "plugin.py"), limits=limits,
-                             backend=self.name,
-                             preexec=rlimit_hook(limits, seccomp_installer(launch_filter())),
-                             cwd=workdir, env=env, landlock=_fence(source, workdir))
+                             backend=self.name, preexec=rlimit_hook(limits, installer), cwd=workdir,
+                             env=env, landlock=_fence(source, workdir), sweep=installer is None)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -13,11 +13,65 @@ Messages: ``hello``; ``load_error``; one ``case`` per input (``ok`` with ``outpu
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from collections.abc import Callable
+
+MYPY = False
+if MYPY:  # type-only import: collections.abc would cost start-up time (mypy treats MYPY as true)
+    from collections.abc import Callable
+
+
+def _codec() -> tuple[Callable[[str], object], Callable[[object], str]]:
+    """(loads, dumps) straight on CPython's C accelerator.
+
+    ``import json`` pulls in re, enum, functools and collections — most of the runner's start-up time.
+    The C scanner and encoder behave exactly like json's (strict, no NaN/Infinity, compact separators);
+    if they are unavailable or behave unexpectedly, the json module is used instead.
+    """
+    try:
+        import _json
+
+        class _Context:
+            strict = True
+            object_hook = None
+            object_pairs_hook = None
+            parse_float = float
+            parse_int = int
+
+            @staticmethod
+            def parse_constant(name: str) -> object:
+                raise ValueError(f"{name} is not valid JSON")
+
+        scan = _json.make_scanner(_Context)  # type: ignore[arg-type]
+
+        def loads(text: str) -> object:
+            text = text.strip()
+            value, end = scan(text, 0)
+            if end != len(text):
+                raise ValueError("extra data after the JSON value")
+            return value
+
+        def _default(value: object) -> object:
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+        encode = _json.make_encoder({}, _default, _json.encode_basestring_ascii, None, ":", ",", False, False,
+                                    False)
+
+        def dumps(value: object) -> str:
+            return "".join(encode(value, 0))
+
+        probe = {"a": [1, 2.5, None, True, "\u00e9\n"], "b": {}}
+        if loads(dumps(probe)) != probe:
+            raise ValueError("C codec mismatch")
+        return loads, dumps
+    except Exception:  # any surprise: the slower, public json module
+        import json
+
+        return json.loads, lambda value: json.dumps(value, allow_nan=False, separators=(",", ":"))
+
+
+_loads, _dumps = _codec()
 
 
 def _make_sender(fd: int, nonce: str, budget: int) -> Callable[..., bool]:
@@ -27,12 +81,12 @@ def _make_sender(fd: int, nonce: str, budget: int) -> Callable[..., bool]:
     def send(kind: str, raw_output: str | None = None, **fields: object) -> bool:
         fields["n"] = nonce
         fields["t"] = kind
-        text = json.dumps(fields, separators=(",", ":"))
+        text = _dumps(fields)
         if raw_output is not None:
             text = text[:-1] + ',"output":' + raw_output + "}"
         data = (text + "\n").encode("utf-8")
         if len(data) > state["left"]:
-            data = (json.dumps({"n": nonce, "t": "limit", "reason": "output_too_large"}) + "\n").encode()
+            data = (_dumps({"n": nonce, "t": "limit", "reason": "output_too_large"}) + "\n").encode()
             state["left"] = 0
             _write(fd, data)
             return False
@@ -60,9 +114,7 @@ def _lockdown(program: str | None, landlock: dict[str, list[str]] | None) -> Non
     if landlock:
         _landlock(libc, landlock)
     if program:
-        import base64
-
-        raw = base64.b64decode(program)
+        raw = bytes.fromhex(program)
 
         class _Prog(ctypes.Structure):
             _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
@@ -130,15 +182,13 @@ def _encode(output: object) -> tuple[str | None, str | None]:
     if not isinstance(output, dict):
         return None, f"run() must return a dict, got {type(output).__name__}"
     try:
-        return json.dumps(output, allow_nan=False, separators=(",", ":")), None
+        return _dumps(output), None
     except (TypeError, ValueError, RecursionError) as exc:
         return None, f"output is not JSON-serialisable: {exc}"
 
 
 def _run_cases(run: Callable[[dict[str, object]], object], inputs: list[dict[str, object]],
                send: Callable[..., bool]) -> None:
-    import traceback
-
     for item in inputs:
         start = time.perf_counter()
         try:
@@ -149,6 +199,8 @@ def _run_cases(run: Callable[[dict[str, object]], object], inputs: list[dict[str
             send("limit", reason="memory")
             return
         except BaseException as exc:  # the plugin's failure is the case's result
+            import traceback  # only now: importing it costs start-up time
+
             traceback.print_exc(limit=-3)
             raw, error = None, _one_line(exc)
         if error is not None:
@@ -164,8 +216,9 @@ def _ms(start: float) -> float:
 
 
 def _main() -> None:
-    header = json.loads(sys.stdin.buffer.readline())
-    inputs = json.loads(sys.stdin.buffer.read())
+    header = _loads(sys.stdin.buffer.readline().decode("utf-8"))
+    inputs = _loads(sys.stdin.buffer.read().decode("utf-8"))
+    assert isinstance(header, dict) and isinstance(inputs, list), "malformed runner payload"
     sys.stdin.close()
     channel = os.dup(header["fd"])
     os.close(header["fd"])
