@@ -416,3 +416,10 @@ def test_body_limit_counts_streamed_chunks() -> None:
     assert asyncio.run(run(5))[0]["status"] == 200
     assert asyncio.run(run(20))[0]["status"] == 413  # no Content-Length: stopped while streaming
     assert max(seen) <= 1100
+
+
+def test_no_page_pulls_external_assets(server: Server) -> None:
+    assert server.client.get("/docs").status_code == 404  # Swagger UI would load a CDN script
+    for path in ("/", "/dashboard", "/review", "/login"):
+        text = server.client.get(path).text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert "<script" not in text and "http://" not in text and "https://" not in text

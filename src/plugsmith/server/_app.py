@@ -62,6 +62,8 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
         version=_version(),
         lifespan=lifespan,
         description="The shared plugsmith hub: search, download, publish and review plugins.",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; the hub serves no external assets
+        redoc_url=None,
     )
     app.state.hub, app.state.store, app.state.reads, app.state.writes = hub, store, reads, writes
     app.state.settings = settings
