@@ -110,3 +110,23 @@ def test_nothing_left_to_try_fails_with_every_reason(hub: Hub, requirement: Requ
     assert result.status == "failed" and result.output is None
     assert result.error is not None and "crash_cpo@1.0.0: crashed: KeyError" in result.error
     assert [e["outcome"] for e in hub.events(kind="failure")] == ["failed"]
+
+
+def test_a_fallback_failing_the_plans_cases_is_not_tried(hub: Hub, requirement: Requirement,
+        tmp_path: Path) -> None:
+    from plugsmith.governance import Gatekeeper, Policy
+    from plugsmith.sandbox import get_sandbox
+
+    crash = hub.publish(_plugin(tmp_path, "crash_cpo", "cost_per_owner", '    raise KeyError("owner")\n'),
+                        status=Status.approved, tier=Tier.tier1)
+    hub.publish(_plugin(tmp_path, "lazy_cpo", "cost_per_owner", '    return {"cost_per_owner": {}}\n'),
+                status=Status.approved, tier=Tier.tier1)
+    policy, sandbox = Policy.load(), get_sandbox()
+    try:
+        executor = Executor(hub, Gatekeeper(hub, policy), policy, sandbox, {"title": "t", "tasks": []},
+                            "plan_x", "run_x", synthesize=False)
+        result = executor.execute(requirement, crash, "exact")
+    finally:
+        sandbox.close()
+    assert result.status == "failed"
+    assert [a["ref"] for a in result.attempts] == ["crash_cpo@1.0.0"]  # lazy_cpo would give wrong answers

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 
 from plugsmith.errors import PlugsmithError
-from plugsmith.pipeline._resolve import release_info
+from plugsmith.pipeline._resolve import adequate, needs_check, release_info
 from plugsmith.plan import Requirement
 from plugsmith.spec import Origin, Status
 
@@ -106,7 +106,7 @@ class Executor:
         replaced = False
         while True:
             if not queue:
-                queue = [(r, "fallback") for r in self.hub.lookup(req.name) if r.checksum not in tried]
+                queue = [(r, "fallback") for r in self._fallbacks(req, tried)]
             if not queue and self.synthesize and not replaced:
                 replaced = True
                 queue = self._replacement(req, result, tried)
@@ -121,6 +121,11 @@ class Executor:
         reasons = "; ".join(f"{a['ref']}: {a['reason']}" for a in result.attempts) or "no plugin provides it"
         result.error = f"capability {req.name!r} could not be computed ({reasons})"
         return result
+
+    def _fallbacks(self, req: Requirement, tried: set[str]) -> list[Release]:
+        """Other approved releases of the capability, adequate for the requirement's own cases."""
+        return [r for r in self.hub.lookup(req.name) if r.checksum not in tried
+                and (not needs_check(req, r) or adequate(self.hub, r, req, self.sandbox)[0])]
 
     def _attempt(self, req: Requirement, release: Release, source: str, result: Execution) -> bool:
         t0 = time.perf_counter()

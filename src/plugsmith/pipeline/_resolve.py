@@ -26,7 +26,7 @@ def release_info(release: Release) -> dict[str, Any]:
             "origin": release.origin.value, "status": release.status.value, "checksum": release.checksum}
 
 
-def _adequate(hub: Hub, release: Release, req: Requirement, sandbox: Sandbox | None) -> tuple[bool, str]:
+def adequate(hub: Hub, release: Release, req: Requirement, sandbox: Sandbox | None) -> tuple[bool, str]:
     """Does the release pass the requirement's inline cases? (True when there are none to check.)"""
     from plugsmith.gates import run_cases
 
@@ -41,7 +41,7 @@ def _adequate(hub: Hub, release: Release, req: Requirement, sandbox: Sandbox | N
     return (not failed, f"fails case(s) {failed}" if failed else f"passes {len(checks)} case(s)")
 
 
-def _needs_check(req: Requirement, release: Release) -> bool:
+def needs_check(req: Requirement, release: Release) -> bool:
     """Plan-required capabilities are checked, unless the release was made from this very spec.
 
     A synthesized release records the spec hash it was built and gated against; then the plan's cases
@@ -56,8 +56,8 @@ def resolve_one(hub: Hub, req: Requirement, sandbox: Sandbox | None = None) -> d
     """Find a release for one requirement; ``status`` is ``resolved`` (with ``how``) or ``gap``."""
     notes: list[str] = []
     for release in hub.lookup(req.name):
-        if _needs_check(req, release):
-            ok, why = _adequate(hub, release, req, sandbox)
+        if needs_check(req, release):
+            ok, why = adequate(hub, release, req, sandbox)
             notes.append(f"{release.ref}: {why}")
             if not ok:
                 continue
@@ -71,7 +71,7 @@ def resolve_one(hub: Hub, req: Requirement, sandbox: Sandbox | None = None) -> d
         candidates.append(entry)
         if match.release.status != Status.approved or not req.spec.cases:
             continue
-        ok, why = _adequate(hub, match.release, req, sandbox)
+        ok, why = adequate(hub, match.release, req, sandbox)
         entry["check"] = why
         if ok:
             return {"capability": req.name, "status": "resolved", "how": "near_match",
@@ -80,4 +80,4 @@ def resolve_one(hub: Hub, req: Requirement, sandbox: Sandbox | None = None) -> d
     return {"capability": req.name, "status": "gap", "candidates": candidates, "notes": notes}
 
 
-__all__ = ["release_info", "resolve_one"]
+__all__ = ["adequate", "needs_check", "release_info", "resolve_one"]
