@@ -23,9 +23,20 @@ OPTIONS = GlobalOptions()
 
 
 def open_hub() -> Hub:
-    """The hub the user pointed at: ``--db``/``PLUGSMITH_DB`` or SQLite in ``PLUGSMITH_HOME``."""
+    """The hub the user pointed at: a shared server (``--hub-url``/``PLUGSMITH_HUB_URL``), else
+    ``--db``/``PLUGSMITH_DB``, else SQLite in ``PLUGSMITH_HOME``.
+
+    A ``RemoteHub`` speaks the same read and publish interface over HTTP and verifies every
+    artifact's checksum and signature before handing it out.
+    """
+    from plugsmith import config
     from plugsmith.hub import Hub
 
+    url = config.hub_url(OPTIONS.hub_url)
+    if url and not OPTIONS.db:
+        from plugsmith.hub._remote import RemoteHub
+
+        return RemoteHub(url)  # type: ignore[return-value]
     return Hub.open(OPTIONS.db)
 
 
