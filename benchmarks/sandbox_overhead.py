@@ -101,7 +101,7 @@ def _bare_in_bwrap(plugin: Path) -> None:
     limits = Limits()
     fd = _seccomp_fd()
     try:
-        argv = build_argv(plugin, limits, seccomp_fd=fd, code="pass")
+        argv = build_argv(plugin, limits, seccomp_fd=fd, args=("-c", "pass"))
         subprocess.run(argv, check=True, env={}, pass_fds=() if fd is None else (fd,),  # noqa: S603
                        preexec_fn=rlimit_hook(limits), start_new_session=True)
     finally:

@@ -36,7 +36,7 @@ def test_unknown_backend_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_bwrap_argv_binds_only_what_python_needs(tmp_path: Path) -> None:
-    argv = build_argv(tmp_path, Limits(), seccomp_fd=None, code="pass")
+    argv = build_argv(tmp_path, Limits(), seccomp_fd=None, args=("-c", "pass"))
     binds = [argv[i + 1] for i, a in enumerate(argv) if a == "--ro-bind"]
     assert "/usr" in binds and str(tmp_path) in binds
     assert not any(b in {"/", "/root", str(Path.home()), "/home", "/etc"} for b in binds)

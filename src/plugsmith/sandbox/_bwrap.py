@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from plugsmith.sandbox._launch import (
     launch_filter,
     python_root,
     run_batch,
-    runner_source,
+    runner_args,
 )
 from plugsmith.sandbox._model import Limits, SandboxOutcome
 from plugsmith.sandbox._process import rlimit_hook
@@ -62,8 +63,8 @@ def _runtime_mounts() -> list[str]:
     return args
 
 
-def build_argv(plugin_dir: Path, limits: Limits, *, seccomp_fd: int | None, code: str) -> list[str]:
-    """The full bwrap command line for one run."""
+def build_argv(plugin_dir: Path, limits: Limits, *, seccomp_fd: int | None, args: Sequence[str]) -> list[str]:
+    """The full bwrap command line for one run; ``args`` follow ``python -I -S``."""
     exe = bwrap_path()
     if exe is None:
         raise SandboxError("bubblewrap (bwrap) is not installed", hint="apt-get install bubblewrap")
@@ -77,7 +78,7 @@ def build_argv(plugin_dir: Path, limits: Limits, *, seccomp_fd: int | None, code
             "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8"]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]
-    return [*argv, str(interpreter()), *PYTHON_FLAGS, "-c", code]
+    return [*argv, str(interpreter()), *PYTHON_FLAGS, *args]
 
 
 def _seccomp_fd() -> int | None:
@@ -104,7 +105,7 @@ class BwrapSandbox:
         source = check_plugin_dir(plugin_dir)
         fd = _seccomp_fd()
         try:
-            argv = build_argv(source, limits, seccomp_fd=fd, code=runner_source())
+            argv = build_argv(source, limits, seccomp_fd=fd, args=runner_args())
             outcome = run_batch(argv, inputs=inputs, plugin_path=f"{PLUGIN_MOUNT}/plugin.py", limits=limits,
                                 backend=self.name, preexec=rlimit_hook(limits),
                                 pass_fds=() if fd is None else (fd,), sweep=False)
@@ -132,7 +133,7 @@ def probe(timeout: float = 10.0) -> tuple[bool, str]:
     limits = Limits()
     fd = _seccomp_fd()
     try:
-        argv = build_argv(Path("/"), limits, seccomp_fd=fd, code="print('ok')")
+        argv = build_argv(Path("/"), limits, seccomp_fd=fd, args=("-c", "print('ok')"))
         argv[argv.index(PLUGIN_MOUNT) - 2:argv.index(PLUGIN_MOUNT) + 1] = []
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,  # noqa: S603
                               pass_fds=() if fd is None else (fd,), preexec_fn=rlimit_hook(limits))

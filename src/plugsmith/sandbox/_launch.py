@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
 from functools import cache
@@ -33,6 +34,20 @@ def python_root() -> Path:
 def runner_source() -> str:
     """The runner script, passed with ``-c`` so nothing needs to be copied into the sandbox."""
     return (Path(__file__).with_name("_runner.py")).read_text(encoding="utf-8")
+
+
+_BOOT = "import marshal,sys;exec(marshal.loads(bytes.fromhex(sys.argv.pop(1))))"
+
+
+@cache
+def runner_args() -> tuple[str, ...]:
+    """``-c BOOT HEX``: the runner's bytecode, compiled once here instead of in every sandbox.
+
+    The sandboxed interpreter is this very binary, so the marshal format matches; ``sys.argv`` is left
+    as ``['-c']`` before the runner starts.
+    """
+    code = compile(runner_source(), "<plugsmith-runner>", "exec")
+    return ("-c", _BOOT, marshal.dumps(code).hex())
 
 
 @cache
@@ -71,4 +86,4 @@ def run_batch(argv: list[str], *, inputs: list[dict[str, Any]], plugin_path: str
 
 
 __all__ = ["PYTHON_FLAGS", "check_plugin_dir", "interpreter", "launch_filter", "lockdown_filter",
-           "python_root", "run_batch", "runner_source"]
+           "python_root", "run_batch", "runner_args", "runner_source"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import select
 import selectors
 import signal
 import subprocess
@@ -200,19 +201,31 @@ _TIMEOUT = -10_000
 
 def _finish(proc: subprocess.Popen[bytes], grace: float | None) -> int:
     """Wait (without reaping) for a natural exit within ``grace``; then kill the group; then reap."""
-    if grace is not None:
-        end = time.perf_counter() + grace
-        while time.perf_counter() < end:
-            info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
-            if info is not None:
-                break
-            time.sleep(0.002)
-        else:
-            _killpg(proc)
-            proc.wait()
-            return _TIMEOUT
+    if grace is not None and not _exited_within(proc.pid, grace):
+        _killpg(proc)
+        proc.wait()
+        return _TIMEOUT
     _killpg(proc)
     return proc.wait()
+
+
+def _exited_within(pid: int, timeout: float) -> bool:
+    """Whether ``pid`` exits within ``timeout``; it stays a zombie (unreaped) so its pgid stays valid."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None:
+        try:
+            return bool(select.select([pidfd], [], [], timeout)[0])
+        finally:
+            os.close(pidfd)
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
+            return True
+        time.sleep(0.002)
+    return False
 
 
 def _killpg(proc: subprocess.Popen[bytes]) -> None:

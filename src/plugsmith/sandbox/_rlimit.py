@@ -23,7 +23,7 @@ from plugsmith.sandbox._launch import (
     launch_filter,
     python_root,
     run_batch,
-    runner_source,
+    runner_args,
 )
 from plugsmith.sandbox._model import Limits, SandboxOutcome
 from plugsmith.sandbox._process import rlimit_hook
@@ -77,7 +77,7 @@ class RlimitSandbox:
         source = check_plugin_dir(plugin_dir)
         workdir = tempfile.mkdtemp(prefix="plugsmith-run-")
         env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8"}
-        argv = [str(interpreter()), *PYTHON_FLAGS, "-c", runner_source()]
+        argv = [str(interpreter()), *PYTHON_FLAGS, *runner_args()]
         installer = seccomp_installer(launch_filter())
         try:
             # with the seccomp filter no process can be created or leave the group, so no sweep is needed
