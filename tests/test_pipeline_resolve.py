@@ -130,3 +130,24 @@ def test_a_fallback_failing_the_plans_cases_is_not_tried(hub: Hub, requirement: 
         sandbox.close()
     assert result.status == "failed"
     assert [a["ref"] for a in result.attempts] == ["crash_cpo@1.0.0"]  # lazy_cpo would give wrong answers
+
+
+def test_a_timeout_is_a_failure_but_not_held_against_the_plugin(hub: Hub, requirement: Requirement,
+        tmp_path: Path, plugsmith_home: Path) -> None:
+    from plugsmith.governance import Gatekeeper, Policy
+    from plugsmith.sandbox import get_sandbox
+
+    (plugsmith_home / "policy.toml").write_text('[limits."Tier 1"]\ncpu_s = 1\nwall_s = 1.5\n')
+    spin = hub.publish(_plugin(tmp_path, "spin_cpo", "cost_per_owner", "    while True:\n        pass\n"),
+                       status=Status.approved, tier=Tier.tier1)
+    policy, sandbox = Policy.load(), get_sandbox()
+    try:
+        executor = Executor(hub, Gatekeeper(hub, policy), policy, sandbox, {"title": "t", "tasks": []},
+                            "plan_x", "run_x", synthesize=False)
+        result = executor.execute(requirement, spin, "exact")
+    finally:
+        sandbox.close()
+    assert result.status == "failed"
+    assert result.attempts[0]["reason"].startswith("timeout")
+    assert result.attempts[0]["duration_ms"] < 10_000
+    assert hub.get("spin_cpo@1.0.0").status == Status.approved  # slow is not defective
