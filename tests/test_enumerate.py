@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -343,3 +345,33 @@ def test_evaluate_raises_dsl_error_when_the_program_does_not_apply() -> None:
     program = solve(cost_by_kind)
     with pytest.raises(DSLError):
         program.evaluate({"plan_json": {"tasks": [{"kind": "x"}]}})  # no cost field
+
+
+def test_program_does_not_depend_on_hash_seed(tmp_path: Any) -> None:
+    """Two interpreters with different string hashing must emit byte-identical plugins."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from plugsmith.spec import load_spec\n"
+        "from plugsmith.synth.enumerate import synthesize_program\n"
+        "spec = load_spec(Path(sys.argv[1]))\n"
+        "print(synthesize_program(spec.cases, spec.inputs, spec.outputs, budget_s=20).to_python())\n"
+    )
+    spec = Path(__file__).parent.parent / "benchmarks" / "synth" / "cost_by_kind.json"
+    sources = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(spec)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        sources.append(done.stdout)
+    assert sources[0] == sources[1]
+    assert "def run(inputs: dict) -> dict:" in sources[0]
