@@ -256,3 +256,21 @@ def test_central_luigid_scheduler(tmp_path: Path) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
+
+
+@pytest.mark.usefixtures("seeded_home")
+def test_cli_exit_codes_for_failed_capabilities_and_failed_runs(tmp_path: Path, plugsmith_home: Path) -> None:
+    partial = _cli("run", str(EXAMPLES / "product_launch.json"), "--out", str(tmp_path / "partial"),
+                   "--no-synth", env_home=plugsmith_home)
+    assert partial.returncode == 0, partial.stderr
+    assert "warning: capability most_expensive_task failed: capability 'most_expensive_task' could not be " \
+           "computed" in partial.stderr
+    assert (tmp_path / "partial" / "report.html").is_file()
+
+    broken = _cli("--db", f"sqlite:///{tmp_path}/missing-dir/hub.db", "run", str(EXAMPLES / "event.yaml"),
+                  "--out", str(tmp_path / "broken"), env_home=plugsmith_home)
+    assert broken.returncode == 1
+    error = [line for line in broken.stderr.splitlines() if line.startswith("error: ")]
+    assert len(error) == 1 and "the run failed: stage resolution:" in error[0]
+    assert "Traceback" not in broken.stderr
+    assert (tmp_path / "broken" / "002-requirements.json").is_file()  # kept for the resume
