@@ -120,7 +120,7 @@ def test_verify_reports_corrupt_artifacts(capsys: pytest.CaptureFixture[str], db
     code, out, err = run(capsys, "--db", db_url, "hub", "verify", "--json")
     report = json.loads(out)
     assert code == 1 and report["corrupt"][0]["refs"] == [release.ref]
-    assert "1 of 1 artifact(s) are missing or corrupt" in err
+    assert "1 corrupt artifact(s), 0 signature problem(s) in 1 checked" in err
 
 
 def test_init_installs_builtins_when_available(capsys: pytest.CaptureFixture[str], db_url: str,

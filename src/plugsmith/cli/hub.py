@@ -251,24 +251,46 @@ def quarantine(ref: RefArg, reason: ReasonOpt = "", as_json: JsonOpt = False) ->
 
 
 @hub_app.command("verify")
-def verify(as_json: JsonOpt = False) -> None:
-    """Re-check every stored artifact's sha256; exit 1 if any is missing or corrupt."""
+def verify(
+    require_signatures: Annotated[bool, typer.Option(
+        "--require-signatures", help="Count unsigned releases as problems (a served hub signs all).",
+    )] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-check every stored artifact's sha256 and, where signed, its signature; exit 1 on any problem."""
     from plugsmith.cli._common import err, open_hub, print_json
 
     with open_hub() as hub:
         report = hub.verify_artifacts()
+        signature_problems = _signature_problems(hub, require_signatures)
     bad = [entry for entry in report if not entry["ok"]]
+    corrupt = {entry["checksum"] for entry in bad}
+    signature_problems = [p for p in signature_problems if p["checksum"] not in corrupt]
     if as_json:
-        print_json({"checked": len(report), "corrupt": bad})
+        print_json({"checked": len(report), "corrupt": bad, "signature_problems": signature_problems})
     else:
         for entry in bad:
             err(f"CORRUPT {entry['checksum']} ({', '.join(entry['refs'])}): {entry['problem']}")
-        print(f"{len(report)} artifact(s) checked, {len(bad)} corrupt")
-    if bad:  # an error, not typer.Exit: main() runs click with standalone_mode=False, which swallows Exit
+        for problem in signature_problems:
+            err(f"SIGNATURE {problem['ref']}: {problem['kind']}: {problem['message']}")
+        print(f"{len(report)} artifact(s) checked, {len(bad)} corrupt, "
+              f"{len(signature_problems)} signature problem(s)")
+    if bad or signature_problems:  # an error, not typer.Exit, so the exit status is 1 with a one-line reason
         from plugsmith.errors import TamperedArtifact
 
-        raise TamperedArtifact(f"{len(bad)} of {len(report)} artifact(s) are missing or corrupt",
-                               subject="hub verify", hint="republish the affected releases")
+        raise TamperedArtifact(
+            f"{len(bad)} corrupt artifact(s), {len(signature_problems)} signature problem(s) "
+            f"in {len(report)} checked", subject="hub verify", hint="republish the affected releases")
+
+
+def _signature_problems(hub: Any, require_signatures: bool) -> list[dict[str, str]]:
+    """Signature findings from the server's ``verify_hub`` (skipped when the server extra is absent)."""
+    try:
+        from plugsmith.server import verify_hub
+    except ImportError:
+        return []
+    problems = verify_hub(hub, require_signatures=require_signatures)
+    return [{"ref": p.ref, "checksum": p.checksum, "kind": p.kind, "message": p.message} for p in problems]
 
 
 def register(app: typer.Typer) -> None:
