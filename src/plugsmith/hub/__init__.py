@@ -15,6 +15,16 @@ from plugsmith.hub._release import LOADABLE, NearMatch, Release
 from plugsmith.hub._search import score_match
 from plugsmith.hub._store import ArtifactStore
 
+
+def __getattr__(name: str) -> object:
+    """``RemoteHub`` (the HTTP client of a shared hub) is imported on first use: it pulls in httpx."""
+    if name == "RemoteHub":
+        from plugsmith.hub._remote import RemoteHub
+
+        return RemoteHub
+    raise AttributeError(f"module 'plugsmith.hub' has no attribute {name!r}")
+
+
 __all__ = [
     "LOADABLE",
     "MAX_MEMBERS",
@@ -24,6 +34,7 @@ __all__ = [
     "Hub",
     "NearMatch",
     "Release",
+    "RemoteHub",
     "checksum",
     "loadable",
     "pack",
