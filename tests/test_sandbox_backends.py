@@ -106,7 +106,7 @@ def test_cpu_limit(box: Sandbox, tmp_path: Path) -> None:
     outcome = _run(box, tmp_path, "def run(inputs):\n    while True:\n        pass\n",
                    limits=Limits(cpu_s=1, wall_s=20))
     assert outcome.reason == "timeout"
-    assert time.monotonic() - start < 6
+    assert time.monotonic() - start < 15  # well before the 20 s wall limit: the CPU limit ended it
 
 
 def test_memory_limit(box: Sandbox, tmp_path: Path) -> None:
