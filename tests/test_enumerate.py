@@ -375,3 +375,19 @@ def test_program_does_not_depend_on_hash_seed(tmp_path: Any) -> None:
         sources.append(done.stdout)
     assert sources[0] == sources[1]
     assert "def run(inputs: dict) -> dict:" in sources[0]
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        [{"p": "Zed", "sum": [1, 2.5, None]}, {"p": 1, "sum": None}],  # a list that is sometimes null
+        [{"items": {"y z": [None, ["a b"]], "sum": ["1", True, "Zed"]}, "sum": ""}],  # mixed, odd names
+        [{"p": [{"id": "a", "deps": None}]}, {"p": []}],
+    ],
+)
+def test_odd_json_inputs_never_crash_the_search(inputs: list[dict[str, Any]]) -> None:
+    cases = [
+        TestCase(name=f"c{i}", input=inp, expected={"out": "2025-01-01"}) for i, inp in enumerate(inputs)
+    ]
+    ports = sorted({k for inp in inputs for k in inp})
+    assert synthesize_program(cases, {p: {} for p in ports}, {"out": {}}, budget_s=0.5) is None

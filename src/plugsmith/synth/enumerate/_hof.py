@@ -86,8 +86,8 @@ def usable_source(scope: Scope, lst: Entry) -> bool:
         return False  # lists of computed or projected scalars: transform their source instead
     if scope.parent is not None and not lst.dep:
         return False  # a loop-invariant list inside a lambda: compute it outside instead
-    if any(v is ERR for v in lst.vec):
-        return False
+    if any(not isinstance(v, list | dict) for v in lst.vec):
+        return False  # missing (ERR) or null somewhere
     if lst.node.op == "map" and lst.src is None and lst.type[1] in SCALARS:
         return False  # mapping a mapped list again is the same as mapping once
     if is_rec(lst.type[1]) and not lst.type[1][1]:

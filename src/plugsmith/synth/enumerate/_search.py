@@ -469,7 +469,7 @@ def _apply(op: str, args: tuple[Entry, ...], param: Any, out: Any, dep: bool) ->
             return
         yield Entry(Node(op, args=(args[0].node,), param=param), out, vec, dep, True, (scope, new_idx))
         return
-    if op == "take" and all(len(a) <= param for a in args[0].vec):
+    if op == "take" and all(not isinstance(a, list) or len(a) <= param for a in args[0].vec):
         return
     if out == "num" and not all(is_num(v) or v is ERR for v in vec):
         return
