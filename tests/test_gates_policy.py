@@ -84,10 +84,25 @@ def test_pure_code_passes() -> None:
     ("template.format(x)", "dynamic"),
     ("def f(x: \"__import__('os')\"): pass", "dunder"),
     ("def run(inputs)\n  pass", "syntax"),
+    ("import enum\nenum.bltns.open", "attribute"),
+    ("import typing\ntyping.types.FunctionType", "attribute"),
+    ("import dataclasses\ndataclasses.inspect", "attribute"),
+    ("from typing import types", "import"),
+    ("import re\nre.copyreg", "attribute"),
+    ("match x:\n    case object(__class__=c):\n        pass", "dunder"),
+    ("def f(x: \"open('/x', 'w')\"): pass", "dynamic"),
+    ("from functools import singledispatch", "import"),
 ])
 def test_forbidden_constructs(code: str, rule: str) -> None:
     rules = {f.rule for f in check_source(code)}
     assert rule in rules, rules
+
+
+@pytest.mark.parametrize("code", ["import json\njson.decoder.JSONDecodeError", "from collections import abc",
+                                  "import collections.abc\ncollections.abc.Mapping",
+                                  "def f(x: 'list[int] | None') -> 'dict[str, int]': pass"])
+def test_pure_module_paths_and_type_strings_pass(code: str) -> None:
+    assert check_source(code) == []
 
 
 def test_fs_read_permission_unlocks_open_for_reading_only() -> None:

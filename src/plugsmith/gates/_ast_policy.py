@@ -16,6 +16,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from plugsmith.gates._reach import allowed_module, module_of, reached_module
+
 ALLOWED_MODULES = frozenset({
     "json", "math", "statistics", "datetime", "re", "collections", "itertools", "functools", "decimal",
     "fractions", "dataclasses", "typing", "heapq", "bisect", "operator", "string", "enum", "copy",
@@ -31,13 +33,14 @@ FORBIDDEN_ATTRS = frozenset({
     "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code",
     "func_globals", "mro", "modules", "sys", "os", "builtins", "_os", "_sys", "system", "popen",
     "subprocess", "importlib", "get_type_hints", "ForwardRef", "_eval_type", "load_module", "get_field",
-    "vformat", "Formatter",
+    "vformat", "Formatter", "singledispatch", "singledispatchmethod",
 })
 ALLOWED_DUNDER_ATTRS = frozenset({"__init__", "__post_init__", "__name__", "__doc__"})
 ALLOWED_DUNDER_NAMES = frozenset({"__name__", "__doc__", "__all__", "__main__"})
 PERMISSION_GRANTS: dict[str, frozenset[str]] = {"fs_read": frozenset({"open"})}
 _DUNDER = re.compile(r"__[A-Za-z_][A-Za-z0-9_]*__")
 _FORMAT_ATTR = re.compile(r"\{\w*(\.\w|\[)")
+_TYPE_TEXT = re.compile(r"[\w.\[\], |]*")  # what a string annotation may hold: type names, not code
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Finding:
 class _Checker(ast.NodeVisitor):
     def __init__(self, granted: frozenset[str]) -> None:
         self.findings: list[Finding] = []
-        self.modules: set[str] = set()  # names bound to imported modules
+        self.modules: dict[str, str] = {}  # local name -> module it is bound to
         self.imported: set[str] = set()  # names bound by `from allowed_module import name`
         self.called: set[int] = set()  # ids of Name nodes that are the function of a call
         self.unlocked = frozenset().union(*(PERMISSION_GRANTS.get(p, frozenset()) for p in granted))
@@ -67,7 +70,7 @@ class _Checker(ast.NodeVisitor):
         if level or not name:
             self.flag(node, "import", "relative imports are not allowed")
             return False
-        if name.split(".")[0] not in ALLOWED_MODULES:
+        if not allowed_module(name, ALLOWED_MODULES):
             self.flag(node, "import", f"import of {name!r} is not allowed (pure standard library only)")
             return False
         return True
@@ -75,7 +78,8 @@ class _Checker(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if self._module_ok(node, alias.name):
-                self.modules.add(alias.asname or alias.name.split(".")[0])
+                bound = alias.asname or alias.name.split(".")[0]
+                self.modules[bound] = alias.name if alias.asname else bound
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if self._module_ok(node, node.module, node.level):
@@ -84,6 +88,11 @@ class _Checker(ast.NodeVisitor):
                     self.flag(node, "import", "star imports are not allowed")
                 elif alias.name in FORBIDDEN_ATTRS or alias.name.startswith("_"):
                     self.flag(node, "import", f"importing {alias.name!r} from {node.module} is not allowed")
+                elif (sub := module_of(str(node.module), alias.name)) is not None:
+                    if allowed_module(sub.__name__, ALLOWED_MODULES):
+                        self.modules[alias.asname or alias.name] = sub.__name__
+                    else:
+                        self.flag(node, "import", f"{node.module}.{alias.name} is module {sub.__name__!r}")
                 else:
                     self.imported.add(alias.asname or alias.name)
 
@@ -104,8 +113,51 @@ class _Checker(ast.NodeVisitor):
             self.flag(node, "attribute", f"attribute {attr!r} is not allowed")
         elif attr in DYNAMIC_ATTR_CALLS and id(node) not in self.called:
             self.flag(node, "dynamic", f"{attr} may only be called directly, with a literal name")
-        elif isinstance(node.value, ast.Name) and node.value.id in self.modules and attr.startswith("_"):
-            self.flag(node, "attribute", f"private module attribute {node.value.id}.{attr} is not allowed")
+        else:
+            self._check_module_chain(node)
+        self.generic_visit(node)
+
+    def _check_module_chain(self, node: ast.Attribute) -> None:
+        """``mod.a.b`` on an imported module: no private steps, no step onto a forbidden module."""
+        chain: list[str] = []
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            chain.insert(0, root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self.modules:
+            return
+        dotted = ".".join([root.id, *chain])
+        if any(step.startswith("_") for step in chain):
+            self.flag(node, "attribute", f"private module attribute {dotted} is not allowed")
+        elif (target := reached_module(self.modules[root.id], chain, ALLOWED_MODULES)) is not None:
+            self.flag(node, "attribute", f"{dotted} reaches the module {target!r}")
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        """``case object(__class__=c)`` reads attributes too."""
+        for attr in node.kwd_attrs:
+            if attr.startswith("_") or attr in FORBIDDEN_ATTRS:
+                self.flag(node, "dunder", f"class pattern reads attribute {attr!r}")
+        self.generic_visit(node)
+
+    def _check_annotation(self, annotation: ast.expr | None) -> None:
+        """String annotations may be evaluated later (get_type_hints): type names only, never code."""
+        for sub in ast.walk(annotation) if annotation is not None else ():
+            text = sub.value if isinstance(sub, ast.Constant) and isinstance(sub.value, str) else None
+            if text is not None and not _TYPE_TEXT.fullmatch(text):
+                self.flag(sub, "dynamic", f"annotation string {text[:40]!r} is not a type name")
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._check_annotation(node.annotation)
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._check_annotation(node.returns)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._check_annotation(node.annotation)
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
