@@ -180,3 +180,19 @@ def test_tier_policy_is_deterministic() -> None:
     assert assign_tier(warn, manifest("builtin"))[0] == Tier.tier0
     assert assign_tier(fail, manifest("builtin"))[0] is None
     assert assign_tier(ok, None)[0] is None
+
+
+def test_links_and_special_files_are_refused_before_reading(tmp_path: Path) -> None:
+    import os
+
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("do not read")
+    plugin = make_plugin(tmp_path / "m", MEAN, cases=MEAN_CASES)
+    (plugin / "helper.py").symlink_to(secret)
+    os.mkfifo(plugin / "pipe")
+    report = validate(plugin)
+    manifest = report.gate("manifest")
+    assert manifest is not None and manifest.status == GateStatus.failed
+    assert any("symbolic link" in e for e in manifest.evidence)
+    assert any("pipe" in e for e in manifest.evidence)
+    assert _statuses(report)["contract"] == "skip" and "do not read" not in report.model_dump_json()

@@ -27,6 +27,10 @@ def _read_cases(path: Path) -> list[TestCase]:
 @gate("manifest", 10)
 def manifest_gate(ctx: GateContext) -> GateResult:
     """plugin.json valid (ports are valid JSON Schema), plugin.py present, cases file valid, spec matches."""
+    unsafe = _unsafe_entries(ctx.plugin_dir)
+    if unsafe:  # checked before any file is read: a link could point anywhere on this machine
+        ctx.blocked = "the plugin directory is unsafe"
+        return result("manifest", GateStatus.failed, unsafe[0], unsafe)
     try:
         ctx.manifest = load_manifest(ctx.plugin_dir)
     except (ManifestError, NotFound) as exc:
@@ -60,6 +64,21 @@ def manifest_gate(ctx: GateContext) -> GateResult:
     status = GateStatus.warned if warnings else GateStatus.passed
     message = "; ".join(warnings) or "manifest, port schemas and cases valid"
     return result("manifest", status, message, evidence)
+
+
+def _unsafe_entries(plugin_dir: Path) -> list[str]:
+    """Links, special files, or more bytes than the size limit allows (so nothing huge is read)."""
+    problems, total = [], 0
+    for path in sorted(plugin_dir.rglob("*")):
+        if path.is_symlink():
+            problems.append(f"{path.relative_to(plugin_dir)} is a symbolic link")
+        elif path.is_file():
+            total += path.stat().st_size
+        elif not path.is_dir():
+            problems.append(f"{path.relative_to(plugin_dir)} is not a regular file")
+    if total > MAX_BYTES:
+        problems.append(f"the plugin holds {total} bytes, over the {MAX_BYTES} byte limit")
+    return problems
 
 
 def _spec_mismatches(ctx: GateContext) -> list[str]:

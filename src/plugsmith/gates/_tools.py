@@ -24,7 +24,9 @@ def tool_command(tool: str, files: list[Path]) -> list[str]:
 
 
 def python_files(plugin_dir: Path) -> list[Path]:
-    return sorted(p for p in plugin_dir.rglob("*.py") if p.is_file() and "__pycache__" not in p.parts)
+    """Regular .py files only: a link could point anywhere on this machine."""
+    return sorted(p for p in plugin_dir.rglob("*.py")
+                  if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts)
 
 
 def start(tool: str, files: list[Path]) -> subprocess.Popen[str] | None:
