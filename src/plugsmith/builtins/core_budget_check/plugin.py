@@ -1,7 +1,5 @@
 """Budget check: the plan's total cost (direct + labour) against its budget."""
 
-from __future__ import annotations
-
 from typing import Any
 
 

@@ -1,7 +1,5 @@
 """Cost rollup by task kind: each task's own cost plus its labour (hours x rate), summed per kind."""
 
-from __future__ import annotations
-
 from typing import Any
 
 

@@ -1,7 +1,5 @@
 """Labour cost per role: hours x rate of every resource booking, summed per role."""
 
-from __future__ import annotations
-
 from typing import Any
 
 

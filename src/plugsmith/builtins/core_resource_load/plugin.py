@@ -1,7 +1,5 @@
 """Resource load: booked hours per role and per task owner (tasks without an owner count as unassigned)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 

@@ -4,8 +4,6 @@ Risks come from the plan's register and from each task's ``risk``. Score = likel
 1-4 low, 5-12 medium, 15-25 high.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 TOP = 5

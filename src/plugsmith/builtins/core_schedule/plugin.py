@@ -6,8 +6,6 @@ task starting at its earliest possible time to the task that ends the project, f
 on ties, so the result is deterministic.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import heapq
 from typing import Any
