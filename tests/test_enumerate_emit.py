@@ -224,7 +224,7 @@ def test_emitted_code_compiles_and_passes_the_ast_policy() -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             assert node.func.id not in FORBIDDEN_CALLS
         if isinstance(node, ast.Attribute):
-            assert not node.attr.startswith("__") or node.attr == "__getitem__"
+            assert not node.attr.startswith("__")
     funcs = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert "run" in funcs
 
@@ -263,12 +263,9 @@ def test_source_is_readable_and_commented() -> None:
 def test_helpers_are_only_included_when_used() -> None:
     total = Program((("total", Node("sum", (p("plan_json", "tasks", PROJECT, "cost"),))),), ("plan_json",))
     source = total.to_python()
-    assert "def " in source and source.count("def ") == 1  # only run()
+    assert source.count("def ") == 1  # only run()
     assert "import" not in source
-    assert (
-        'sum(item["cost"] for item in' in source.replace("[item[", "item[").replace("]]", "]")
-        or 'item["cost"]' in source
-    )
+    assert 'result["total"] = sum(item["cost"] for item in plan_json["tasks"])' in source
 
 
 def test_port_names_that_clash_with_helpers_are_renamed(tmp_path: Path) -> None:
@@ -276,3 +273,27 @@ def test_port_names_that_clash_with_helpers_are_renamed(tmp_path: Path) -> None:
     source = program.to_python()
     assert 'sum_in = inputs["sum"]' in source
     assert run_source(source, [{"sum": [1, 2, 3]}], tmp_path) == [{"out": 6}]
+
+
+def test_emitted_code_passes_the_real_security_policy() -> None:
+    gates = pytest.importorskip(
+        "plugsmith.gates", reason="the gates package is another engineer's, not built yet"
+    )
+    findings = gates.check_source(PROGRAM.to_python())
+    assert findings == []
+
+
+def test_typing_is_imported_only_when_a_helper_needs_it() -> None:
+    ends = Program(
+        (
+            (
+                "ends",
+                hof("to_dict", TASKS, p(T, "id"), Node("date_add", (p(T, "start"), p(T, "duration_days")))),
+            ),
+        ),
+        ("plan_json",),
+    )
+    source = ends.to_python()
+    assert "from datetime import date, timedelta" in source
+    assert "typing" not in source
+    assert "from typing import Any" in PROGRAM.to_python()

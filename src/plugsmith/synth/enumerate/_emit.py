@@ -67,6 +67,8 @@ class Emitter:
             return f"({self.expr(a[0])} {_BINARY[op]} {self.expr(a[1])})"
         if op in ("sum", "min", "max") and a[0].op == "map":
             return f"{op}({self._comprehension(a[0])[1:-1]})"
+        if op in ("sum", "min", "max") and a[0].op == "path" and a[0].param[1][-2:-1] == (PROJECT,):
+            return f"{op}({self.expr(a[0])[1:-1]})"  # a generator, not a list, for a projection
         if op in _CALLS:
             name = _CALLS[op]
             if name in _HELPER_ORDER:
@@ -198,11 +200,12 @@ def emit_plugin(programs: dict[str, Node], input_ports: list[str], title: str = 
     lines += ['"""', ""]
     if em.helpers & {"add_days", "days_between"}:
         lines += ["from datetime import date, timedelta"]
-    if em.helpers:
-        lines += ["from typing import Any", ""]
-    for name in _HELPER_ORDER:
-        if name in em.helpers:
-            lines += ["", inspect.getsource(getattr(rt, name)).rstrip()]
+    sources = [inspect.getsource(getattr(rt, name)).rstrip() for name in _HELPER_ORDER if name in em.helpers]
+    if any("Any" in source for source in sources):
+        lines += ["from typing import Any"]
+    lines.append("")
+    for source in sources:
+        lines += ["", source]
     lines += ["", "", "def run(inputs: dict) -> dict:",
               '    """Compute every output port from the input ports (keys are port names)."""']
     for port in sorted(used):
