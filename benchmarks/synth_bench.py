@@ -2,7 +2,8 @@
 
 For each spec, ``synthesize_program`` sees only the spec's visible cases; the emitted ``plugin.py`` is
 then run on the hidden cases (``<name>.hidden.json``) in plugsmith's sandbox and its outputs compared with
-the expected ones. Prints one line per spec (solved, strategy, time, program size) and the totals.
+the expected ones; the plugin must also pass the security gate's AST policy. Prints one line per spec
+(solved, strategy, time, program size) and the totals.
 Targets: >= 90% solved, median time < 5 s, none > 60 s.
 
 PLUGSMITH_BENCH_SMOKE=1 runs a handful of specs with a small budget. ``--budget S`` and spec names as
@@ -28,6 +29,15 @@ SMOKE_SPECS = ["total_cost", "cost_by_kind", "most_expensive_task", "critical_pa
 def _same(a: Any, b: Any) -> bool:
     from plugsmith.synth.enumerate._values import same
     return bool(same(a, b))
+
+
+def _policy_findings(source: str) -> str:
+    """The security gate's AST policy on the emitted plugin ('' when clean or when gates are absent)."""
+    try:
+        from plugsmith.gates import check_source
+    except ImportError:
+        return ""
+    return "; ".join(f"line {f.line}: {f.message}" for f in check_source(source))
 
 
 def _check_hidden(program: Any, hidden: list[Any], sandbox: Any) -> tuple[int, str]:
@@ -98,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {spec.name:28s} NOT SOLVED  enumerate  {took:6.2f} s  no program within budget")
             continue
         passed, first = _check_hidden(program, hidden, sandbox)
-        ok = passed == len(hidden)
+        findings = _policy_findings(program.to_python())
+        if findings:
+            first = f"security policy: {findings}; {first}"
+        ok = passed == len(hidden) and not findings
         solved += ok
         note = "" if ok else f"  {passed}/{len(hidden)} hidden; {first}"
         print(f"  {spec.name:28s} {'solved    ' if ok else 'NOT SOLVED'}  enumerate  {took:6.2f} s  "

@@ -47,12 +47,12 @@ def best(items: Any, key: Any, pick: Any, largest: bool) -> Any:
 
 def key_of_max(mapping: dict[Any, Any]) -> Any:
     """The key holding the largest value (first key on a tie), None if empty."""
-    return max(mapping, key=mapping.get, default=None)
+    return max(mapping, key=lambda k: mapping[k], default=None)
 
 
 def key_of_min(mapping: dict[Any, Any]) -> Any:
     """The key holding the smallest value (first key on a tie), None if empty."""
-    return min(mapping, key=mapping.get, default=None)
+    return min(mapping, key=lambda k: mapping[k], default=None)
 
 
 def topological_order(items: Any, ident: Any, deps: Any) -> list[Any]:
@@ -110,7 +110,7 @@ def critical_path(items: Any, ident: Any, deps: Any, weight: Any) -> list[Any]:
     """Ids on the longest weighted chain, first to last; ties go to the first listed."""
     start, finish = schedule(items, ident, deps, weight)
     by_id = {ident(item): item for item in items}
-    current = max(by_id, key=finish.get, default=None)
+    current = max(by_id, key=lambda i: finish[i], default=None)
     path: list[Any] = []
     while current is not None:
         path.append(current)
