@@ -79,3 +79,22 @@ def test_a_backend_that_cannot_start_is_a_sandbox_error(tmp_path: Path) -> None:
     with pytest.raises(SandboxError):
         execute([str(tmp_path / "no-such-binary")], payload=b"", channel=os.pipe(), limits=Limits(),
                 preexec=rlimit_hook(Limits()))
+
+
+def test_interpret_reasons() -> None:
+    from plugsmith.sandbox._process import RawRun
+    from plugsmith.sandbox._protocol import interpret
+
+    def raw(channel: bytes, code: int = 0, **kw: bool) -> RawRun:
+        return RawRun(code, channel, kw.get("overflow", False), b"", b"", kw.get("timed_out", False), 1.0)
+
+    case = b'{"n":"N","t":"case","ok":true,"ms":1,"output":{"a":1}}\n'
+    done = b'{"n":"N","t":"done"}\n'
+    assert interpret(raw(case + done), "N", 1, "x").completed
+    assert interpret(raw(case + done), "N", 2, "x").reason == "protocol"          # a case went missing
+    assert interpret(raw(case.replace(b'"N"', b'"M"') + done), "N", 1, "x").reason == "protocol"
+    assert interpret(raw(case + b'{"n":"N","t":"ca', code=128 + 24), "N", 2, "x").reason == "timeout"
+    assert interpret(raw(case, code=128 + 11), "N", 2, "x").reason == "crashed"
+    assert interpret(raw(case, timed_out=True), "N", 2, "x").reason == "timeout"
+    limited = interpret(raw(case + b'{"n":"N","t":"limit","reason":"memory"}\n'), "N", 2, "x")
+    assert limited.reason == "memory" and len(limited.runs) == 1 and limited.runs[0].output == {"a": 1}

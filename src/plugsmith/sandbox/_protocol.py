@@ -36,7 +36,8 @@ def _messages(raw: RawRun, nonce: str) -> tuple[list[dict[str, Any]], bool]:
     found: list[dict[str, Any]] = []
     lines = raw.channel.split(b"\n")
     tail = lines.pop()  # after the last newline: empty unless a write was cut short
-    forged = bool(tail) and not raw.channel_overflow and not raw.timed_out
+    cut_short = raw.channel_overflow or raw.timed_out or raw.returncode != 0
+    forged = bool(tail) and not cut_short  # a clean exit never leaves half a message
     for line in lines:
         try:
             msg = json.loads(line)
