@@ -391,3 +391,35 @@ def test_odd_json_inputs_never_crash_the_search(inputs: list[dict[str, Any]]) ->
     ]
     ports = sorted({k for inp in inputs for k in inp})
     assert synthesize_program(cases, {p: {} for p in ports}, {"out": {}}, budget_s=0.5) is None
+
+
+def test_list_of_records_output_is_built_field_by_field() -> None:
+    from datetime import date, timedelta
+
+    def rows(p: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": t["id"],
+                "end": (date.fromisoformat(t["start"]) + timedelta(days=t["duration_days"])).isoformat(),
+            }
+            for t in p["tasks"]
+        ]
+
+    schema = {"type": "array", "items": {"type": "object", "properties": {"id": {}, "end": {}}}}
+    program = solve(rows, schema=schema)
+    assert program.evaluate({"plan_json": NEW_PLAN})["out"] == rows(NEW_PLAN)
+
+
+def test_plain_ports_split_first_and_filters() -> None:
+    rows = [[3, -1, 4], [-5, 9, 2, 6], [0, 5]]
+    cases = [
+        TestCase(name=f"c{i}", input={"values": v}, expected={"out": [x for x in v if x > 0]})
+        for i, v in enumerate(rows)
+    ]
+    program = synthesize_program(
+        cases, {"values": {"type": "array", "items": {"type": "number"}}}, {"out": {}}, budget_s=10
+    )
+    assert program is not None
+    assert program.evaluate({"values": [-2, 7, 0, 1]}) == {"out": [7, 1]}
+    words = solve(lambda p: [t["name"].split(" ")[0] for t in p["tasks"]])
+    assert words.evaluate({"plan_json": NEW_PLAN})["out"] == ["kickoff", "build", "qa"]

@@ -97,6 +97,10 @@ PORTS: dict[str, Node] = {
         ),
         p(T, "id"),
     ),
+    "first_word": hof("map", TASKS, Node("first", (Node("split", (p(T, "name"),), " "),))),
+    "last_on_path": Node(
+        "last", (hof("graph", TASKS, p(T, "duration_days"), param=("critical_path", "id", "depends_on")),)
+    ),
     "owners": Node("sorted", (Node("unique", (p("plan_json", "tasks", PROJECT, "owner"),)),), False),
     "roles": Node(
         "keys", (hof("graph", TASKS, p(T, "cost"), param=("earliest_finish", "id", "depends_on")),)

@@ -98,6 +98,8 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "sorted": (1, lambda a, p: sorted(a, reverse=p)),
     "unique": (1, lambda a, p: list(dict.fromkeys(a))),
     "take": (1, lambda a, p: a[:p]),
+    "first": (1, lambda a, p: a[0]),
+    "last": (1, lambda a, p: a[-1]),
     "keys": (1, lambda a, p: list(a)),
     "values": (1, lambda a, p: list(a.values())),
     "argmax_key": (1, lambda a, p: rt.key_of_max(a)),

@@ -89,6 +89,8 @@ class Emitter:
             "sorted": lambda: f"sorted({self._iterable(a[0])}{', reverse=True' if n.param else ''})",
             "unique": lambda: f"list(dict.fromkeys({self.expr(a[0])}))",
             "take": lambda: f"{self.expr(a[0])}[:{n.param}]",
+            "first": lambda: f"{self.expr(a[0])}[0]",
+            "last": lambda: f"{self.expr(a[0])}[-1]",
             "keys": lambda: f"list({self.expr(a[0])})",
             "values": lambda: f"list({self.expr(a[0])}.values())",
             "date_add": lambda: f"{self.use('add_days')}({self.expr(a[0])}, {self.expr(a[1])})",

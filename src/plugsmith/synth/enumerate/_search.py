@@ -37,7 +37,7 @@ LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
 INVERSE_SLACK = 3  # accept a looked-up program this much larger than the sizes fully enumerated
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
-RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "key", "value", "values", "best",
+RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "best",
                       "mean", "slack", "schedule", "sum", "len", "min", "max", "sorted", "list", "dict",
                       "round", "date", "timedelta", "add_days", "days_between", "group_by", "key_of_max",
                       "key_of_min", "topological_order", "critical_path", "critical_length",
@@ -204,6 +204,9 @@ class Search:
                 base = "dep"
         elif node.op == "values" or node.op == "map_values":
             base = "value"
+        elif node.op == "var":
+            name = str(node.param)
+            base = name[:-1] if name.endswith("s") and len(name) > 3 else f"{name}_item"
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
         if not base[0].isalpha():
             base = "x_" + base
@@ -397,6 +400,8 @@ def _unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
             arg.op != "map" or wants_list)
     if op == "take":
         return arg.op in ("sort_by", "sorted")
+    if op in ("first", "last"):
+        return arg.op in ("split", "sorted", "path", "map", "graph", "unique")
     if op == "empty":
         return arg.op in ("path", "filter", "var")
     if op == "round":

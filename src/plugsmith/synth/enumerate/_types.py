@@ -11,7 +11,7 @@ TEXT = frozenset({"str", "date"})
 
 UNARY_OPS: tuple[str, ...] = ("round", "upper", "lower", "title", "split", "notnull", "not", "len", "sum",
                               "mean", "min", "max", "flatten", "sorted", "unique", "take", "join", "keys",
-                              "values", "argmax_key", "argmin_key", "empty")
+                              "values", "argmax_key", "argmin_key", "empty", "first", "last")
 BINARY_OPS: tuple[str, ...] = ("add", "sub", "mul", "div", "date_add", "days_between", "lt", "le", "eq",
                                "ne", "and", "or", "concat")
 COMMUTATIVE = frozenset({"add", "mul", "eq", "ne", "and", "or"})
@@ -55,6 +55,8 @@ def unary_type(op: str, t: Type) -> Type | None:
         "sorted": t if is_list(t) and inner in ("num", "str", "date") else None,
         "unique": t if is_list(t) and inner in ("num", "str", "date") else None,
         "take": t if is_list(t) else None,
+        "first": inner if is_list(t) and inner in SCALARS else None,
+        "last": inner if is_list(t) and inner in SCALARS else None,
         "join": "str" if is_list(t) and inner in TEXT else None,
         "keys": ("list", "str") if is_map(t) else None,
         "values": ("list", inner) if is_map(t) else None,
