@@ -423,3 +423,25 @@ def test_plain_ports_split_first_and_filters() -> None:
     assert program.evaluate({"values": [-2, 7, 0, 1]}) == {"out": [7, 1]}
     words = solve(lambda p: [t["name"].split(" ")[0] for t in p["tasks"]])
     assert words.evaluate({"plan_json": NEW_PLAN})["out"] == ["kickoff", "build", "qa"]
+
+
+def test_key_order_of_the_examples_does_not_matter() -> None:
+    def reverse_keys(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: reverse_keys(value[k]) for k in reversed(list(value))}
+        if isinstance(value, list):
+            return [reverse_keys(v) for v in value]
+        return value
+
+    def longest(p: dict[str, Any]) -> str:
+        return max(p["tasks"], key=lambda t: t["duration_days"])["id"]
+
+    cases = [
+        TestCase(name=f"c{i}", input={"plan_json": p}, expected={"out": longest(p)})
+        for i, p in enumerate(PLANS)
+    ]
+    shuffled = [c.model_copy(update={"input": reverse_keys(c.input)}) for c in cases]
+    first = synthesize_program(cases, PLAN_PORT, {"out": {}}, budget_s=10)
+    second = synthesize_program(shuffled, PLAN_PORT, {"out": {}}, budget_s=10)
+    assert first is not None and second is not None
+    assert first.to_python() == second.to_python()

@@ -10,6 +10,7 @@ from plugsmith.spec import JsonSchema, TestCase
 from plugsmith.synth.enumerate._dsl import NUMBERS, Node
 from plugsmith.synth.enumerate._program import Program
 from plugsmith.synth.enumerate._search import Search
+from plugsmith.synth.enumerate._values import FIELD_RANK
 
 
 def _enums(schema: Any, found: set[str]) -> None:
@@ -22,6 +23,35 @@ def _enums(schema: Any, found: set[str]) -> None:
     elif isinstance(schema, list):
         for value in schema:
             _enums(value, found)
+
+
+def field_rank(inputs: dict[str, JsonSchema]) -> dict[str, int]:
+    """Property names of the input schemas in the order each ``properties`` declares them.
+
+    Only ties between equally small programs use this order (e.g. ``duration_days`` before ``days_max``
+    for the plan schema); everything else in the schemas is walked in sorted order, and the examples' own
+    key order is never used.
+    """
+    rank: dict[str, int] = {}
+
+    def walk(schema: Any) -> None:
+        if isinstance(schema, dict):
+            props = schema.get("properties")
+            if isinstance(props, dict):
+                for name in props:
+                    rank.setdefault(name, len(rank))
+            for key in sorted(k for k in schema if k != "properties"):
+                walk(schema[key])
+            if isinstance(props, dict):
+                for value in props.values():
+                    walk(value)
+        elif isinstance(schema, list):
+            for value in schema:
+                walk(value)
+
+    for port in sorted(inputs):
+        walk(inputs[port])
+    return rank
 
 
 def allowed_constants(inputs: dict[str, JsonSchema]) -> list[Any]:
@@ -84,9 +114,11 @@ def synthesize_program(cases: list[TestCase], inputs: dict[str, JsonSchema], out
     fields = {p: keys for p in targets if "\x00" not in p and (keys := _item_fields(outputs[p])) is not None}
     gc_was_on = gc.isenabled()
     gc.disable()  # the banks are many small objects: collecting while they grow costs time
+    token = FIELD_RANK.set(field_rank(inputs))
     try:
         found = Search(examples, targets, enums, deadline, fields).run()
     finally:
+        FIELD_RANK.reset(token)
         if gc_was_on:
             gc.enable()
         gc.collect()  # the search's cyclic garbage is freed now, on this call's clock

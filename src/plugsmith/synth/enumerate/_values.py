@@ -15,9 +15,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 Type = Any  # str or tuple, see the module docstring
+
+# Field order for ties between equally small programs: the input schemas' property order (set by
+# synthesize_program), then alphabetical. Never the examples' key order, so reordering keys changes nothing.
+FIELD_RANK: ContextVar[dict[str, int]] = ContextVar("FIELD_RANK", default={})  # noqa: B039 - read-only default
 
 SCALARS = frozenset({"num", "str", "date", "bool"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -55,7 +60,8 @@ def infer_type(values: Iterable[Any]) -> Type | None:
         inner = infer_type(x for v in seen for x in v)
         return ("list", inner if inner is not None else "any")
     if all(isinstance(v, dict) for v in seen):
-        fields = list(dict.fromkeys(k for v in seen for k in v))  # first-seen order: the input's own
+        rank = FIELD_RANK.get()
+        fields = sorted({k for v in seen for k in v}, key=lambda k: (rank.get(k, len(rank)), k))
         return ("rec", tuple(fields))
     return None
 
@@ -110,4 +116,4 @@ def constants_in(value: Any) -> set[Any]:
     return {value}
 
 
-__all__ = ["ERR", "SCALARS", "Type", "canon", "constants_in", "infer_type", "is_num", "same"]
+__all__ = ["ERR", "FIELD_RANK", "SCALARS", "Type", "canon", "constants_in", "infer_type", "is_num", "same"]
