@@ -15,6 +15,7 @@ from typing import Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import (
     BINARY_OPS,
@@ -27,7 +28,7 @@ from plugsmith.synth.enumerate._types import (
     is_rec,
     unary_type,
 )
-from plugsmith.synth.enumerate._values import ERR, SCALARS, canon, infer_type, is_num, same
+from plugsmith.synth.enumerate._values import ERR, SCALARS, canon, infer_type, same
 
 MAX_DEPTH = 2  # top -> tasks -> resources
 BODY_MAX = 7  # largest lambda body
@@ -301,19 +302,19 @@ class Search:
                 total = size - dsl.OP_COST.get(op, 1) + 1
                 if total != size:
                     continue  # costlier unary operations are generated from their own size below
-                for param in _params(op):
+                for param in params(op):
                     for a in entries:
-                        if a.free and _unary_ok(op, a.node, wants_list):
-                            yield from _apply(op, (a,), param, rt, a.dep)
+                        if a.free and unary_ok(op, a.node, wants_list):
+                            yield from apply(op, (a,), param, rt, a.dep)
         for op in ("split", "join"):
             for arg_t, entries in scope.at(size - dsl.OP_COST[op]).items():
                 rt = unary_type(op, arg_t)
                 if rt is None:
                     continue
-                for param in _params(op):
+                for param in params(op):
                     for a in entries:
-                        if a.free and _unary_ok(op, a.node, wants_list):
-                            yield from _apply(op, (a,), param, rt, a.dep)
+                        if a.free and unary_ok(op, a.node, wants_list):
+                            yield from apply(op, (a,), param, rt, a.dep)
 
     def _binary(self, scope: Scope, size: int) -> Iterator[Entry]:
         if scope is not self.top and size > CHILD_BINARY_MAX:
@@ -334,7 +335,7 @@ class Search:
                         for a in les:
                             for b in res:
                                 if (a.free or b.free) and a is not b:
-                                    yield from _apply("concat", (a, b), param, "str", a.dep or b.dep)
+                                    yield from apply("concat", (a, b), param, "str", a.dep or b.dep)
 
     def _binary_sized(self, scope: Scope, size: int, cost: int) -> Iterator[Entry]:
         """Binary operations; a commutative one is built once, with any constant on the right."""
@@ -366,11 +367,11 @@ class Search:
                     continue
                 if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
                     continue
-                if not _consts_ok(op, a.node, b.node):
+                if not consts_ok(op, a.node, b.node):
                     continue
-                if op in _ARITH and (_const_arith(a.node) or _const_arith(b.node)):
+                if op in ARITH and (const_arith(a.node) or const_arith(b.node)):
                     continue  # constants only in the outermost arithmetic
-                yield from _apply(op, (a, b), None, out, a.dep or b.dep)
+                yield from apply(op, (a, b), None, out, a.dep or b.dep)
 
     def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
         from plugsmith.synth.enumerate._hof import higher_order
@@ -380,109 +381,6 @@ class Search:
 def _entries(by_type: dict[Any, list[Entry]]) -> Iterator[Entry]:
     for entries in by_type.values():
         yield from entries
-
-
-_STRING_OPS = frozenset({"upper", "lower", "title", "split", "join", "concat"})
-
-
-def _unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
-    """Prune unary compositions that never help: ``upper(lower(x))``, ``split`` of a computed string."""
-    if op in ("upper", "lower", "title"):
-        return arg.op not in _STRING_OPS
-    if op == "split":
-        return arg.op in ("path", "var")
-    if op == "join":
-        return arg.op in ("path", "map", "sorted", "unique", "var")
-    if op in ("keys", "values"):
-        return arg.op in ("path", "var", "graph")
-    if op in ("sorted", "unique"):
-        return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var") and (
-            arg.op != "map" or wants_list)
-    if op == "take":
-        return arg.op in ("sort_by", "sorted")
-    if op in ("first", "last"):
-        return arg.op in ("split", "sorted", "path", "map", "graph", "unique")
-    if op == "empty":
-        return arg.op in ("path", "filter", "var")
-    if op == "round":
-        return arg.op in ("div", "mul", "mean", "sum")
-    return True
-
-
-# Which of the fixed constants each arithmetic or comparison operation may take (None: any).
-_OP_CONSTANTS: dict[str, tuple[frozenset[float], frozenset[float]]] = {
-    "add": (frozenset(), frozenset({1})),
-    "sub": (frozenset({1, 100}), frozenset({1})),
-    "mul": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000, 0.5})),
-    "div": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000})),
-    "date_add": (frozenset(), frozenset({1, 7})),
-}
-
-
-_ARITH = frozenset({"add", "sub", "mul", "div"})
-
-
-def _const_arith(node: Node) -> bool:
-    return node.op in _ARITH and any(a.op in dsl.CONSTANT_OPS for a in node.args)
-
-
-def _consts_ok(op: str, a: Node, b: Node) -> bool:
-    allowed = _OP_CONSTANTS.get(op)
-    if allowed is None:
-        return True
-    if a.op in dsl.CONSTANT_OPS and a.param not in allowed[0]:
-        return False
-    return not (b.op in dsl.CONSTANT_OPS and b.param not in allowed[1])
-
-
-def _params(op: str) -> tuple[Any, ...]:
-    if op == "round":
-        return dsl.ROUND_DIGITS
-    if op == "split":
-        return dsl.SPLIT_SEPARATORS
-    if op == "join":
-        return dsl.JOIN_SEPARATORS
-    if op == "sorted":
-        return (False, True)
-    if op == "take":
-        return dsl.TAKE_COUNTS
-    return (None,)
-
-
-def _apply(op: str, args: tuple[Entry, ...], param: Any, out: Any, dep: bool) -> Iterator[Entry]:
-    """Evaluate a scalar operation on every environment; nothing when it fails anywhere."""
-    fn = dsl.SCALAR_OPS[op][1]
-    vec: list[Any] = []
-    if len(args) == 1:
-        for a in args[0].vec:
-            try:
-                vec.append(ERR if a is ERR else fn(a, param))
-            except Exception:  # the operation does not apply to this element
-                vec.append(ERR)
-    else:
-        for a, b in zip(args[0].vec, args[1].vec, strict=True):
-            try:
-                vec.append(ERR if a is ERR or b is ERR else fn(a, b, param))
-            except Exception:  # the operation does not apply to this element
-                vec.append(ERR)
-    if all(v is ERR for v in vec):
-        return
-    if op == "take" and args[0].src is not None:
-        scope, idx = args[0].src
-        new_idx = [i[:param] for i in idx]
-        if new_idx == idx:
-            return
-        yield Entry(Node(op, args=(args[0].node,), param=param), out, vec, dep, True, (scope, new_idx))
-        return
-    if op == "take" and all(not isinstance(a, list) or len(a) <= param for a in args[0].vec):
-        return
-    if out == "num" and not all(is_num(v) or v is ERR for v in vec):
-        return
-    if op == "notnull" and all(v is True for v in vec):
-        return
-    if out == "str" and not all(isinstance(v, str) or v is ERR for v in vec):
-        return
-    yield Entry(Node(op, args=tuple(a.node for a in args), param=param), out, vec, dep, True)
 
 
 def _kind(values: list[Any]) -> str:
