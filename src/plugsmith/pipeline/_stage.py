@@ -52,8 +52,11 @@ class Stage(luigi.Task):
 
     run_dir = luigi.Parameter()
     plan_path = luigi.Parameter()
-    db_url = luigi.Parameter(default="", significant=False,  # may hold a password: never in task ids or logs
-                             visibility=luigi.parameter.ParameterVisibility.PRIVATE)
+    # The hub URL may hold a password: insignificant (never in task ids or log lines) and HIDDEN (never
+    # sent to a central scheduler). Not PRIVATE: Luigi drops private parameters when it re-creates the
+    # dynamically required capability stages, which would then silently open the default hub.
+    db_url = luigi.Parameter(default="", significant=False,
+                             visibility=luigi.parameter.ParameterVisibility.HIDDEN)
     catalog = luigi.Parameter(default="", significant=False)
     synthesize = luigi.BoolParameter(default=True, significant=False)
 
