@@ -14,6 +14,7 @@ from plugsmith.governance._audit import read as read_audit
 from plugsmith.governance._gatekeeper import NEVER_LOAD, Decision, Gatekeeper, reviewed
 from plugsmith.governance._policy import POLICY_FILE, TIER2_LIMITS, Policy
 from plugsmith.governance._review import decide, review_queue
+from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
 
 __all__ = [
     "AUDIT_FILE",
@@ -22,10 +23,13 @@ __all__ = [
     "TIER2_LIMITS",
     "Decision",
     "Gatekeeper",
+    "HubKey",
     "Policy",
     "audit_path",
     "decide",
+    "manifest_digest",
     "read_audit",
     "review_queue",
     "reviewed",
+    "verify_signature",
 ]
