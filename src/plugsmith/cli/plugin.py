@@ -6,13 +6,13 @@ Only typer and the standard library at import time; the library is imported insi
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from plugsmith.atomic import write_text as _write_atomic
 
 if TYPE_CHECKING:
     from plugsmith.sandbox import Limits, Sandbox
@@ -57,14 +57,6 @@ def _output_value(port: str, schema: dict[str, Any], first: bool) -> tuple[str, 
         return "{\"received\": received}", None
     value = _sample(schema)
     return repr(value), value
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def scaffold(name: str, directory: Path, inputs: list[str], outputs: list[str], force: bool) -> None:

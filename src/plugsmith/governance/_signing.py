@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from plugsmith import config
+from plugsmith.atomic import write_bytes as _write_atomic
 from plugsmith.errors import ConfigError
 
 PRIVATE_FILE = "hub_ed25519.pem"
@@ -152,19 +153,6 @@ def _create(path: Path) -> None:
             os.link(tmp, path)  # atomic and exclusive: the first writer wins
     finally:
         os.unlink(tmp)
-
-
-def _write_atomic(path: Path, data: bytes, *, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 __all__ = ["HubKey", "key_id_of", "manifest_digest", "signing_payload", "verify_signature"]

@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 import httpx
 
 from plugsmith import config, errors
+from plugsmith.atomic import write_bytes as _write_atomic
 from plugsmith.spec import CapabilitySpec, GateReport, Origin, PluginManifest, Status, TestCase, Tier
 
 log = logging.getLogger("plugsmith.hub.remote")
@@ -416,19 +417,6 @@ def _q(part: str) -> str:
     from urllib.parse import quote
 
     return quote(part, safe="@")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 __all__ = ["RemoteHub", "release_from_dict"]

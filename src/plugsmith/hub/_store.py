@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from plugsmith import config
+from plugsmith.atomic import write_bytes as _atomic_write
 from plugsmith.errors import ArchiveError, NotFound, TamperedArtifact
 from plugsmith.hub._archive import checksum, pack, unpack
 
@@ -30,20 +31,6 @@ def _hex(digest: str) -> str:
         raise NotFound(f"{digest!r} is not a sha256 checksum", subject="artifact",
                        hint="checksums look like sha256:<64 hex digits>")
     return match.group(1)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _make_writable(root: Path) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from plugsmith.atomic import write_text
 
 FIXED = {"plan": 1, "requirements": 2, "resolution": 3, "synthesis": 4, "governance": 5}
 FIRST_CAPABILITY = 6
@@ -22,21 +23,6 @@ ERRORS_FILE = ".stage-errors.jsonl"
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically: a temp file in the same directory, then ``os.replace``."""
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write text atomically (temp file + fsync + ``os.replace``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_json(path: Path) -> Any:

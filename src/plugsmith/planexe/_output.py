@@ -7,27 +7,13 @@ import could not map is kept with the plan rather than scrolled away.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from plugsmith.atomic import write_text as write_atomic
 from plugsmith.planexe._report import ImportReport
 from plugsmith.spec import Plan
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temp file in the same directory, then ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def report_paths(output: Path) -> tuple[Path, Path]:

@@ -9,12 +9,11 @@ starting with ``generated_``) with what the accepted code returned on them.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plugsmith.atomic import write_text as write_atomic
 from plugsmith.spec import (
     CASES_FILE,
     CODE_FILE,
@@ -25,19 +24,6 @@ from plugsmith.spec import (
     PluginManifest,
     TestCase,
 )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text so a reader never sees half a file: temp file in the same dir, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
