@@ -23,9 +23,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import luigi
-
 from plugsmith.errors import CapabilityFailure, NotFound, PlugsmithError, SpecError
+from plugsmith.pipeline._luigi import luigi
 from plugsmith.planexe._output import write_atomic
 from plugsmith.planexe._render import render_capability_markdown
 from plugsmith.spec import CapabilitySpec, Outcome, Status, load_spec

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -47,6 +48,17 @@ class TestCase(BaseModel):
     expected: dict[str, Any]
 
 
+@lru_cache(maxsize=512)
+def _schema_problem(canonical: str) -> str | None:
+    """The meta-schema error of a schema (given as canonical JSON), or None. Cached: the plan schema
+    is checked for every ``plan_json`` port and costs tens of milliseconds each time."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(json.loads(canonical))
+    except jsonschema.SchemaError as exc:
+        return str(exc.message)
+    return None
+
+
 def _normalise_ports(value: Any, what: str) -> dict[str, JsonSchema]:
     if isinstance(value, list):
         if not all(isinstance(v, str) for v in value):
@@ -63,10 +75,9 @@ def _normalise_ports(value: Any, what: str) -> dict[str, JsonSchema]:
         if schema is not None and not isinstance(schema, dict):
             raise ValueError(f"schema of port {name!r} must be a JSON object")
         resolved = resolve_port(name, schema)
-        try:
-            jsonschema.Draft202012Validator.check_schema(resolved)
-        except jsonschema.SchemaError as exc:
-            raise ValueError(f"schema of port {name!r} is not valid JSON Schema: {exc.message}") from None
+        problem = _schema_problem(json.dumps(resolved, sort_keys=True))
+        if problem:
+            raise ValueError(f"schema of port {name!r} is not valid JSON Schema: {problem}")
         ports[name] = resolved
     return ports
 
