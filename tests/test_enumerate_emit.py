@@ -120,6 +120,7 @@ PORTS: dict[str, Node] = {
             1,
         ),
     ),
+    "pct": hof("to_dict", TASKS, p(T, "id"), Node("pct", (p(T, "cost"), p("plan_json", "budget")))),
     "over": Node("lt", (p("plan_json", "budget"), Node("sum", (p("plan_json", "tasks", PROJECT, "cost"),)))),
     "mixed": Node(
         "and",

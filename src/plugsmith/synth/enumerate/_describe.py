@@ -25,6 +25,8 @@ def describe(n: Node) -> str:
         return ".".join((n.param[0], *n.param[1])).replace(".[]*", "[]*").replace(".[].", "[].")
     if op in ("const", "literal"):
         return json.dumps(n.param)
+    if op == "pct":
+        return f"percent({describe(a[0])}, {describe(a[1])})"
     if op in _SYMBOLS:
         return f"({describe(a[0])} {_SYMBOLS[op]} {describe(a[1])})"
     if op == "record":

@@ -73,6 +73,7 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "sub": (2, lambda a, b, p: a - b),
     "mul": (2, lambda a, b, p: a * b),
     "div": (2, lambda a, b, p: a / b),
+    "pct": (2, lambda a, b, p: a / b * 100),
     "round": (1, lambda a, p: round(a, p)),
     "lt": (2, lambda a, b, p: a < b),
     "le": (2, lambda a, b, p: a <= b),

@@ -65,6 +65,8 @@ class Emitter:
             return repr(n.param)
         if op in _BINARY:
             return f"({self.expr(a[0])} {_BINARY[op]} {self.expr(a[1])})"
+        if op == "pct":
+            return f"({self.expr(a[0])} / {self.expr(a[1])} * 100)"
         if op in ("sum", "min", "max") and a[0].op == "map":
             return f"{op}({self._comprehension(a[0])[1:-1]})"
         if op in ("sum", "min", "max") and a[0].op == "path" and a[0].param[1][-2:-1] == (PROJECT,):

@@ -39,7 +39,7 @@ def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
     if op == "empty":
         return arg.op in ("path", "filter", "var")
     if op == "round":
-        return arg.op in ("div", "mul", "mean", "sum")
+        return arg.op in ("div", "mul", "pct", "mean", "sum", "var", "path")
     return True
 
 
@@ -49,11 +49,12 @@ _OP_CONSTANTS: dict[str, tuple[frozenset[float], frozenset[float]]] = {
     "sub": (frozenset({1, 100}), frozenset({1})),
     "mul": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000, 0.5})),
     "div": (frozenset(), frozenset({2, 7, 8, 24, 100, 1000})),
+    "pct": (frozenset(), frozenset()),
     "date_add": (frozenset(), frozenset({1, 7})),
 }
 
 
-ARITH = frozenset({"add", "sub", "mul", "div"})
+ARITH = frozenset({"add", "sub", "mul", "div", "pct"})
 
 
 def const_arith(node: Node) -> bool:

@@ -72,8 +72,7 @@ class Search:
                                                                 if "null" in self.target_kind.values()
                                                                 else set())
         self.found: dict[str, Node] = {}
-        self.names_in_use = set(inputs[0]) if inputs else set()
-        self.name_counts: dict[str, int] = {}
+        self.port_names = frozenset(inputs[0]) if inputs else frozenset()
 
     # -- driving ---------------------------------------------------------------------------------
     def run(self, max_size: int = 40) -> dict[str, Node]:
@@ -185,7 +184,8 @@ class Search:
         if sub is None:
             parent_of = [i for i, lst in enumerate(values) for _ in lst]
             elements = [x for lst in values for x in lst]
-            sub = self._new_scope(scope, self._var_name(entry.node), parent_of, elements, scope.depth + 1)
+            sub = self._new_scope(scope, self._var_name(entry.node, scope), parent_of, elements,
+                                  scope.depth + 1)
             scope.children[key] = sub
         idx: list[list[int]] = []
         start = 0
@@ -196,14 +196,15 @@ class Search:
             entry.src = (sub, idx)
         return sub, idx
 
-    def _var_name(self, node: Node) -> str:
+    def _var_name(self, node: Node, scope: Scope) -> str:
+        """A readable element name, distinct from the ports and every enclosing element name."""
         base = "item"
         if node.op == "path":
             last = node.param[1][-1]
             base = last[:-1] if last.endswith("s") and len(last) > 3 else last
             if last == "depends_on":
                 base = "dep"
-        elif node.op == "values" or node.op == "map_values":
+        elif node.op in ("values", "map_values", "group", "graph", "to_dict"):
             base = "value"
         elif node.op == "var":
             name = str(node.param)
@@ -211,13 +212,16 @@ class Search:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
         if not base[0].isalpha():
             base = "x_" + base
+        taken = set(self.port_names)
+        outer: Scope | None = scope
+        while outer is not None:
+            taken.add(outer.var or "")
+            outer = outer.parent
         name = base
-        n = self.name_counts.get(base, 2)
-        while name in RESERVED or name in self.names_in_use:
+        n = 2
+        while name in RESERVED or name in taken:
             name = f"{base}{n}"
             n += 1
-        self.name_counts[base] = n
-        self.names_in_use.add(name)
         return name
 
     # -- growing ---------------------------------------------------------------------------------

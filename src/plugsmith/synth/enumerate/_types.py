@@ -12,8 +12,8 @@ TEXT = frozenset({"str", "date"})
 UNARY_OPS: tuple[str, ...] = ("round", "upper", "lower", "title", "split", "notnull", "not", "len", "sum",
                               "mean", "min", "max", "flatten", "sorted", "unique", "take", "join", "keys",
                               "values", "argmax_key", "argmin_key", "empty", "first", "last")
-BINARY_OPS: tuple[str, ...] = ("add", "sub", "mul", "div", "date_add", "days_between", "lt", "le", "eq",
-                               "ne", "and", "or", "concat")
+BINARY_OPS: tuple[str, ...] = ("add", "sub", "mul", "div", "pct", "date_add", "days_between", "lt", "le",
+                               "eq", "ne", "and", "or", "concat")
 COMMUTATIVE = frozenset({"add", "mul", "eq", "ne", "and", "or"})
 
 
@@ -68,7 +68,7 @@ def unary_type(op: str, t: Type) -> Type | None:
 
 def binary_type(op: str, a: Type, b: Type) -> Type | None:
     """Result type of a binary operation (None: does not apply)."""
-    if op in ("add", "sub", "mul", "div"):
+    if op in ("add", "sub", "mul", "div", "pct"):
         return "num" if a == b == "num" else None
     if op == "date_add":
         return "date" if (a, b) == ("date", "num") else None
