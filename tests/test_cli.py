@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _plugsmith(*args: str) -> subprocess.CompletedProcess[str]:
@@ -49,3 +51,13 @@ def test_schema_prints_valid_json_schema() -> None:
     schema = json.loads(out.stdout)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert "tasks" in schema["properties"]
+
+
+def test_validate_table_shows_brackets_from_messages_verbatim(tmp_path: Path) -> None:
+    plugin = tmp_path / "bad"
+    plugin.mkdir()
+    (plugin / "plugin.json").write_text('{"name": "Bad"}')
+    out = subprocess.run([sys.executable, "-m", "plugsmith", "validate", str(plugin)], capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "COLUMNS": "250"})
+    assert out.returncode == 1
+    assert "[a-z][a-z0-9_]" in out.stdout  # rich markup must not swallow the pattern

@@ -34,13 +34,14 @@ def _hub_if_present() -> Hub | None:
 
 def _print_report(report: GateReport) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{report.name} {report.version} ({report.plugin_id})")
+    table = Table(title=escape(f"{report.name} {report.version} ({report.plugin_id})"))
     for column in ("gate", "status", "ms", "message"):
         table.add_column(column)
     for g in report.gates:
-        table.add_row(g.name, g.status.value, f"{g.duration_ms:.0f}", g.message)
+        table.add_row(g.name, g.status.value, f"{g.duration_ms:.0f}", escape(g.message))
     console = Console()
     console.print(table)
     tier = report.tier.value if report.tier else "none"

@@ -51,9 +51,10 @@ def _status(value: str | None) -> Status | None:
 
 def _table(releases: list[Release], title: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for column in ("ref", "capability", "status", "tier", "origin", "checksum"):
         table.add_column(column)
     for r in releases:
