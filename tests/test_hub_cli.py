@@ -90,7 +90,9 @@ def test_read_commands_and_lifecycle(capsys: pytest.CaptureFixture[str], db_url:
             hub.publish(make_plugin(tmp_path, version=version), status=Status.approved, tier=Tier.tier1)
     code, out, _ = run(capsys, "--db", db_url, "hub", "search", "cost", "--json")
     assert code == 0
-    assert [r["ref"] for r in json.loads(out)] == ["cost_estimation@1.1.0", "cost_estimation@1.0.0"]
+    results = json.loads(out)
+    assert [r["ref"] for r in results] == ["cost_estimation@1.1.0"]  # one row per plugin: its newest
+    assert 0 < results[0]["ranking_score"] <= 1 and results[0]["safety_tier"] == "Tier 1"
     code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation", "--json")
     assert json.loads(out)["version"] == "1.1.0"
     code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation@1.0.0")

@@ -183,6 +183,50 @@ def group_near_duplicates(ranked: list[Ranked]) -> list[tuple[Ranked, list[Ranke
     return [(members[0], members[1:]) for members in groups.values()]
 
 
+def newest_per_plugin(releases: Iterable[Any]) -> list[Any]:
+    """One release per plugin: the highest version among those given (a search shows plugins, not
+    every version of each)."""
+    newest: dict[str, Any] = {}
+    for rel in releases:
+        if rel.plugin_id not in newest or _newer(rel, newest[rel.plugin_id]):
+            newest[rel.plugin_id] = rel
+    return list(newest.values())
+
+
+def ranked_results(
+    releases: Iterable[Any],
+    stats: Mapping[str, UsageStats],
+    *,
+    downloads: Mapping[str, int] | None = None,
+    limit: int = 20,
+    group: bool = True,
+) -> list[dict[str, Any]]:
+    """Search results as the CLI and the server both show them: newest release per plugin, ranked,
+    near-duplicates of one capability folded into ``alternatives`` of the best one."""
+    ranked = rank(newest_per_plugin(releases), stats, downloads)
+    if not group:
+        return [item.summary() for item in ranked[:limit]]
+    out = []
+    for best, others in group_near_duplicates(ranked)[:limit]:
+        entry = best.summary()
+        entry["alternatives"] = [
+            {"plugin_id": o.release.plugin_id, "name": o.release.name, "version": o.release.version,
+             "ranking_score": o.rank.score}
+            for o in others
+        ]
+        out.append(entry)
+    return out
+
+
+def _newer(a: Any, b: Any) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a.version) > Version(b.version)
+    except InvalidVersion:
+        return bool(a.created_at > b.created_at)
+
+
 def _clip(value: float) -> float:
     return 0.0 if math.isnan(value) else max(0.0, min(1.0, value))
 

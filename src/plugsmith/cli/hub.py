@@ -162,17 +162,47 @@ def search(text: Annotated[str, typer.Argument(help="Words to find (name, descri
            status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 20,
            as_json: JsonOpt = False) -> None:
-    """Search releases by text, with optional filters."""
+    """Search plugins by text, ranked as the hub server ranks (docs/ranking.md), one row per plugin."""
     from plugsmith.cli._common import open_hub, print_json
 
     with open_hub() as hub:
-        found = hub.search(text, capability=capability, tier=_tier(tier), status=_status(status), limit=limit)
+        results = _ranked_search(hub, text, capability=capability, tier=_tier(tier), status=_status(status),
+                                 limit=limit)
     if as_json:
-        print_json([r.to_dict() for r in found])
-    elif found:
-        _table(found, f"{len(found)} release(s) matching {text!r}")
+        print_json(results)
+    elif results:
+        _ranked_table(results, f"{len(results)} plugin(s) matching {text!r}")
     else:
         print(f"no releases match {text!r}")
+
+
+def _ranked_search(hub: Any, text: str, *, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    """Ranked, grouped results: the server's own ranking for a remote hub, the same function locally."""
+    if hasattr(hub, "ranked_search"):  # a RemoteHub: let the server rank, as every client sees it
+        results: list[dict[str, Any]] = hub.ranked_search(text, limit=limit, **filters)
+    else:
+        from plugsmith import ranking
+
+        found = hub.search(text, limit=max(limit * 4, 50), **filters)
+        results = ranking.ranked_results(found, ranking.usage_stats(hub.events()), limit=limit)
+    for entry in results:
+        entry.setdefault("ref", f"{entry['name']}@{entry['version']}")
+    return results
+
+
+def _ranked_table(results: list[dict[str, Any]], title: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(title))
+    for column in ("ref", "capability", "status", "tier", "score", "downloads", "alternatives"):
+        table.add_column(column)
+    for r in results:
+        others = ", ".join(f"{o['name']}@{o['version']}" for o in r.get("alternatives", []))
+        table.add_row(escape(r["ref"]), r["capability"], r["status"], r.get("safety_tier") or "-",
+                      f"{r['ranking_score']:.3f}", str(r.get("downloads", 0)), escape(others) or "-")
+    Console().print(table)
 
 
 @hub_app.command("show")

@@ -145,27 +145,8 @@ class ReadService:
         releases = self.hub.search(
             text, capability=capability, tier=tier, status=status, limit=max(limit * 4, 50)
         )
-        newest: dict[str, Any] = {}
-        for rel in releases:  # keep one release per plugin: the newest that matched
-            if rel.plugin_id not in newest or _newer(rel, newest[rel.plugin_id]):
-                newest[rel.plugin_id] = rel
-        ranked = ranking.rank(newest.values(), self.usage(), self.downloads())
-        if not group:
-            return [item.summary() for item in ranked[:limit]]
-        out = []
-        for best, others in ranking.group_near_duplicates(ranked)[:limit]:
-            entry = best.summary()
-            entry["alternatives"] = [
-                {
-                    "plugin_id": o.release.plugin_id,
-                    "name": o.release.name,
-                    "version": o.release.version,
-                    "ranking_score": o.rank.score,
-                }
-                for o in others
-            ]
-            out.append(entry)
-        return out
+        return ranking.ranked_results(releases, self.usage(), downloads=self.downloads(), limit=limit,
+                                      group=group)
 
     @staticmethod
     def search_key(
@@ -302,15 +283,6 @@ class ReadService:
             raise NotFound(
                 f"no plugin or release {ref!r}", subject="plugin", hint="search with GET /api/v1/search?q=…"
             ) from None
-
-
-def _newer(a: Any, b: Any) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a.version) > Version(b.version)
-    except InvalidVersion:
-        return bool(a.created_at > b.created_at)
 
 
 __all__ = ["ReadService", "ServerSettings", "TTLCache"]
