@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import test_server_helpers as helpers
-from plugsmith.server._lifecycle import (
+from plugsmith.governance._lifecycle import (
     LifecyclePolicy,
     auto_deprecate,
     benchmark_capability,

@@ -324,6 +324,47 @@ def _signature_problems(hub: Any, require_signatures: bool) -> list[dict[str, st
     return [{"ref": p.ref, "checksum": p.checksum, "kind": p.kind, "message": p.message} for p in problems]
 
 
+@hub_app.command("benchmark")
+def benchmark(capability: Annotated[str, typer.Argument(help="The capability whose plugins to benchmark.")],
+              as_json: JsonOpt = False) -> None:
+    """Run every loadable plugin of a capability over the hub's benchmark cases (in the sandbox) and
+    record coverage, accuracy, failure rate and a per-plan-type breakdown; the ranking uses the result."""
+    from dataclasses import asdict
+
+    from plugsmith.cli._common import open_hub, print_json
+    from plugsmith.governance import benchmark_capability
+
+    with open_hub() as hub:
+        results = benchmark_capability(hub, capability)
+    if as_json:
+        print_json([asdict(r) for r in results])
+    elif not results:
+        print(f"no benchmark cases or no loadable plugins for {capability!r}")
+    for r in [] if as_json else results:
+        print(f"{r.plugin_id} {r.version}: accuracy {r.accuracy:.2f}, coverage {r.coverage_score:.2f}, "
+              f"failure rate {r.failure_rate:.2f}")
+
+
+@hub_app.command("lifecycle")
+def lifecycle(dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would change.")] = False,
+              unused_days: Annotated[int, typer.Option(help="Deprecate what no run used this long.")] = 90,
+              as_json: JsonOpt = False) -> None:
+    """Deprecate releases past their time: unused, superseded by a more trusted plugin of the same
+    capability, failing too often, or graded below the minimum by the benchmark. Never yanks."""
+    from plugsmith.cli._common import open_hub, print_json
+    from plugsmith.governance import LifecyclePolicy, auto_deprecate
+
+    with open_hub() as hub:
+        decisions = auto_deprecate(hub, LifecyclePolicy(unused_days=unused_days), dry_run=dry_run)
+    if as_json:
+        print_json({"dry_run": dry_run, "deprecated": decisions})
+        return
+    verb = "would deprecate" if dry_run else "deprecated"
+    for d in decisions:
+        print(f"{verb} {d['ref']}: {d['reason']}")
+    print(f"{len(decisions)} release(s) {verb}")
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``plugsmith hub …``."""
     app.add_typer(hub_app, name="hub")

@@ -12,21 +12,33 @@
 from plugsmith.governance._audit import AUDIT_FILE, audit_path
 from plugsmith.governance._audit import read as read_audit
 from plugsmith.governance._gatekeeper import NEVER_LOAD, Decision, Gatekeeper, reviewed
+from plugsmith.governance._lifecycle import (
+    BenchmarkResult,
+    LifecyclePolicy,
+    auto_deprecate,
+    benchmark_capability,
+    learn_from_failure,
+)
 from plugsmith.governance._policy import POLICY_FILE, TIER2_LIMITS, Policy
 from plugsmith.governance._review import decide, review_queue
 from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
 
 __all__ = [
     "AUDIT_FILE",
+    "BenchmarkResult",
     "NEVER_LOAD",
     "POLICY_FILE",
     "TIER2_LIMITS",
     "Decision",
     "Gatekeeper",
     "HubKey",
+    "LifecyclePolicy",
     "Policy",
     "audit_path",
+    "auto_deprecate",
+    "benchmark_capability",
     "decide",
+    "learn_from_failure",
     "manifest_digest",
     "read_audit",
     "review_queue",

@@ -252,7 +252,7 @@ def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
 def report_failure(w: Writes, token: Token, body: FailureReport) -> dict[str, Any]:
     """A production failure: lowers the plugin's reliability; with ``expected`` it becomes a benchmark
     case the next synthesis and every new version must pass."""
-    from plugsmith.server._lifecycle import learn_from_failure
+    from plugsmith.governance._lifecycle import learn_from_failure
 
     case = learn_from_failure(
         w.hub,
@@ -273,7 +273,7 @@ def run_benchmark(w: Writes, token: Token, capability: Capability) -> list[dict[
     """Re-run every loadable release of the capability over the hub's benchmark cases (reviewer)."""
     from dataclasses import asdict
 
-    from plugsmith.server._lifecycle import benchmark_capability
+    from plugsmith.governance._lifecycle import benchmark_capability
 
     require_role(token, Role.reviewer)
     results = [asdict(r) for r in benchmark_capability(w.hub, capability)]
@@ -285,7 +285,7 @@ def run_benchmark(w: Writes, token: Token, capability: Capability) -> list[dict[
 @router.post("/lifecycle/deprecate", tags=["write"])
 def lifecycle(w: Writes, token: Token, body: LifecycleRun | None = None) -> dict[str, Any]:
     """Apply the automatic deprecation policy (admin); ``dry_run`` only lists what it would do."""
-    from plugsmith.server._lifecycle import LifecyclePolicy, auto_deprecate
+    from plugsmith.governance._lifecycle import LifecyclePolicy, auto_deprecate
 
     require_role(token, Role.admin)
     run = body or LifecycleRun()
