@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.test_hub_helpers import make_plugin
 
 from plugsmith.cli import main
 from plugsmith.hub import Hub
 from plugsmith.spec import Status, TestCase, Tier
-from tests.test_hub_helpers import make_plugin
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -19,7 +19,8 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return int(info.value.code or 0), capsys.readouterr().out
 
 
-def test_benchmark_grades_plugins_on_the_hubs_cases(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_benchmark_grades_plugins_on_the_hubs_cases(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
     with Hub.open() as hub:
         right = hub.publish(make_plugin(tmp_path, "total_right", capability="total", outputs=("total",),
                                         body="def run(inputs):\n    return {'total': sum(inputs['xs'])}\n",
@@ -30,7 +31,8 @@ def test_benchmark_grades_plugins_on_the_hubs_cases(capsys: pytest.CaptureFixtur
                                         inputs={"xs": {"type": "array"}}),
                             status=Status.approved, tier=Tier.tier1)
         for i, xs in enumerate(([5, 7], [1, 2, 3], [10])):
-            hub.add_benchmark_case("total", TestCase(name=f"c{i}", input={"xs": xs}, expected={"total": sum(xs)}))
+            case = TestCase(name=f"c{i}", input={"xs": xs}, expected={"total": sum(xs)})
+            hub.add_benchmark_case("total", case)
     code, out = _cli(capsys, "hub", "benchmark", "total", "--json")
     assert code == 0
     grades = {r["plugin_id"]: r["accuracy"] for r in json.loads(out)}
