@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from plugsmith.spec._ports import JsonSchema, resolve_port
 
@@ -59,7 +59,16 @@ def _schema_problem(canonical: str) -> str | None:
     return None
 
 
-def _normalise_ports(value: Any, what: str) -> dict[str, JsonSchema]:
+def normalise_ports(value: Any, what: str, *, owner: str) -> dict[str, JsonSchema]:
+    """Ports as name → checked JSON Schema, from a list of catalog names or a mapping. ``what`` is
+    ``inputs`` or ``outputs`` (outputs may not be empty); ``owner`` names the model in errors."""
+    ports = _resolve_ports(value, what)
+    if what == "outputs" and not ports:
+        raise ValueError(f"a {owner} needs at least one output port")
+    return ports
+
+
+def _resolve_ports(value: Any, what: str) -> dict[str, JsonSchema]:
     if isinstance(value, list):
         if not all(isinstance(v, str) for v in value):
             raise ValueError(f"{what} as a list must hold port names (strings)")
@@ -95,18 +104,10 @@ class CapabilitySpec(BaseModel):
     tests: list[TestCase | str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
 
-    @field_validator("inputs", mode="before")
+    @field_validator("inputs", "outputs", mode="before")
     @classmethod
-    def _inputs(cls, value: Any) -> dict[str, JsonSchema]:
-        return _normalise_ports(value, "inputs")
-
-    @field_validator("outputs", mode="before")
-    @classmethod
-    def _outputs(cls, value: Any) -> dict[str, JsonSchema]:
-        ports = _normalise_ports(value, "outputs")
-        if not ports:
-            raise ValueError("a capability needs at least one output port")
-        return ports
+    def _ports(cls, value: Any, info: ValidationInfo) -> dict[str, JsonSchema]:
+        return normalise_ports(value, str(info.field_name), owner="capability")
 
     @field_validator("constraints", mode="before")
     @classmethod

@@ -7,9 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from plugsmith.spec._capability import NAME_PATTERN, Constraint, _normalise_ports
+from plugsmith.spec._capability import NAME_PATTERN, Constraint, normalise_ports
 from plugsmith.spec._ports import JsonSchema
 
 MANIFEST_FILE = "plugin.json"
@@ -84,18 +84,10 @@ class PluginManifest(BaseModel):
     permissions: list[Permission] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
 
-    @field_validator("inputs", mode="before")
+    @field_validator("inputs", "outputs", mode="before")
     @classmethod
-    def _inputs(cls, value: Any) -> dict[str, JsonSchema]:
-        return _normalise_ports(value, "inputs")
-
-    @field_validator("outputs", mode="before")
-    @classmethod
-    def _outputs(cls, value: Any) -> dict[str, JsonSchema]:
-        ports = _normalise_ports(value, "outputs")
-        if not ports:
-            raise ValueError("a plugin needs at least one output port")
-        return ports
+    def _ports(cls, value: Any, info: ValidationInfo) -> dict[str, JsonSchema]:
+        return normalise_ports(value, str(info.field_name), owner="plugin")
 
     @field_validator("version")
     @classmethod
