@@ -3,18 +3,22 @@
 Checks, in order (the first failure is the reason): status (rejected, yanked and quarantined never
 load; pending_review waits for a human; deprecated loads only when pinned by version), tier (assigned,
 and allowed by the policy), human review for sensitive capabilities, permissions (each grantable by the
-policy), and the artifact's checksum (re-verified on every check).
+policy), the artifact's checksum (re-verified on every check), and, where the hub recorded one, the
+release's ed25519 signature (made by ``plugsmith serve`` on publish) against a key this machine trusts:
+the hub key in ``$PLUGSMITH_HOME/keys`` or the public key file named by ``PLUGSMITH_HUB_KEY``.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from plugsmith.errors import NotFound, PolicyDenied, TamperedArtifact
 from plugsmith.governance import _audit
 from plugsmith.governance._policy import Policy
+from plugsmith.governance._signing import PUBLIC_FILE, key_id_of, manifest_digest, verify_signature
 from plugsmith.sandbox import Limits
 from plugsmith.spec import Status
 
@@ -40,6 +44,58 @@ def reviewed(hub: Hub, release: Release) -> bool:
                and e.get("outcome") == "approved"
                and (e.get("detail") or {}).get("checksum") == release.checksum
                for e in hub.events(REVIEW_EVENT, release.capability))
+
+
+def recorded_signature(hub: Any, checksum: str) -> dict[str, Any] | None:
+    """The signature a served hub recorded for ``checksum``, or None (never served, or not signed).
+
+    A ``RemoteHub`` has no engine: it verifies signatures itself on every download.
+    """
+    import sqlalchemy as sa
+
+    engine = getattr(hub, "engine", None)
+    if engine is None:
+        return None
+    query = sa.text("SELECT manifest_digest, signature, key_id FROM server_signatures WHERE checksum = :c")
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(query, {"c": checksum}).mappings().first()
+    except sa.exc.SQLAlchemyError:
+        return None  # a hub database from before the server tables existed
+    return dict(row) if row else None
+
+
+def trusted_key(key_id: str) -> str | None:
+    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key."""
+    from plugsmith import config
+
+    candidates = [Path(p) for p in (os.environ.get("PLUGSMITH_HUB_KEY"),) if p]
+    candidates.append(config.home() / "keys" / PUBLIC_FILE)
+    for path in candidates:
+        try:
+            pem = path.read_text(encoding="ascii")
+        except OSError:
+            continue
+        if key_id_of(pem) == key_id:
+            return pem
+    return None
+
+
+def signature_problem(hub: Any, release: Release) -> str | None:
+    """Why the release's recorded signature cannot be trusted, or None (valid, or never signed)."""
+    sig = recorded_signature(hub, release.checksum)
+    if sig is None:
+        return None
+    digest = manifest_digest(release.manifest)
+    if digest != sig["manifest_digest"]:
+        return "the stored manifest differs from the one the hub signed"
+    pem = trusted_key(sig["key_id"])
+    if pem is None:
+        return (f"it is signed by hub key {sig['key_id']}, which this machine does not trust; set "
+                f"PLUGSMITH_HUB_KEY to that hub's public key file")
+    if not verify_signature(pem, release.checksum, digest, sig["signature"]):
+        return f"its signature does not verify with hub key {sig['key_id']}"
+    return None
 
 
 class Gatekeeper:
@@ -74,6 +130,9 @@ class Gatekeeper:
             self.hub.read_artifact(release.checksum)
         except (TamperedArtifact, NotFound) as exc:
             return Decision(False, f"artifact check failed: {exc.message}")
+        problem = signature_problem(self.hub, release)
+        if problem:
+            return Decision(False, f"signature check failed: {problem}")
         return Decision(True, f"{release.ref} ({release.tier.value}, {release.status.value}) may load")
 
     def check(self, release: Release, *, pinned: bool = False) -> Decision:
@@ -97,4 +156,5 @@ class Gatekeeper:
         return self.policy.limits_for(release.tier)
 
 
-__all__ = ["NEVER_LOAD", "REVIEW_EVENT", "Decision", "Gatekeeper", "reviewed"]
+__all__ = ["NEVER_LOAD", "REVIEW_EVENT", "Decision", "Gatekeeper", "recorded_signature", "reviewed",
+           "signature_problem", "trusted_key"]
