@@ -191,17 +191,28 @@ def _ranked_search(hub: Any, text: str, *, limit: int, **filters: Any) -> list[d
 
 
 def _ranked_table(results: list[dict[str, Any]], title: str) -> None:
+    from rich import box
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=escape(title))
-    for column in ("ref", "capability", "status", "tier", "score", "downloads", "alternatives"):
-        table.add_column(column)
+    downloads = any(r.get("downloads") for r in results)
+    alternatives = any(r.get("alternatives") for r in results)
+    table = Table(title=escape(title), box=box.SIMPLE_HEAD)
+    for column in ("ref", "capability", "status", "tier", "score"):
+        table.add_column(column, no_wrap=column != "ref", overflow="fold")
+    if downloads:
+        table.add_column("downloads", justify="right")
+    if alternatives:
+        table.add_column("alternatives", overflow="fold")
     for r in results:
-        others = ", ".join(f"{o['name']}@{o['version']}" for o in r.get("alternatives", []))
-        table.add_row(escape(r["ref"]), r["capability"], r["status"], r.get("safety_tier") or "-",
-                      f"{r['ranking_score']:.3f}", str(r.get("downloads", 0)), escape(others) or "-")
+        row = [escape(r["ref"]), r["capability"], r["status"], r.get("safety_tier") or "-",
+               f"{r['ranking_score']:.3f}"]
+        if downloads:
+            row.append(str(r.get("downloads", 0)))
+        if alternatives:
+            row.append(escape(", ".join(f"{o['name']}@{o['version']}" for o in r.get("alternatives", []))))
+        table.add_row(*row)
     Console().print(table)
 
 
