@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.test_hub_helpers import make_plugin
 
 from plugsmith.cli import main
 from plugsmith.hub import Hub
 from plugsmith.spec import Status, TestCase, Tier
+from test_hub_helpers import make_plugin
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
