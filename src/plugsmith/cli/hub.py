@@ -331,7 +331,8 @@ def _signature_problems(hub: Any, require_signatures: bool) -> list[dict[str, st
         from plugsmith.server import verify_hub
     except ImportError:
         return []
-    problems = verify_hub(hub, require_signatures=require_signatures)
+    # the artifacts were just re-hashed by hub.verify_artifacts(); only the signatures are left to check
+    problems = verify_hub(hub, require_signatures=require_signatures, check_artifacts=False)
     return [{"ref": p.ref, "checksum": p.checksum, "kind": p.kind, "message": p.message} for p in problems]
 
 
@@ -349,9 +350,10 @@ def benchmark(capability: Annotated[str, typer.Argument(help="The capability who
         results = benchmark_capability(hub, capability)
     if as_json:
         print_json([asdict(r) for r in results])
-    elif not results:
+        return
+    if not results:
         print(f"no benchmark cases or no loadable plugins for {capability!r}")
-    for r in [] if as_json else results:
+    for r in results:
         print(f"{r.plugin_id} {r.version}: accuracy {r.accuracy:.2f}, coverage {r.coverage_score:.2f}, "
               f"failure rate {r.failure_rate:.2f}")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.errors import NotFound, PolicyDenied, TamperedArtifact
 from plugsmith.governance import _audit
 from plugsmith.governance._policy import Policy
-from plugsmith.governance._signing import PUBLIC_FILE, key_id_of, manifest_digest, verify_signature
+from plugsmith.governance._signing import PUBLIC_FILE, key_id_of, signature_mismatch
 from plugsmith.sandbox import Limits
 from plugsmith.spec import Status
 
@@ -86,16 +86,12 @@ def signature_problem(hub: Any, release: Release) -> str | None:
     sig = recorded_signature(hub, release.checksum)
     if sig is None:
         return None
-    digest = manifest_digest(release.manifest)
-    if digest != sig["manifest_digest"]:
-        return "the stored manifest differs from the one the hub signed"
     pem = trusted_key(sig["key_id"])
     if pem is None:
         return (f"it is signed by hub key {sig['key_id']}, which this machine does not trust; set "
                 f"PLUGSMITH_HUB_KEY to that hub's public key file")
-    if not verify_signature(pem, release.checksum, digest, sig["signature"]):
-        return f"its signature does not verify with hub key {sig['key_id']}"
-    return None
+    mismatch = signature_mismatch(release.manifest, release.checksum, sig, pem)
+    return mismatch[1] if mismatch else None
 
 
 class Gatekeeper:

@@ -85,6 +85,21 @@ def verify_signature(public_pem: str | bytes, checksum: str, digest: str, signat
     return True
 
 
+def signature_mismatch(manifest: Any, checksum: str, recorded: dict[str, Any],
+                       public_pem: str | bytes) -> tuple[str, str] | None:
+    """``(kind, message)`` when a recorded signature does not vouch for this release, else None.
+
+    ``recorded`` holds the ``manifest_digest``, ``signature`` and ``key_id`` the hub stored at publish;
+    ``kind`` is ``manifest-changed`` or ``bad-signature``. The gatekeeper and ``verify_hub`` share it.
+    """
+    digest = manifest_digest(manifest)
+    if digest != recorded["manifest_digest"]:
+        return "manifest-changed", "the stored manifest differs from the one the hub signed"
+    if not verify_signature(public_pem, checksum, digest, recorded["signature"]):
+        return "bad-signature", f"signature does not verify with hub key {recorded['key_id']}"
+    return None
+
+
 @dataclass(frozen=True)
 class HubKey:
     """The hub's signing key. Build it with ``load_or_create``; never log ``private``."""
@@ -155,4 +170,5 @@ def _create(path: Path) -> None:
         os.unlink(tmp)
 
 
-__all__ = ["HubKey", "key_id_of", "manifest_digest", "signing_payload", "verify_signature"]
+__all__ = ["HubKey", "key_id_of", "manifest_digest", "signature_mismatch", "signing_payload",
+           "verify_signature"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith.errors import NotFound, TamperedArtifact
-from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
+from plugsmith.governance._signing import HubKey, signature_mismatch
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,19 @@ class Problem:
 
 
 def verify_hub(
-    hub: Any, *, key_dir: Path | None = None, require_signatures: bool = True, public_pem: str | None = None
+    hub: Any,
+    *,
+    key_dir: Path | None = None,
+    require_signatures: bool = True,
+    public_pem: str | None = None,
+    check_artifacts: bool = True,
 ) -> list[Problem]:
     """Problems found across every release of ``hub`` (an empty list means all is well).
 
     ``public_pem`` defaults to the hub key in ``$PLUGSMITH_HOME/keys`` (created if missing, in which
     case every release shows up as unsigned). Unsigned releases are problems only when
-    ``require_signatures`` (a hub that was never served has none).
+    ``require_signatures`` (a hub that was never served has none). ``check_artifacts=False`` skips
+    re-hashing the artifacts, for a caller that has just done so (``plugsmith hub verify``).
     """
     from plugsmith.server._app import _engine_of
     from plugsmith.server._store import ServerStore
@@ -49,7 +55,9 @@ def verify_hub(
             store.close()
     problems: list[Problem] = []
     for release in hub.search("", limit=1_000_000):
-        problems.extend(_check(hub, release, signed.get(release.checksum), pem, require_signatures))
+        problems.extend(
+            _check(hub, release, signed.get(release.checksum), pem, require_signatures, check_artifacts)
+        )
     return problems
 
 
@@ -60,31 +68,21 @@ def _signatures(store: Any) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _check(hub: Any, release: Any, sig: dict[str, Any] | None, pem: str, require: bool) -> list[Problem]:
+def _check(
+    hub: Any, release: Any, sig: dict[str, Any] | None, pem: str, require: bool, check_artifacts: bool
+) -> list[Problem]:
     ref, checksum = release.ref, release.checksum
-    try:
-        hub.read_artifact(checksum)
-    except TamperedArtifact as exc:
-        return [Problem(ref, checksum, "tampered", exc.message)]
-    except NotFound as exc:
-        return [Problem(ref, checksum, "missing", exc.message)]
+    if check_artifacts:
+        try:
+            hub.read_artifact(checksum)
+        except TamperedArtifact as exc:
+            return [Problem(ref, checksum, "tampered", exc.message)]
+        except NotFound as exc:
+            return [Problem(ref, checksum, "missing", exc.message)]
     if sig is None:
         return [Problem(ref, checksum, "unsigned", "no signature recorded")] if require else []
-    digest = manifest_digest(release.manifest)
-    if digest != sig["manifest_digest"]:
-        return [
-            Problem(
-                ref,
-                checksum,
-                "manifest-changed",
-                "the stored manifest differs from the one that was signed",
-            )
-        ]
-    if not verify_signature(pem, checksum, digest, sig["signature"]):
-        return [
-            Problem(ref, checksum, "bad-signature", f"signature does not verify with key {sig['key_id']}")
-        ]
-    return []
+    mismatch = signature_mismatch(release.manifest, checksum, sig, pem)
+    return [Problem(ref, checksum, *mismatch)] if mismatch else []
 
 
 __all__ = ["Problem", "verify_hub"]
