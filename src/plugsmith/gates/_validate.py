@@ -22,16 +22,52 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def refuse_remote_refs(plugin_dir: Path) -> None:
+    """ManifestError when a port schema in ``plugin.json`` refers outside itself.
+
+    Checked before any gate runs: a schema that would make plugsmith open a URL or read a file is
+    security-relevant input refused at the edge (exit 2 / HTTP 400), not a plugin the gates reject.
+    Anything else wrong with the manifest is left to the manifest gate.
+    """
+    import json
+
+    from plugsmith.errors import ManifestError
+    from plugsmith.spec import MANIFEST_FILE, remote_ref
+
+    path = plugin_dir / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return
+    if not isinstance(data, dict):
+        return
+    for what in ("inputs", "outputs"):
+        ports = data.get(what)
+        for port, schema in (ports.items() if isinstance(ports, dict) else []):
+            if not isinstance(schema, dict) or (set(schema) == {"$ref"}
+                                                and str(schema["$ref"]).startswith("plugsmith:")):
+                continue  # a whole-port catalog reference; the manifest gate checks the name
+            try:
+                problem = remote_ref(schema)
+            except Exception:  # noqa: BLE001 - a malformed schema is the manifest gate's to report
+                continue
+            if problem:
+                raise ManifestError(f"{what} port {port!r}: {problem}", subject=str(path),
+                                    hint="copy the referenced schema into the port (under $defs)")
+
+
 def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub | None = None,
              sandbox: Sandbox | None = None) -> GateReport:
     """Run the gates (manifest, security, lint, contract, determinism, benchmark, size) and assign a tier.
 
-    Never raises for a bad plugin: a bad plugin is a ``rejected`` report. Only a missing directory (the
-    caller's mistake) raises ``NotFound``.
+    Never raises for a bad plugin: a bad plugin is a ``rejected`` report. A missing directory (the
+    caller's mistake) raises ``NotFound``, and a port schema with a remote ``$ref`` raises
+    ``ManifestError`` before anything runs (see ``refuse_remote_refs``).
     """
     plugin_dir = Path(plugin_dir)
     if not plugin_dir.is_dir():
         raise NotFound("plugin directory not found", subject=str(plugin_dir), hint="check the path")
+    refuse_remote_refs(plugin_dir)
     box = sandbox or get_sandbox()
     ctx = GateContext(plugin_dir=plugin_dir.resolve(), spec=spec, hub=hub, sandbox=box)
     audit = [f"{_stamp()} validate {plugin_dir} with sandbox {box.name}"

@@ -21,7 +21,14 @@ from plugsmith.spec._manifest import (
     plugin_id_for,
 )
 from plugsmith.spec._plan import Phase, Plan, Resource, Risk, Task, plan_schema
-from plugsmith.spec._ports import JsonSchema, port_catalog, resolve_port
+from plugsmith.spec._ports import (
+    JsonSchema,
+    port_catalog,
+    port_validator,
+    ref_problem,
+    remote_ref,
+    resolve_port,
+)
 from plugsmith.spec._reports import GateReport, GateResult, GateStatus, Outcome, SynthesisRequest
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -67,6 +74,9 @@ __all__ = [
     "plan_schema",
     "plugin_id_for",
     "port_catalog",
+    "port_validator",
     "read_document",
+    "ref_problem",
+    "remote_ref",
     "resolve_port",
 ]
