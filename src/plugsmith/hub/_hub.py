@@ -28,6 +28,7 @@ from plugsmith.hub._release import (
     LOADABLE,
     NearMatch,
     Release,
+    canonical_version,
     eval_score,
     newest_first,
     parse_version,
@@ -136,15 +137,18 @@ class Hub:
                                 evaluation=evaluation)
 
     def _existing(self, name: str, version: str, digest: str) -> Release | None:
+        """The release holding this version under any spelling; VersionConflict if its bytes differ."""
         with self._read() as conn:
             row = conn.execute(select(RELEASES).where(RELEASES.c.name == name,
-                                                      RELEASES.c.version == version)).first()
+                                                      RELEASES.c.version_key == canonical_version(version))
+                               ).first()
         if row is None:
             return None
         if row.checksum != digest:
+            same = "" if row.version == version else f" (the same version as the published {row.version})"
             raise VersionConflict(
-                f"{name}@{version} is already published with different contents ({row.checksum[:19]}…); "
-                "published versions are immutable", subject=f"{name}@{version}",
+                f"{name}@{version} is already published with different contents{same} "
+                f"({row.checksum[:19]}…); published versions are immutable", subject=f"{name}@{version}",
                 hint=f"bump the version in plugin.json (next free: {self.next_version(name)})")
         return release_from_row(row)
 
@@ -178,7 +182,8 @@ class Hub:
                         now: Any) -> dict[str, Any]:
         return {
             "plugin_id": manifest.id, "name": manifest.name, "capability": manifest.capability,
-            "version": manifest.version, "status": status.value, "status_reason": "",
+            "version": manifest.version, "version_key": canonical_version(manifest.version),
+            "status": status.value, "status_reason": "",
             "tier": tier.value if tier else None, "tier_rank": tier_rank(tier),
             "origin": manifest.origin.value, "checksum": digest,
             "manifest": manifest.model_dump(mode="json"), "provenance": manifest.provenance,
@@ -196,9 +201,9 @@ class Hub:
         """A release by plugin id or name (newest loadable), or ``name@version`` / ``id@version``."""
         if "@" in ref:
             name, _, raw = ref.partition("@")
-            wanted = parse_version(raw)  # PEP 440 equality: 1.0 names 1.0.0
+            key = canonical_version(parse_version(raw))  # PEP 440 equality: 1.0 names 1.0.0
             column = RELEASES.c.plugin_id if name.startswith("plug_") else RELEASES.c.name
-            found = [r for r in self._rows(column == name) if Version(r.version) == wanted]
+            found = self._rows(column == name, RELEASES.c.version_key == key)
         else:
             column = RELEASES.c.plugin_id if ref.startswith("plug_") else RELEASES.c.name
             found = self._rows(column == ref)
