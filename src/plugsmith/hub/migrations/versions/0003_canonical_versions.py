@@ -15,6 +15,7 @@ lookup produces, so the unique index can be built.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,7 +35,7 @@ def _key(version: str) -> str:
         return version
 
 
-def _yank_duplicate(conn: sa.Connection, row: sa.Row, kept: str, now: datetime) -> None:
+def _yank_duplicate(conn: sa.Connection, row: sa.Row[Any], kept: str, now: datetime) -> None:
     reason = (f"same version as {row.name}@{kept} (PEP 440: {row.version} == {kept}); yanked when the hub "
               "moved to canonical versions (migration 0003)")
     conn.execute(sa.text("UPDATE releases SET version_key = :k, status = 'yanked', status_reason = :r, "
