@@ -91,8 +91,10 @@ def test_detail_has_versions_provenance_gates_telemetry(server: Server, tmp_path
 def test_version_conflict_and_idempotent_republish(server: Server, tmp_path: Path) -> None:
     plugin = make_plugin(tmp_path)
     first = server.publish(plugin).json()
-    again = server.publish(plugin)
-    assert again.status_code == 201 and again.json()["checksum"] == first["checksum"]
+    assert first["already_published"] is False
+    again = server.publish(plugin)  # nothing is created: 200, not 201
+    assert again.status_code == 200 and again.json()["checksum"] == first["checksum"]
+    assert again.json()["already_published"] is True
     (plugin / "README.md").write_text("# changed\n")
     conflict = server.publish(plugin)
     assert conflict.status_code == 409 and _error(conflict)["slug"] == "version-conflict"

@@ -143,10 +143,9 @@ def publish(plugin_dir: Annotated[Path, typer.Argument(help="The plugin director
             existing = None
         if existing is not None and existing.checksum == checksum(pack(plugin_dir)):
             release, fresh = existing, False
-        else:
+        else:  # the same bytes may still arrive from a concurrent publish while the gates run
             status, tier, report = _gate_verdict(hub, plugin_dir)
-            release = hub.publish(plugin_dir, status=status, tier=tier, gate_report=report)
-            fresh = True
+            release, fresh = hub.publish_new(plugin_dir, status=status, tier=tier, gate_report=report)
     if as_json:
         print_json({**release.to_dict(), "already_published": not fresh})
         return

@@ -115,13 +115,11 @@ def new(
 
 def _read_inputs(path: Path) -> dict[str, Any]:
     from plugsmith.errors import BadInput, NotFound
+    from plugsmith.spec import parse_document
 
     if not path.is_file():
         raise NotFound("input file not found", subject=str(path), hint="give a JSON file of port -> value")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput(f"not valid JSON: {exc}".splitlines()[0], subject=str(path)) from None
+    data = parse_document(path.read_bytes(), subject=str(path), what="input")
     if not isinstance(data, dict):
         raise BadInput("inputs must be a JSON object of port name -> value", subject=str(path))
     return data

@@ -119,6 +119,14 @@ class Hub:
                 gate_report: GateReport | dict[str, Any] | None = None,
                 evaluation: dict[str, Any] | None = None) -> Release:
         """Publish a plugin directory as ``name@version``; identical bytes return the existing release."""
+        return self.publish_new(plugin_dir, status=status, tier=tier, gate_report=gate_report,
+                                evaluation=evaluation)[0]
+
+    def publish_new(self, plugin_dir: Path, *, status: Status, tier: Tier | None,
+                    gate_report: GateReport | dict[str, Any] | None = None,
+                    evaluation: dict[str, Any] | None = None) -> tuple[Release, bool]:
+        """``publish``, also saying whether this call created the release (False: the same bytes were
+        already there, perhaps published by another process a moment ago)."""
         plugin_dir = Path(plugin_dir)
         manifest = _load_manifest(plugin_dir)
         if not (plugin_dir / CODE_FILE).is_file():
@@ -131,10 +139,17 @@ class Hub:
                         evaluation: dict[str, Any] | None = None) -> Release:
         """Publish a packed plugin (e.g. uploaded to the server). It is unpacked, checked and re-packed,
         so the stored checksum is the canonical one whoever compressed the upload."""
+        return self.publish_archive_new(data, status=status, tier=tier, gate_report=gate_report,
+                                        evaluation=evaluation)[0]
+
+    def publish_archive_new(self, data: bytes, *, status: Status, tier: Tier | None,
+                            gate_report: GateReport | dict[str, Any] | None = None,
+                            evaluation: dict[str, Any] | None = None) -> tuple[Release, bool]:
+        """``publish_archive``, also saying whether this call created the release."""
         with tempfile.TemporaryDirectory(prefix="plugsmith-publish-") as tmp:
             unpack(data, Path(tmp) / "plugin")
-            return self.publish(Path(tmp) / "plugin", status=status, tier=tier, gate_report=gate_report,
-                                evaluation=evaluation)
+            return self.publish_new(Path(tmp) / "plugin", status=status, tier=tier, gate_report=gate_report,
+                                    evaluation=evaluation)
 
     def _existing(self, name: str, version: str, digest: str) -> Release | None:
         """The release holding this version under any spelling; VersionConflict if its bytes differ."""
@@ -154,11 +169,11 @@ class Hub:
 
     def _publish(self, manifest: PluginManifest, data: bytes, status: Status, tier: Tier | None,
                  gate_report: GateReport | dict[str, Any] | None,
-                 evaluation: dict[str, Any] | None) -> Release:
+                 evaluation: dict[str, Any] | None) -> tuple[Release, bool]:
         digest = checksum(data)
         existing = self._existing(manifest.name, manifest.version, digest)
         if existing is not None:
-            return existing
+            return existing, False
         self.store.write(data)
         report = gate_report.model_dump(mode="json") if isinstance(gate_report, GateReport) else gate_report
         now = utcnow()
@@ -173,8 +188,8 @@ class Hub:
             raced = self._existing(manifest.name, manifest.version, digest)
             if raced is None:
                 raise
-            return raced
-        return self.get(f"{manifest.name}@{manifest.version}")
+            return raced, False
+        return self.get(f"{manifest.name}@{manifest.version}"), True
 
     @staticmethod
     def _release_values(manifest: PluginManifest, digest: str, status: Status, tier: Tier | None,
@@ -311,6 +326,8 @@ class Hub:
                 problem = None
             except TamperedArtifact as exc:
                 problem = exc.message
+            except NotFound as exc:  # the database holds something that is not a sha256 checksum
+                problem = f"malformed checksum in the database: {exc.message}"
             report.append({"checksum": digest, "refs": names, "ok": problem is None, "problem": problem})
         return report
 

@@ -328,15 +328,23 @@ class RemoteHub:
         evaluation: dict[str, Any] | None = None,
     ) -> Any:
         """Upload the plugin; the server gates, decides status and tier, and signs it."""
+        return self.publish_new(plugin_dir)[0]
+
+    def publish_new(self, plugin_dir: Path, **_ignored: Any) -> tuple[Any, bool]:
+        """``publish``, also saying whether this upload created the release (the server's
+        ``already_published``)."""
         from plugsmith.hub._archive import pack
 
-        return self.publish_archive(pack(Path(plugin_dir)))
+        return self.publish_archive_new(pack(Path(plugin_dir)))
 
     def publish_archive(self, data: bytes, **_ignored: Any) -> Any:
+        return self.publish_archive_new(data)[0]
+
+    def publish_archive_new(self, data: bytes, **_ignored: Any) -> tuple[Any, bool]:
         body = self._json(
             "POST", "/publish", "publish", content=data, headers={"Content-Type": "application/gzip"}
         )
-        return release_from_dict(body)
+        return release_from_dict(body), not body.get("already_published", False)
 
     def set_status(self, ref: str, status: Status, *, reason: str = "") -> Any:
         """Deprecate or yank (``POST …/deprecate|yank``), approve or reject (a review)."""

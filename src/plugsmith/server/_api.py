@@ -186,6 +186,7 @@ def review_queue(r: Reads) -> list[dict[str, Any]]:
     "/publish",
     tags=["write"],
     status_code=201,
+    responses={200: {"description": "the same bytes were already published; nothing was created"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -202,8 +203,13 @@ def review_queue(r: Reads) -> list[dict[str, Any]]:
         }
     },
 )
-async def publish(request: Request, w: Writes, token: Token) -> dict[str, Any]:
-    """Publish a plugin archive: the server unpacks it safely, re-runs the gates and signs it."""
+async def publish(request: Request, response: Response, w: Writes, token: Token) -> dict[str, Any]:
+    """Publish a plugin archive: the server unpacks it safely, re-runs the gates and signs it.
+
+    201 with ``already_published: false`` when this upload created the release; 200 with
+    ``already_published: true`` when the same bytes were already published (perhaps a moment ago by
+    a concurrent upload).
+    """
     require_role(token, Role.publisher)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
@@ -221,7 +227,10 @@ async def publish(request: Request, w: Writes, token: Token) -> dict[str, Any]:
             slug="unsupported-media-type",
             hint="send application/gzip (raw archive) or multipart/form-data with 'archive'",
         )
-    return await run_in_threadpool(w.publish, data, token)
+    body = await run_in_threadpool(w.publish, data, token)
+    if body.get("already_published"):
+        response.status_code = 200
+    return body
 
 
 @router.post("/plugins/{ref}/deprecate", tags=["write"])

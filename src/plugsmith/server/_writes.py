@@ -11,13 +11,14 @@ capability), admin (deprecate or yank anything).
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugsmith.errors import BadInput
+from plugsmith.errors import BadInput, PlugsmithError
 from plugsmith.governance._signing import HubKey, manifest_digest
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._service import ReadService
@@ -50,16 +51,28 @@ class WriteService:
 
     # publish --------------------------------------------------------------------------------------
     def publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
-        """Gate and publish an archive; 422 with the gate report when the gates reject it."""
-        from plugsmith.hub import unpack
-        from plugsmith.spec import load_manifest
+        """Gate and publish an archive; 422 with the gate report when the gates reject it.
 
+        Nothing the client sees names a path on this server: errors and gate reports have the upload's
+        temporary directory replaced by ``<upload>``.
+        """
         if not data:
             raise BadInput(
                 "the request body is empty",
                 hint="send the plugin archive (tar.gz) as the body",
                 subject="archive",
             )
+        try:
+            return self._publish(data, token)
+        except PlugsmithError as exc:
+            exc.message, exc.subject, exc.hint = (
+                scrub_paths(exc.message), scrub_paths(exc.subject), scrub_paths(exc.hint))
+            raise
+
+    def _publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
+        from plugsmith.hub import unpack
+        from plugsmith.spec import GateReport, load_manifest
+
         with tempfile.TemporaryDirectory(prefix="plugsmith-upload-") as tmp:
             plugin_dir = Path(tmp) / "plugin"
             plugin_dir.mkdir()
@@ -67,8 +80,9 @@ class WriteService:
             manifest = load_manifest(plugin_dir)
             existing = self._already_published(plugin_dir, f"{manifest.name}@{manifest.version}")
             if existing is not None:  # same bytes: nothing to gate again
-                return self.reads.release_json(existing)
-            report = self._validate(plugin_dir)
+                return {**self.reads.release_json(existing), "already_published": True}
+            gated = self._validate(plugin_dir).model_dump(mode="json")
+            report = GateReport.model_validate(scrub_paths(gated))
         if report.verdict != "approved":
             failed = [g.name for g in report.gates if str(g.status) == "fail"]
             raise ApiError(
@@ -82,10 +96,12 @@ class WriteService:
             tier = Tier.tier1  # only an admin may vouch for a built-in
         needs_review = manifest.capability in self.sensitive() or bool(manifest.permissions)
         status = Status.pending_review if needs_review else Status.approved
-        release = self.hub.publish_archive(data, status=status, tier=tier, gate_report=report)
-        self._sign(release, token)
+        release, created = self.hub.publish_archive_new(data, status=status, tier=tier, gate_report=report)
+        if created:
+            self._sign(release, token)
         self.reads.invalidate()
-        return {**self.reads.release_json(release), "gate_report": report.model_dump(mode="json")}
+        return {**self.reads.release_json(release), "gate_report": report.model_dump(mode="json"),
+                "already_published": not created}
 
     def _already_published(self, plugin_dir: Path, ref: str) -> Any:
         """The existing release with identical contents, None if new; VersionConflict if it differs.
@@ -225,8 +241,23 @@ class WriteService:
         return len(events)
 
 
+_TEMP_PATH = re.compile(re.escape(tempfile.gettempdir().rstrip("/")) + r"/plugsmith-[A-Za-z0-9_.-]+")
+
+
+def scrub_paths(value: Any) -> Any:
+    """``value`` (a string, or JSON data) with this server's upload and publish temp directories
+    replaced by ``<upload>``: what a client is told never names a path on the server."""
+    if isinstance(value, str):
+        return _TEMP_PATH.sub("<upload>", value)
+    if isinstance(value, dict):
+        return {k: scrub_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_paths(v) for v in value]
+    return value
+
+
 def _verb(status: Status) -> str:
     return {Status.deprecated: "deprecate", Status.yanked: "yank"}.get(status, f"set {status} on")
 
 
-__all__ = ["WriteService"]
+__all__ = ["WriteService", "scrub_paths"]

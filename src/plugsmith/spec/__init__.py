@@ -7,7 +7,15 @@ validation errors into one-line ``BadInput`` errors.
 from pydantic import BaseModel
 
 from plugsmith.spec._capability import NAME_PATTERN, CapabilitySpec, Constraint, TestCase
-from plugsmith.spec._load import format_validation_error, load_manifest, load_spec, parse_spec, read_document
+from plugsmith.spec._load import (
+    MAX_DEPTH,
+    format_validation_error,
+    load_manifest,
+    load_spec,
+    parse_document,
+    parse_spec,
+    read_document,
+)
 from plugsmith.spec._manifest import (
     CASES_FILE,
     CODE_FILE,
@@ -43,6 +51,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 __all__ = [
     "CASES_FILE",
+    "MAX_DEPTH",
     "CODE_FILE",
     "MANIFEST_FILE",
     "NAME_PATTERN",
@@ -70,6 +79,7 @@ __all__ = [
     "format_validation_error",
     "load_manifest",
     "load_spec",
+    "parse_document",
     "parse_spec",
     "plan_schema",
     "plugin_id_for",
