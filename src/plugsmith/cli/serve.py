@@ -110,6 +110,37 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token id (tok
     err(f"revoked {info.role} token {info.id}")
 
 
+@token_app.command("transfer")
+def token_transfer(
+    name: Annotated[str, typer.Argument(help="The plugin name.")],
+    to: Annotated[str, typer.Option("--to", help="The id of the token that is to own it (tok_…).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a plugin name to another token: only its owner (or an admin) publishes new versions."""
+    import re
+
+    from plugsmith.cli._common import print_json
+    from plugsmith.errors import BadInput, NotFound
+    from plugsmith.spec import NAME_PATTERN, plugin_id_for
+
+    if not re.match(NAME_PATTERN, name):
+        raise BadInput(f"{name!r} is not a plugin name", subject="NAME", hint="lowercase letters, digits, _")
+    hub, store = _store()
+    try:
+        try:
+            hub.versions(name)
+        except NotFound:
+            if store.owner(name) is None:
+                raise
+        previous = store.set_owner(name, plugin_id_for(name), to, assigned_by=None)
+    finally:
+        hub.close()
+    if as_json:
+        print_json({"name": name, "owner": to, "previous": previous})
+        return
+    print(f"{name} now belongs to token {to}" + (f" (was {previous})" if previous else " (was unowned)"))
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(token_app, name="token")

@@ -378,7 +378,8 @@ class RemoteHub:
         duration_ms: float | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Send telemetry; without a token it is skipped (with one warning), never fatal to a run."""
+        """Send telemetry; without a token it is skipped (with one warning), never fatal to a run. The
+        server refuses (403) failures of plugins this token does not own; that too is one warning."""
         if not self.token:
             if not self._warned:
                 log.warning("no PLUGSMITH_HUB_TOKEN: telemetry is not sent to %s", self.url)
@@ -394,7 +395,10 @@ class RemoteHub:
             "duration_ms": duration_ms,
             "detail": detail,
         }
-        self._request("POST", "/events", capability, json={"events": [event]})
+        try:
+            self._request("POST", "/events", capability, json={"events": [event]})
+        except errors.PolicyDenied as exc:
+            log.warning("telemetry not accepted by %s: %s", self.url, exc.message)
 
     def add_benchmark_case(self, capability: str, case: TestCase, kind: str = "golden") -> None:
         raise errors.ConfigError(

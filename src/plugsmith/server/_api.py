@@ -14,8 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from plugsmith.errors import BadInput
 from plugsmith.server._auth import require_role, require_token
-from plugsmith.server._errors import ApiError
-from plugsmith.server._models import EventBatch, FailureReport, LifecycleRun, ReviewDecision, StatusChange
+from plugsmith.server._errors import ApiError, forbidden
+from plugsmith.server._models import (
+    EventBatch,
+    FailureReport,
+    LifecycleRun,
+    OwnerChange,
+    ReviewDecision,
+    StatusChange,
+)
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
 from plugsmith.server._writes import WriteService
@@ -251,17 +258,31 @@ def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str,
     return w.review(ref, body.decision == "approve", token, body.reason)
 
 
+@router.post("/plugins/{name}/owner", tags=["write"])
+def transfer_owner(w: Writes, token: Token, name: Capability, body: OwnerChange) -> dict[str, Any]:
+    """Give a plugin name to another token (admin): its new owner publishes the next versions."""
+    return w.transfer(name, body.owner, token)
+
+
 @router.post("/events", tags=["write"], status_code=202)
 def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
-    """Record telemetry (any live token)."""
-    return {"recorded": w.record_events([ev.model_dump() for ev in body.events])}
+    """Record telemetry. Successful uses from any live token; anything that counts against a plugin
+    (failures, unsuccessful uses) only from its owner, a reviewer or an admin — else 403, nothing kept."""
+    return {"recorded": w.record_events([ev.model_dump() for ev in body.events], token)}
 
 
 @router.post("/failures", tags=["write"], status_code=202)
 def report_failure(w: Writes, token: Token, body: FailureReport) -> dict[str, Any]:
     """A production failure: lowers the plugin's reliability; with ``expected`` it becomes a benchmark
-    case the next synthesis and every new version must pass."""
+    case the next synthesis and every new version must pass. A failure of a named plugin is accepted
+    from its owner, a reviewer or an admin; a failure case (``expected``) from a reviewer or an admin."""
     from plugsmith.governance._lifecycle import learn_from_failure
+
+    if body.expected is not None:
+        require_role(token, Role.reviewer)
+    if not w.may_report_on(body.plugin_id, token):
+        raise forbidden(f"a failure of plugin {body.plugin_id} is accepted only from its owner, a reviewer "
+                        "or an admin")
 
     case = learn_from_failure(
         w.hub,

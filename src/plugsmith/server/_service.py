@@ -214,6 +214,7 @@ class ReadService:
                 },
                 "usage_over_time": [{"day": day, "count": per_day[day]} for day in sorted(per_day)],
                 "reviews": self.store.reviews_of(rel.plugin_id),
+                "owner": self.store.owner(rel.name),
             }
         )
         return data

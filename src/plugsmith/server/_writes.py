@@ -7,6 +7,11 @@ release is then signed with the hub key over ``checksum + manifest digest``.
 Roles (each includes the previous): publisher (publish; deprecate or yank what it published; send
 telemetry), reviewer (approve/reject pending releases — but never its *own* release of a sensitive
 capability), admin (deprecate or yank anything).
+
+Names are owned: the first token to publish a name through the server owns it, and only the owner or
+an admin publishes new versions of it (an admin can transfer it). Telemetry that can hurt a plugin —
+failures, unsuccessful uses, failure cases — is accepted only from the plugin's owner, a reviewer or
+an admin (the trust rule in docs/server.md); a successful use may come from any token.
 """
 
 from __future__ import annotations
@@ -71,18 +76,56 @@ class WriteService:
 
     def _publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
         from plugsmith.hub import unpack
-        from plugsmith.spec import GateReport, load_manifest
+        from plugsmith.spec import load_manifest
 
         with tempfile.TemporaryDirectory(prefix="plugsmith-upload-") as tmp:
             plugin_dir = Path(tmp) / "plugin"
             plugin_dir.mkdir()
             unpack(data, plugin_dir)
             manifest = load_manifest(plugin_dir)
-            existing = self._already_published(plugin_dir, f"{manifest.name}@{manifest.version}")
-            if existing is not None:  # same bytes: nothing to gate again
-                return {**self.reads.release_json(existing), "already_published": True}
-            gated = self._validate(plugin_dir).model_dump(mode="json")
-            report = GateReport.model_validate(scrub_paths(gated))
+            claimed = self._may_publish(manifest, token)
+            try:
+                return self._gate_and_publish(data, plugin_dir, manifest, token)
+            except BaseException:
+                if claimed:  # a first upload that published nothing does not keep the name
+                    self.reads.store.release_claim(manifest.name, token.id)
+                raise
+
+    def _may_publish(self, manifest: Any, token: TokenInfo) -> bool:
+        """403 unless ``token`` may publish ``manifest.name``; True when this call claimed the name."""
+        from plugsmith.errors import NotFound
+
+        store, name = self.reads.store, manifest.name
+        owner = store.owner(name)
+        if owner is None:
+            try:
+                self.hub.versions(name)
+            except NotFound:  # a new name: the first publisher owns it
+                owner = store.claim(name, manifest.id, token.id)
+                if owner == token.id:
+                    return True
+            else:
+                if token.role is Role.admin:
+                    return False
+                raise ApiError(403, f"{name} was published on the hub host, not through this server; only "
+                               "an admin may publish new versions of it", slug="not-owner",
+                               hint=f"ask a hub admin to transfer it to you (POST /api/v1/plugins/{name}"
+                                    "/owner)")
+        if owner != token.id and token.role is not Role.admin:
+            raise ApiError(403, f"{name} belongs to another publisher (token {owner}); only its owner or an "
+                           "admin may publish new versions of it", slug="not-owner",
+                           hint="publish under another name, or ask a hub admin to transfer this one to you")
+        return False
+
+    def _gate_and_publish(self, data: bytes, plugin_dir: Path, manifest: Any,
+                          token: TokenInfo) -> dict[str, Any]:
+        from plugsmith.spec import GateReport
+
+        existing = self._already_published(plugin_dir, f"{manifest.name}@{manifest.version}")
+        if existing is not None:  # same bytes: nothing to gate again
+            return {**self.reads.release_json(existing), "already_published": True}
+        gated = self._validate(plugin_dir).model_dump(mode="json")
+        report = GateReport.model_validate(scrub_paths(gated))
         if report.verdict != "approved":
             failed = [g.name for g in report.gates if str(g.status) == "fail"]
             raise ApiError(
@@ -176,10 +219,10 @@ class WriteService:
     def set_status(self, ref: str, status: Status, token: TokenInfo, reason: str) -> dict[str, Any]:
         """Deprecate or yank: the publishing token, a reviewer (deprecate) or an admin (both)."""
         release = self.reads.require(ref)
-        owner = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
         allowed = (
             token.role is Role.admin
-            or owner == token.id
+            or token.id in (publisher, self.reads.store.owner(release.name))
             or (status is Status.deprecated and token.role is Role.reviewer)
         )
         if not allowed:
@@ -232,8 +275,47 @@ class WriteService:
         self.reads.invalidate()
         return self.reads.release_json(updated)
 
+    # ownership ------------------------------------------------------------------------------------
+    def transfer(self, name: str, owner: str, token: TokenInfo) -> dict[str, Any]:
+        """Give a plugin name to another live token (admin only)."""
+        from plugsmith.errors import NotFound
+        from plugsmith.spec import plugin_id_for
+
+        if token.role is not Role.admin:
+            raise forbidden("transferring a plugin name needs an admin token")
+        store = self.reads.store
+        try:
+            self.hub.versions(name)
+        except NotFound:
+            if store.owner(name) is None:
+                raise NotFound(f"no plugin named {name!r}", subject="plugin",
+                               hint="search with GET /api/v1/search?q=…") from None
+        previous = store.set_owner(name, plugin_id_for(name), owner, assigned_by=token.id)
+        return {"name": name, "plugin_id": plugin_id_for(name), "owner": owner, "previous": previous}
+
     # telemetry ------------------------------------------------------------------------------------
-    def record_events(self, events: list[dict[str, Any]]) -> int:
+    def may_report_on(self, plugin_id: str | None, token: TokenInfo) -> bool:
+        """Whether ``token`` may send telemetry that can count against ``plugin_id`` (failures,
+        unsuccessful uses, failure cases): its owner, a reviewer or an admin."""
+        if plugin_id is None or token.role.level >= Role.reviewer.level:
+            return True
+        return self.reads.store.owner_of_plugin(plugin_id) == token.id
+
+    def check_events(self, events: list[dict[str, Any]], token: TokenInfo) -> None:
+        """403 for the whole batch when any event counts against a plugin the token may not report on."""
+        for i, event in enumerate(events):
+            harmless = event.get("kind") in ("use", "reuse") and event.get("outcome", "ok") == "ok"
+            if not harmless and not self.may_report_on(event.get("plugin_id"), token):
+                raise ApiError(
+                    403, f"events/{i}: a {event.get('kind')} event (outcome {event.get('outcome', 'ok')!r}) "
+                    f"about plugin {event.get('plugin_id')} is accepted only from its owner, a reviewer or "
+                    "an admin; nothing in this batch was recorded", slug="not-owner",
+                    hint="send successful uses only, or report failures through the plugin's owner or a "
+                         "reviewer (docs/server.md, 'Telemetry trust')")
+
+    def record_events(self, events: list[dict[str, Any]], token: TokenInfo | None = None) -> int:
+        if token is not None:
+            self.check_events(events, token)
         for event in events:
             kind = event.pop("kind")
             self.hub.record_event(kind, **event)
