@@ -146,12 +146,24 @@ def publish(plugin_dir: Annotated[Path, typer.Argument(help="The plugin director
         else:  # the same bytes may still arrive from a concurrent publish while the gates run
             status, tier, report = _gate_verdict(hub, plugin_dir)
             release, fresh = hub.publish_new(plugin_dir, status=status, tier=tier, gate_report=report)
+            if fresh:
+                _sign_if_served(hub, release)
     if as_json:
         print_json({**release.to_dict(), "already_published": not fresh})
         return
     word = "published" if fresh else "already published (identical bytes)"
     tier_text = release.tier.value if release.tier else "untiered"
     print(f"{word}: {release.ref} [{release.status.value}, {tier_text}] {release.checksum}")
+
+
+def _sign_if_served(hub: Any, release: Release) -> None:
+    """On a signed (served) hub, sign what was just published here, or say why it stays unsigned."""
+    from plugsmith.cli._common import err
+    from plugsmith.governance import sign_if_served, signing_key_id
+
+    if not sign_if_served(hub, release) and signing_key_id(hub) is not None:
+        err(f"warning: {release.ref} is unsigned on a signed hub (this machine does not hold the hub key), "
+            "so it will not load; sign it on the hub host with `plugsmith serve --sign-existing`")
 
 
 @hub_app.command("search")

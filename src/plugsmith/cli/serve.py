@@ -20,7 +20,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8765,
     sign_existing: Annotated[bool, typer.Option(
-        "--sign-existing", help="Sign releases published locally before the server ran.")] = False,
+        "--sign-existing", help="Sign every unsigned release (published on the hub host around the "
+        "server; the first serve of a hub signs them by itself). Run `plugsmith hub verify` first.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
 ) -> None:
     """Run the shared hub: JSON API under /api/v1, web pages at /, OpenAPI at /openapi.json."""

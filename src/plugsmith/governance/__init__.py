@@ -21,6 +21,7 @@ from plugsmith.governance._lifecycle import (
 )
 from plugsmith.governance._policy import POLICY_FILE, TIER2_LIMITS, Policy
 from plugsmith.governance._review import decide, review_queue
+from plugsmith.governance._served import sign_if_served, signing_key_id
 from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
 
 __all__ = [
@@ -43,5 +44,7 @@ __all__ = [
     "read_audit",
     "review_queue",
     "reviewed",
+    "sign_if_served",
+    "signing_key_id",
     "verify_signature",
 ]

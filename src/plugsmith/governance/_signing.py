@@ -131,6 +131,12 @@ class HubKey:
             _write_atomic(public, hub_key.public_pem().encode("ascii"), mode=0o644)
         return hub_key
 
+    @classmethod
+    def existing(cls, directory: Path | None = None) -> HubKey | None:
+        """The key in ``directory`` (default ``$PLUGSMITH_HOME/keys``) if there is one; never creates."""
+        folder = directory or config.home() / "keys"
+        return cls.load_or_create(folder) if (folder / PRIVATE_FILE).is_file() else None
+
     def public_pem(self) -> str:
         """The public key as PEM text: what clients pin and verify against."""
         return (

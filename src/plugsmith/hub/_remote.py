@@ -251,9 +251,10 @@ class RemoteHub:
         if signature is None:
             if self.require_signature:
                 raise errors.TamperedArtifact(
-                    "the artifact is not signed by the hub",
+                    "the artifact is not signed by the hub, so this client cannot trust it",
                     subject=checksum,
-                    hint="ask the hub admin to run `plugsmith serve --sign-existing`",
+                    hint="ask the hub's admin to check and sign it on the hub host: `plugsmith hub verify` "
+                         "lists unsigned releases, `plugsmith serve --sign-existing` signs them",
                 )
             return data
         digest = (

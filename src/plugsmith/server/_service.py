@@ -38,6 +38,7 @@ class ServerSettings:
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
     gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
+    sign_on_first_serve: bool = True  # a hub never served before has its existing releases signed
 
 
 class TTLCache:

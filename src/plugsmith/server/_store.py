@@ -238,6 +238,11 @@ class ServerStore:
             )
         return dict(row) if row else None
 
+    def any_signature(self) -> bool:
+        """Whether this hub was ever served (signed): it then holds at least one signature."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(signatures.c.checksum).limit(1)).first() is not None
+
     def all_signatures(self) -> dict[str, dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(signatures.select()).mappings().all()

@@ -202,15 +202,22 @@ class WriteService:
         )
 
     def sign_existing(self) -> int:
-        """Sign releases that have no signature yet (published locally, before the server ran).
+        """Sign releases that have no signature yet (published on the hub host, before or around the
+        server); ``create_app`` does this once, the first time a hub is served.
 
-        Only the checksum is re-verified here; the releases were gated when they were published.
+        Only the checksum is re-verified here; the releases were gated when they were published. One
+        whose artifact is missing or altered is left unsigned (``plugsmith hub verify`` reports it).
         """
+        from plugsmith.errors import NotFound, TamperedArtifact
+
         signed = self.reads.store.all_signatures()
         count = 0
         for rel in self.hub.search("", limit=100_000):
             if rel.checksum not in signed:
-                self.hub.read_artifact(rel.checksum)  # TamperedArtifact if the bytes changed
+                try:
+                    self.hub.read_artifact(rel.checksum)
+                except (TamperedArtifact, NotFound):
+                    continue
                 self._sign(rel, None)
                 count += 1
         return count

@@ -83,6 +83,15 @@ def _publish_fresh(run: _Run, judged: Judged, status: Status) -> Release:
     return run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
 
 
+def _sign_if_served(hub: Any, release: Release) -> None:
+    """A served hub signs every release; sign this one too when this machine holds the hub key."""
+    try:
+        from plugsmith.governance import sign_if_served
+    except ImportError:
+        return
+    sign_if_served(hub, release)
+
+
 def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
     """Publish (or keep as a draft with --no-publish) and describe the result."""
     report = judged.verdict.report
@@ -93,6 +102,7 @@ def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
     status = Status.pending_review if sensitive else Status.approved
     if run.request.publish:
         release = _publish_fresh(run, judged, status)
+        _sign_if_served(run.hub, release)
         plugin_id, version, checksum, status = (release.plugin_id, release.version, release.checksum,
                                                 release.status)
         message = f"published {release.ref} ({status.value})"
