@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from plugsmith.errors import NotFound
 from plugsmith.gates import _dynamic, _static  # noqa: F401 - importing registers the built-in gates
@@ -12,7 +12,7 @@ from plugsmith.gates._registry import GATES, GateContext, timed
 from plugsmith.gates._tiers import assign_tier
 from plugsmith.gates._tools import python_files, start
 from plugsmith.sandbox import Sandbox, get_sandbox
-from plugsmith.spec import CapabilitySpec, GateReport, plugin_id_for
+from plugsmith.spec import CapabilitySpec, GateReport, GateStatus, PluginManifest, plugin_id_for
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -56,9 +56,69 @@ def refuse_remote_refs(plugin_dir: Path) -> None:
                                     hint="copy the referenced schema into the port (under $defs)")
 
 
+def _builtin_bytes(plugin_dir: Path, name: str, digest: str) -> bool:
+    """Whether ``plugin_dir`` holds exactly the built-in plugin ``name`` shipped with this plugsmith."""
+    from plugsmith.builtins._registry import NAMES, ROOT
+    from plugsmith.hub import checksum, pack
+
+    return name in NAMES and checksum(pack(ROOT / name)) == digest
+
+
+def _hub_records(hub: Any, capability: str) -> list[Any]:
+    """Attestations this hub keeps for a capability: synthesis records and reviewer promotions."""
+    found: list[Any] = []
+    records = getattr(hub, "synthesis_records_for", None)
+    if callable(records):
+        found += [r.get("attestation") for r in records(capability)]
+    events = getattr(hub, "events", None)
+    if callable(events) and not hasattr(hub, "ranked_search"):  # a RemoteHub's events are not its own
+        found += [(e.get("detail") or {}).get("attestation") for e in events("review", capability)]
+    return found
+
+
+def attested_origin_of(plugin_dir: Path, manifest: PluginManifest, hub: Hub | None) -> tuple[str | None, str]:
+    """(the origin this hub vouches for, and how it knows) for exactly the bytes in ``plugin_dir``.
+
+    ``builtin`` when they are a built-in shipped in this plugsmith; else an attestation signed with a
+    trusted hub key in the hub's synthesis records or reviewer promotions; else None — whatever
+    ``plugin.json`` claims.
+    """
+    from plugsmith.errors import ArchiveError
+    from plugsmith.governance._attest import attested_origin
+    from plugsmith.hub import checksum, pack
+
+    try:
+        digest = checksum(pack(plugin_dir))
+    except (ArchiveError, OSError):
+        return None, "the directory cannot be packed"
+    if manifest.origin.value == "builtin" and _builtin_bytes(plugin_dir, manifest.name, digest):
+        return "builtin", "the bytes of a built-in shipped with this plugsmith"
+    if hub is not None:
+        for attestation in _hub_records(hub, manifest.capability):
+            origin = attested_origin(attestation, digest)
+            if origin is not None:
+                return origin, f"attested {origin} by hub key {attestation['key_id']} for {digest[:19]}…"
+    return None, f"nothing attests {digest[:19]}…"
+
+
+def tier_report(report: GateReport, manifest: PluginManifest, attested: str | None, how: str) -> GateReport:
+    """``report`` with the tier (and its limits) decided again for an attested origin."""
+    from plugsmith.governance import Policy
+
+    tier, why = assign_tier(report.gates, manifest, attested)
+    limits = Policy.load().limits_for(tier)
+    return report.model_copy(update={
+        "tier": tier, "verdict": "approved" if tier is not None else "rejected",
+        "execution_limit_ms": int(limits.wall_s * 1000),
+        "audit_log": [*report.audit_log, f"{_stamp()} origin: {how}", f"{_stamp()} {why}"]})
+
+
 def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub | None = None,
              sandbox: Sandbox | None = None) -> GateReport:
     """Run the gates (manifest, security, lint, contract, determinism, benchmark, size) and assign a tier.
+
+    The tier follows the origin this hub can vouch for (``attested_origin_of``), never the one
+    ``plugin.json`` claims: a bare directory that says ``synthesized`` is judged as hand-written.
 
     Never raises for a bad plugin: a bad plugin is a ``rejected`` report. A missing directory (the
     caller's mistake) raises ``NotFound``, and a port schema with a remote ``$ref`` raises
@@ -85,7 +145,11 @@ def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub |
         if proc is not None:
             proc.kill()
             proc.communicate()
-    tier, why = assign_tier(results, ctx.manifest)
+    attested, how = (attested_origin_of(ctx.plugin_dir, ctx.manifest, hub) if ctx.manifest is not None
+                     and not any(r.status == GateStatus.failed for r in results) else (None, "not checked"))
+    tier, why = assign_tier(results, ctx.manifest, attested)
+    if ctx.manifest is not None and tier is not None:
+        audit.append(f"{_stamp()} origin: {how}")
     audit.append(f"{_stamp()} {why}")
     from plugsmith.governance import Policy
 
@@ -102,4 +166,4 @@ def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub |
     )
 
 
-__all__ = ["validate"]
+__all__ = ["attested_origin_of", "refuse_remote_refs", "tier_report", "validate"]

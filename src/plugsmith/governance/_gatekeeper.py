@@ -11,7 +11,6 @@ signature and rely on their checksum; on a served (signed) hub a release without
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from plugsmith.errors import NotFound, PolicyDenied, TamperedArtifact
 from plugsmith.governance import _audit
 from plugsmith.governance._policy import Policy
 from plugsmith.governance._served import UNSIGNED_HINT, recorded_signature, signing_key_id
-from plugsmith.governance._signing import PUBLIC_FILE, key_id_of, signature_mismatch
+from plugsmith.governance._signing import signature_mismatch, trusted_key
 from plugsmith.sandbox import Limits
 from plugsmith.spec import Status
 
@@ -50,22 +49,6 @@ def reviewed(hub: Hub, release: Release) -> bool:
                and e.get("outcome") == "approved"
                and (e.get("detail") or {}).get("checksum") == release.checksum
                for e in hub.events(REVIEW_EVENT, release.capability))
-
-
-def trusted_key(key_id: str) -> str | None:
-    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key."""
-    from plugsmith import config
-
-    candidates = [Path(p) for p in (os.environ.get("PLUGSMITH_HUB_KEY"),) if p]
-    candidates.append(config.home() / "keys" / PUBLIC_FILE)
-    for path in candidates:
-        try:
-            pem = path.read_text(encoding="ascii")
-        except OSError:
-            continue
-        if key_id_of(pem) == key_id:
-            return pem
-    return None
 
 
 def signature_problem(hub: Any, release: Release) -> tuple[str, str | None] | None:

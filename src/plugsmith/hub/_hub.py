@@ -23,7 +23,7 @@ from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact
 from plugsmith.hub import _records as rec
 from plugsmith.hub._archive import checksum, pack, unpack
 from plugsmith.hub._db import WRITE, connect_error, open_engine
-from plugsmith.hub._models import PLUGINS, RELEASES, utcnow
+from plugsmith.hub._models import PLUGINS, RELEASES, SYNTHESIS_RECORDS, utcnow
 from plugsmith.hub._release import (
     LOADABLE,
     NearMatch,
@@ -354,6 +354,14 @@ class Hub:
     def synthesis_record(self, spec_hash: str) -> dict[str, Any] | None:
         with self._read() as conn:
             return rec.select_synthesis_record(conn, spec_hash)
+
+    def synthesis_records_for(self, capability: str) -> list[dict[str, Any]]:
+        """Every synthesis record kept for a capability (where the gates look for attestations)."""
+        with self._read() as conn:
+            rows = conn.execute(select(SYNTHESIS_RECORDS.c.record)
+                                .where(SYNTHESIS_RECORDS.c.capability == capability)
+                                .order_by(SYNTHESIS_RECORDS.c.id))
+            return [dict(row.record) for row in rows]
 
     def benchmark_cases(self, capability: str) -> list[TestCase]:
         """The cases the hub keeps for a capability, in the order they were added."""

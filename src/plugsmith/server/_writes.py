@@ -28,7 +28,7 @@ from plugsmith.governance._signing import HubKey, manifest_digest
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
-from plugsmith.spec import Status, Tier
+from plugsmith.spec import Status
 
 
 @dataclass
@@ -134,9 +134,7 @@ class WriteService:
                 slug="gate-failed",
                 extra={"gate_report": report.model_dump(mode="json")},
             )
-        tier = report.tier
-        if tier == Tier.tier0 and token.role is not Role.admin:
-            tier = Tier.tier1  # only an admin may vouch for a built-in
+        tier = report.tier  # decided by what this hub can attest about these bytes, not by the upload
         needs_review = manifest.capability in self.sensitive() or bool(manifest.permissions)
         status = Status.pending_review if needs_review else Status.approved
         release, created = self.hub.publish_archive_new(data, status=status, tier=tier, gate_report=report)
