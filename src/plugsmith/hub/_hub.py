@@ -311,6 +311,15 @@ class Hub:
                 "detail": {"from": release.status.value, "to": new.value, "reason": reason}})
         return self.get(release.ref)
 
+    def set_tier(self, ref: str, tier: Tier) -> Release:
+        """Change a release's trust tier (governance promotes a reviewed release; nothing else should)."""
+        release = self.get(ref)
+        with self._write() as conn:
+            conn.execute(update(RELEASES).where(RELEASES.c.name == release.name,
+                                                RELEASES.c.version == release.version)
+                         .values(tier=tier.value, tier_rank=tier_rank(tier), updated_at=utcnow()))
+        return self.get(release.ref)
+
     def verify_artifacts(self) -> list[dict[str, Any]]:
         """Re-check every stored artifact's sha256: one entry per checksum with the refs using it."""
         with self._read() as conn:

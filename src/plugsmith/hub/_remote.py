@@ -367,6 +367,11 @@ class RemoteHub:
             hint="run the command on the server with --db",
         )
 
+    def promote(self, ref: str, *, note: str = "") -> Any:
+        """Ask the server to raise a clean Tier 2 release to Tier 1 (needs a reviewer or admin token)."""
+        body = self._json("POST", f"/plugins/{_q(ref)}/promote", ref, json={"reason": note})
+        return release_from_dict(body)
+
     def record_event(
         self,
         kind: str,

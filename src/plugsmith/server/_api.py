@@ -252,6 +252,13 @@ def yank(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) ->
     return w.set_status(ref, Status.yanked, token, (body or StatusChange()).reason)
 
 
+@router.post("/plugins/{ref}/promote", tags=["write"])
+def promote(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) -> dict[str, Any]:
+    """Raise a clean Tier 2 release (every gate passed, no warnings, no permissions) to Tier 1: the one
+    way an uploaded, hand-written plugin earns it. Reviewer or admin, never for its own upload."""
+    return w.promote(ref, token, (body or StatusChange()).reason)
+
+
 @router.post("/reviews/{ref}", tags=["write"])
 def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str, Any]:
     """Approve or reject a pending release (reviewer or admin)."""

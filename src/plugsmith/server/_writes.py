@@ -280,6 +280,22 @@ class WriteService:
         self.reads.invalidate()
         return self.reads.release_json(updated)
 
+    def promote(self, ref: str, token: TokenInfo, reason: str) -> dict[str, Any]:
+        """Raise a clean Tier 2 release to Tier 1 (a reviewer or admin who did not publish it)."""
+        from plugsmith.governance import promote
+
+        if token.role.level < Role.reviewer.level:
+            raise forbidden("promoting a release to Tier 1 needs a reviewer or admin token")
+        release = self.reads.require(ref)
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        if token.id in (publisher, self.reads.store.owner(release.name)):
+            raise forbidden(f"a reviewer cannot vouch for its own plugin ({release.ref}); ask another "
+                            "reviewer")
+        who = f"{token.name or token.id} ({token.id})"
+        updated = promote(self.hub, release.ref, reviewer=who, note=reason, key=self.key)
+        self.reads.invalidate()
+        return self.reads.release_json(updated)
+
     # ownership ------------------------------------------------------------------------------------
     def transfer(self, name: str, owner: str, token: TokenInfo) -> dict[str, Any]:
         """Give a plugin name to another live token (admin only)."""
