@@ -12,7 +12,7 @@ from plugsmith.gates._registry import GATES, GateContext, timed
 from plugsmith.gates._tiers import assign_tier
 from plugsmith.gates._tools import python_files, start
 from plugsmith.sandbox import Sandbox, get_sandbox
-from plugsmith.spec import CapabilitySpec, GateReport, GateStatus, PluginManifest, plugin_id_for
+from plugsmith.spec import CapabilitySpec, GateReport, GateResult, GateStatus, PluginManifest, plugin_id_for
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -113,6 +113,43 @@ def tier_report(report: GateReport, manifest: PluginManifest, attested: str | No
         "audit_log": [*report.audit_log, f"{_stamp()} origin: {how}", f"{_stamp()} {why}"]})
 
 
+STATIC_GATES = ("manifest", "security", "lint", "size")  # the gates that never run the plugin's code
+
+
+def _context(plugin_dir: Path, spec: CapabilitySpec | None, hub: Hub | None, box: Sandbox) -> GateContext:
+    if not plugin_dir.is_dir():
+        raise NotFound("plugin directory not found", subject=str(plugin_dir), hint="check the path")
+    refuse_remote_refs(plugin_dir)
+    return GateContext(plugin_dir=plugin_dir.resolve(), spec=spec, hub=hub, sandbox=box)
+
+
+def _run_gates(ctx: GateContext, only: tuple[str, ...] | None, audit: list[str]) -> list[GateResult]:
+    """Run the registered gates (or only those named), in order, appending one audit line each."""
+    files = python_files(ctx.plugin_dir)
+    if files:  # start the slow tools now; the security and lint gates collect them
+        ctx.extra.update({"bandit": start("bandit", files), "ruff": start("ruff", files)})
+    results = []
+    for g in GATES:
+        if only is not None and g.name not in only:
+            continue
+        res = timed(g, ctx)
+        results.append(res)
+        audit.append(f"{_stamp()} gate {res.name}: {res.status.value} - {res.message}"[:400])
+    for leftover in ("bandit", "ruff"):  # a gate registered in their place may not have collected them
+        proc = ctx.extra.pop(leftover, None)
+        if proc is not None:
+            proc.kill()
+            proc.communicate()
+    return results
+
+
+def static_checks(plugin_dir: Path, *, sandbox: Sandbox | None = None) -> list[GateResult]:
+    """The gates that read a plugin without running it (manifest, security, lint, size): what
+    ``plugsmith plugin run DIR`` checks before it runs a directory nobody has gated."""
+    ctx = _context(Path(plugin_dir), None, None, sandbox or get_sandbox())
+    return _run_gates(ctx, STATIC_GATES, [])
+
+
 def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub | None = None,
              sandbox: Sandbox | None = None) -> GateReport:
     """Run the gates (manifest, security, lint, contract, determinism, benchmark, size) and assign a tier.
@@ -125,26 +162,11 @@ def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub |
     ``ManifestError`` before anything runs (see ``refuse_remote_refs``).
     """
     plugin_dir = Path(plugin_dir)
-    if not plugin_dir.is_dir():
-        raise NotFound("plugin directory not found", subject=str(plugin_dir), hint="check the path")
-    refuse_remote_refs(plugin_dir)
     box = sandbox or get_sandbox()
-    ctx = GateContext(plugin_dir=plugin_dir.resolve(), spec=spec, hub=hub, sandbox=box)
+    ctx = _context(plugin_dir, spec, hub, box)
     audit = [f"{_stamp()} validate {plugin_dir} with sandbox {box.name}"
              + (" (weaker rlimit fallback)" if box.weaker else "")]
-    files = python_files(ctx.plugin_dir)
-    if files:  # start the slow tools now; the security and lint gates collect them
-        ctx.extra.update({"bandit": start("bandit", files), "ruff": start("ruff", files)})
-    results = []
-    for g in GATES:
-        res = timed(g, ctx)
-        results.append(res)
-        audit.append(f"{_stamp()} gate {res.name}: {res.status.value} - {res.message}"[:400])
-    for leftover in ("bandit", "ruff"):  # a gate registered in their place may not have collected them
-        proc = ctx.extra.pop(leftover, None)
-        if proc is not None:
-            proc.kill()
-            proc.communicate()
+    results = _run_gates(ctx, None, audit)
     attested, how = (attested_origin_of(ctx.plugin_dir, ctx.manifest, hub) if ctx.manifest is not None
                      and not any(r.status == GateStatus.failed for r in results) else (None, "not checked"))
     tier, why = assign_tier(results, ctx.manifest, attested)
@@ -166,4 +188,5 @@ def validate(plugin_dir: Path, *, spec: CapabilitySpec | None = None, hub: Hub |
     )
 
 
-__all__ = ["attested_origin_of", "refuse_remote_refs", "tier_report", "validate"]
+__all__ = ["STATIC_GATES", "attested_origin_of", "refuse_remote_refs", "static_checks", "tier_report",
+           "validate"]
