@@ -166,8 +166,12 @@ def test_a_directory_runs_only_after_the_static_checks(tmp_path: Path, plugsmith
     done = plugsmith("plugin", "run", str(evil), "--input", str(inputs))
     assert done.returncode == 1 and done.stdout == ""
     assert "static checks" in done.stderr and "not run: the security gate(s) refused it" in done.stderr
-    [entry] = _audit_runs(plugsmith_home)
-    assert entry["allowed"] is False and entry["source"] == "directory"
+    forced = plugsmith("plugin", "run", str(evil), "--input", str(inputs), "--unchecked")
+    assert forced.returncode == 0 and "without the gates' static checks" in forced.stderr, forced.stderr
+    assert plugsmith("plugin", "run", "evil", "--input", str(inputs), "--unchecked").returncode == 2
+    refused, unchecked, _hub = _audit_runs(plugsmith_home)
+    assert refused["allowed"] is False and refused["source"] == "directory"
+    assert unchecked["source"] == "directory, unchecked" and unchecked["outcome"] == "ok"
 
 
 def test_inputs_are_checked_against_the_port_schema(tmp_path: Path) -> None:

@@ -149,8 +149,9 @@ class _Target:
     checksum: str | None = None
 
 
-def _resolve_directory(ref: str, box: Sandbox) -> _Target:
-    """A directory nobody gated: the static gates first (refused when one fails), then default limits."""
+def _resolve_directory(ref: str, box: Sandbox, unchecked: bool) -> _Target:
+    """A directory nobody gated: the static gates first (refused when one fails), then default limits.
+    ``unchecked`` skips the static gates (for testing the sandbox itself); it says so, loudly."""
     from plugsmith.errors import GateFailed, NotFound
     from plugsmith.gates import STATIC_GATES, static_checks
     from plugsmith.governance import Policy
@@ -160,13 +161,19 @@ def _resolve_directory(ref: str, box: Sandbox) -> _Target:
     if not path.is_dir():
         raise NotFound("no plugin directory here", subject=ref,
                        hint="check the path; a name without a path separator is looked up in the hub")
+    target = _Target(path, Policy.load().limits_for(None), ref, "directory", checksum(pack(path)))
+    if unchecked:
+        sys.stderr.write(f"warning: --unchecked: {ref} runs without the gates' static checks, contained "
+                         "only by the sandbox\n")
+        target.source = "directory, unchecked"
+        return target
     sys.stderr.write(f"note: {ref} is a directory, not a hub release: running the gates' static checks "
                      f"({', '.join(STATIC_GATES)}) before running it\n")
     failed = [g for g in static_checks(path, sandbox=box) if g.status.value == "fail"]
     if failed:
         raise GateFailed(f"not run: the {', '.join(g.name for g in failed)} gate(s) refused it: "
                          f"{failed[0].message}"[:400], subject=ref, hint=f"see `plugsmith validate {ref}`")
-    return _Target(path, Policy.load().limits_for(None), ref, "directory", checksum(pack(path)))
+    return target
 
 
 def _resolve_release(ref: str) -> _Target:
@@ -230,6 +237,9 @@ def run(
     input_file: Annotated[Path, typer.Option("--input", help="JSON object of inputs (port -> value).")],
     backend: Annotated[str | None, typer.Option("--backend", help="bwrap or rlimit (default: the best "
                                                  "that works here).")] = None,
+    unchecked: Annotated[bool, typer.Option("--unchecked", help="Run a directory without the static "
+                                            "checks, contained only by the sandbox (to test the sandbox "
+                                            "itself; audit-logged).")] = False,
 ) -> None:
     """Run a plugin in the sandbox and print exactly the dict run() returned, as JSON.
 
@@ -243,7 +253,12 @@ def run(
     target: _Target | None = None
     try:
         box: Sandbox = get_sandbox(backend)
-        target = _resolve_directory(ref, box) if is_path(ref) else _resolve_release(ref)
+        if unchecked and not is_path(ref):
+            from plugsmith.errors import BadInput
+
+            raise BadInput("--unchecked applies to a directory only; a hub release always goes through "
+                           "governance", subject=ref, hint="give the directory as a path (./dir)")
+        target = _resolve_directory(ref, box, unchecked) if is_path(ref) else _resolve_release(ref)
         check_inputs(inputs, target.plugin_dir, target.label)
         output = _run_in(box, target, inputs, backend)
     except PlugsmithError as exc:
