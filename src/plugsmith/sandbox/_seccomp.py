@@ -34,6 +34,7 @@ _ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
         "umount2": 166, "unshare": 272, "setns": 308, "keyctl": 250, "bpf": 321, "perf_event_open": 298,
         "userfaultfd": 323, "execve": 59, "execveat": 322, "pidfd_open": 434, "pidfd_send_signal": 424,
         "process_vm_writev": 311, "process_vm_readv": 310,
+        "shmget": 29, "shmat": 30, "semget": 64, "msgget": 68, "mq_open": 240,  # SysV/POSIX IPC (warm calls)
     }),
     "aarch64": (0xC00000B7, {
         "clone": 220, "clone3": 435, "kill": 129, "tkill": 130, "tgkill": 131, "socket": 198,
@@ -41,6 +42,7 @@ _ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
         "unshare": 97, "setns": 268, "keyctl": 219, "bpf": 280, "perf_event_open": 241, "userfaultfd": 282,
         "execve": 221, "execveat": 281, "pidfd_open": 434, "pidfd_send_signal": 424,
         "process_vm_writev": 271, "process_vm_readv": 270,
+        "shmget": 194, "shmat": 196, "semget": 190, "msgget": 186, "mq_open": 180,
     }),
 }
 
