@@ -44,7 +44,7 @@ from plugsmith.errors import BadInput, SandboxError
 from plugsmith.sandbox._bwrap import PLUGIN_MOUNT, build_argv
 from plugsmith.sandbox._launch import PYTHON_FLAGS, check_plugin_dir, interpreter, runner_source
 from plugsmith.sandbox._model import Limits, SandboxOutcome
-from plugsmith.sandbox._process import RawRun, rlimit_hook
+from plugsmith.sandbox._process import RawRun, _Capture, rlimit_hook
 from plugsmith.sandbox._protocol import interpret
 from plugsmith.sandbox._rlimit import _fence, seccomp_installer
 from plugsmith.sandbox._seccomp import LAUNCH_DENY, LOCKDOWN_DENY, build_filter
@@ -124,7 +124,8 @@ class WarmWorker:
             fd = _memfd(program) if program else None
             argv = build_argv(self.source, own, seccomp_fd=fd, args=zygote_args())
             ro = sorted(_fence(Path(PLUGIN_MOUNT), "/tmp")["ro"])
-            header.update(plugin=f"{PLUGIN_MOUNT}/plugin.py", scratch="/tmp", sweep=["/dev/shm", "/dev"], ro=ro)
+            header.update(plugin=f"{PLUGIN_MOUNT}/plugin.py", scratch="/tmp", sweep=["/dev/shm", "/dev"],
+                          ro=ro)
             return argv, {"preexec_fn": rlimit_hook(own), "env": {}}, header, (() if fd is None else (fd,))
         self._workdir = tempfile.mkdtemp(prefix="plugsmith-warm-")
         env = {"PATH": "/usr/bin:/bin", "HOME": self._workdir, "TMPDIR": self._workdir, "LANG": "C.UTF-8"}
@@ -252,21 +253,6 @@ class WarmWorker:
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-
-
-class _Capture:
-    """The first ``limit`` bytes of a stream, and how many more were dropped."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.data, self.dropped = limit, bytearray(), 0
-
-    def feed(self, chunk: bytes) -> None:
-        room = max(self.limit - len(self.data), 0)
-        self.data += chunk[:room]
-        self.dropped += max(len(chunk) - room, 0)
-
-    def text(self) -> bytes:
-        return bytes(self.data) + (f"\n[... {self.dropped} bytes truncated]".encode() if self.dropped else b"")
 
 
 class _CallPump:

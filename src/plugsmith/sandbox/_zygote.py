@@ -65,6 +65,7 @@ def _prepare(header: dict[str, Any]) -> None:
 
 def _sweep(roots: list[str], baseline: dict[str, set[str]]) -> None:
     """Remove whatever a call left under the writable roots (everything not there at start)."""
+    import contextlib
     import shutil
 
     for root in roots:
@@ -79,10 +80,8 @@ def _sweep(roots: list[str], baseline: dict[str, set[str]]) -> None:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(path)
-                except OSError:
-                    pass
 
 
 def _close_others(keep: set[int]) -> None:
