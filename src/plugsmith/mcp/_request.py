@@ -107,7 +107,7 @@ class Requester:
             return RequestResult(False, None, _spec_error(exc))
         with self._busy:  # one at a time: an identical request then meets the first one's record
             try:
-                release, message = self._resolve(spec)
+                release, status, message = self._resolve(spec)
             except PlugsmithError as exc:
                 return RequestResult(False, None, one_line(exc.one_line()))
         if release is None:
@@ -116,12 +116,12 @@ class Requester:
         if why is not None:
             return RequestResult(False, None, one_line(f"{message}; it is not served here: {why}"))
         tier = release.tier.value if release.tier else None
-        return RequestResult(True, {"status": message.split(" ", 1)[0], "tool": release.name,
-                                    "plugin": release.ref, "tier": tier, "message": one_line(message, 1000)},
-                             None, changed=True)
+        output = {"status": status, "tool": release.name, "plugin": release.ref, "tier": tier,
+                  "message": one_line(message, 1000)}
+        return RequestResult(True, output, None, changed=True)
 
-    def _resolve(self, spec: CapabilitySpec) -> tuple[Release | None, str]:
-        """(the release that serves the spec, what happened) or (None, why not)."""
+    def _resolve(self, spec: CapabilitySpec) -> tuple[Release | None, str, str]:
+        """(the release that serves the spec, its status word, what happened) or (None, "", why not)."""
         if self.catalog.keeper.policy.mcp_synthesis:
             return self._synthesize(spec)
         from plugsmith.synth._gap import gap_check
@@ -129,29 +129,30 @@ class Requester:
         gap = gap_check(spec, self.hub, self.sandbox)
         if gap.reuse is None:
             tried = "; ".join(f"{c['ref']}: {c['why']}" for c in gap.checked[:3])
-            return None, (f"no plugin in the hub passes the {len(spec.cases)} example(s) for {spec.name!r}"
-                          + (f" ({tried})" if tried else "") + "; this server's policy does not let MCP "
-                          "clients synthesize one ([mcp] allow_synthesis in policy.toml)")
+            why = (f"no plugin in the hub passes the {len(spec.cases)} example(s) for {spec.name!r}"
+                   + (f" ({tried})" if tried else "") + "; this server's policy does not let MCP clients "
+                   "synthesize one ([mcp] allow_synthesis in policy.toml)")
+            return None, "", why
         self.hub.record_event("reuse", capability=spec.name, plugin_id=gap.reuse.plugin_id,
                               version=gap.reuse.version, detail={"via": "mcp", "match": gap.match,
                                                                  "spec_hash": spec.spec_hash()})
-        return gap.reuse, (f"reused {gap.reuse.ref} ({gap.match} match): it passes all {len(spec.cases)} "
-                           "examples")
+        how = f"reused {gap.reuse.ref} ({gap.match} match): it passes all {len(spec.cases)} examples"
+        return gap.reuse, "reused", how
 
-    def _synthesize(self, spec: CapabilitySpec) -> tuple[Release | None, str]:
+    def _synthesize(self, spec: CapabilitySpec) -> tuple[Release | None, str, str]:
         from plugsmith.synth import synthesize
 
         outcome = synthesize(spec, self.hub, sandbox=self.sandbox)
         text = str(getattr(outcome.status, "value", outcome.status))
         if outcome.plugin_id is None or outcome.version is None:
-            return None, f"synthesis found no plugin for {spec.name!r}: {outcome.message}"
+            return None, "", f"synthesis found no plugin for {spec.name!r}: {outcome.message}"
         if outcome.status not in (Status.approved, Status.reused):
-            return None, f"{outcome.message} (status {text})"
+            return None, "", f"{outcome.message} (status {text})"
         versions = self.hub.versions(outcome.plugin_id)
         release = next((r for r in versions if r.version == outcome.version), None)
         if release is None:
-            return None, f"{outcome.plugin_id}@{outcome.version} is not in the hub"
-        return release, f"{text} {release.ref}: {outcome.message}"
+            return None, "", f"{outcome.plugin_id}@{outcome.version} is not in the hub"
+        return release, text, outcome.message
 
 
 __all__ = ["DESCRIPTION", "INPUT_SCHEMA", "OUTPUT_SCHEMA", "RequestResult", "Requester", "build_spec"]

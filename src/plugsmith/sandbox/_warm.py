@@ -87,6 +87,11 @@ def _hex(program: bytes | None) -> str | None:
     return program.hex() if program else None
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino
+
+
 def _memfd(program: bytes) -> int:
     fd = os.memfd_create("plugsmith-zygote-seccomp", 0)
     os.write(fd, program)
@@ -101,6 +106,7 @@ class WarmWorker:
         if backend not in ("bwrap", "rlimit"):
             raise SandboxError(f"no warm worker for backend {backend!r}", subject="sandbox")
         self.source = check_plugin_dir(plugin_dir)
+        self._identity = _identity(self.source)
         self.limits = limits
         self.backend = backend
         self.calls = 0
@@ -109,6 +115,16 @@ class WarmWorker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._workdir: str | None = None
+
+    def follow(self, plugin_dir: Path) -> None:
+        """Serve ``plugin_dir`` from now on; a different directory (or one rebuilt in place, e.g. a
+        checkout re-made after tampering) replaces the worker, whose mount still shows the old one."""
+        source = check_plugin_dir(plugin_dir)
+        identity = _identity(source)
+        if source != self.source or identity != self._identity:
+            with self._lock:
+                self.source, self._identity = source, identity
+                self.close()
 
     @property
     def alive(self) -> bool:
@@ -336,27 +352,29 @@ class _CallPump:
 
 
 class WarmPool:
-    """Warm workers by (plugin directory, limits); one backend for the whole pool."""
+    """Warm workers by (key, limits) — the key names the plugin (a checksum; by default its directory)."""
 
     def __init__(self, backend: str) -> None:
         self.backend = backend
         self._workers: dict[tuple[str, Limits], WarmWorker] = {}
         self._lock = threading.Lock()
 
-    def worker(self, plugin_dir: Path, limits: Limits) -> WarmWorker:
-        key = (str(Path(plugin_dir).resolve()), limits)
+    def worker(self, plugin_dir: Path, limits: Limits, key: str | None = None) -> WarmWorker:
+        index = (key or str(Path(plugin_dir).resolve()), limits)
         with self._lock:
-            found = self._workers.get(key)
+            found = self._workers.get(index)
             if found is None:
-                found = self._workers[key] = WarmWorker(plugin_dir, limits, self.backend)
-            return found
+                found = self._workers[index] = WarmWorker(plugin_dir, limits, self.backend)
+        found.follow(plugin_dir)
+        return found
 
-    def run(self, plugin_dir: Path, inputs: dict[str, Any], limits: Limits) -> SandboxOutcome:
+    def run(self, plugin_dir: Path, inputs: dict[str, Any], limits: Limits,
+            key: str | None = None) -> SandboxOutcome:
         """One call on the plugin's warm worker (started on first use, restarted after misbehaviour)."""
-        return self.worker(plugin_dir, limits).call(inputs, limits)
+        return self.worker(plugin_dir, limits, key).call(inputs, limits)
 
     def retire(self, keep: set[str]) -> None:
-        """Close the workers of plugin directories no longer in ``keep``."""
+        """Close the workers whose key is not in ``keep`` (plugins no longer served)."""
         with self._lock:
             gone = [k for k in self._workers if k[0] not in keep]
             workers = [self._workers.pop(k) for k in gone]

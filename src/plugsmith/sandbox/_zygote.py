@@ -95,6 +95,16 @@ def _close_others(keep: set[int]) -> None:
         low = fd + 1
 
 
+def _limit(which: int, soft: int, hard: int) -> None:
+    """Lower a limit for this call (never above what the worker itself was started with)."""
+    import resource
+
+    ceiling = resource.getrlimit(which)[1]
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(which, (soft, hard))
+
+
 def _child(call: dict[str, Any], fds: list[int], calldir: str, header: dict[str, Any]) -> None:
     """One call: take the pipes, drop everything else, lock down, then (only then) load the plugin."""
     import resource
@@ -105,8 +115,8 @@ def _child(call: dict[str, Any], fds: list[int], calldir: str, header: dict[str,
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     _close_others({in_r, res_w})
-    resource.setrlimit(resource.RLIMIT_CPU, (int(call["cpu"]), int(call["cpu"]) + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (int(call["mem"]), int(call["mem"])))
+    _limit(resource.RLIMIT_CPU, int(call["cpu"]), int(call["cpu"]) + 1)
+    _limit(resource.RLIMIT_AS, int(call["mem"]), int(call["mem"]))
     os.chdir(calldir)
     os.environ["HOME"] = os.environ["TMPDIR"] = calldir
     send = RUNNER["_make_sender"](res_w, call["nonce"], int(call["budget"]))
