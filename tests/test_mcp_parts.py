@@ -158,3 +158,24 @@ def test_bad_options_are_one_line_exit_2(args: list[str], fragment: str,
         main(["mcp", *args])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and fragment in err.splitlines()[0] and "Traceback" not in err
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+def test_an_edited_checkout_is_never_run(hub: Hub, tmp_path: Path, backend: str) -> None:
+    from plugsmith.sandbox._warm import WarmPool
+
+    release = publish(hub, tmp_path, "mean", MEAN_CODE)
+    catalog = Catalog(hub, Gatekeeper(hub))
+    catalog.refresh()
+    pool = WarmPool(backend)
+    caller = Caller(hub, catalog.keeper, get_sandbox(backend), pool)
+    try:
+        assert caller.call(catalog.offers["mean"], {"xs": [1, 3]}).output == {"mean": 2.0}
+        checkout = hub.checkout(release)
+        checkout.chmod(0o755)
+        (checkout / "plugin.py").chmod(0o644)
+        (checkout / "plugin.py").write_text("def run(inputs):\n    return {'mean': 666}\n")
+        assert caller.call(catalog.offers["mean"], {"xs": [1, 3]}).output == {"mean": 2.0}
+        assert (hub.checkout(release) / "plugin.py").read_text() == MEAN_CODE
+    finally:
+        pool.close()

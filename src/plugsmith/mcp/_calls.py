@@ -11,9 +11,11 @@ Every call ends in the audit log (``mcp_call``) and, once the plugin ran, in the
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.errors import PlugsmithError
@@ -56,6 +58,20 @@ def failure_reason(outcome: SandboxOutcome, limits: Limits) -> str:
     return one_line(detail.get(outcome.reason or "") or f"the plugin {outcome.explain()}")
 
 
+def _snapshot(root: Path) -> tuple[Any, ...]:
+    """Identity and change stamps of every entry under ``root`` (empty when it is gone)."""
+    out = []
+    for base, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in [".", *sorted(files)]:
+            try:
+                st = os.lstat(os.path.join(base, name))
+            except OSError:
+                return ()
+            out.append((base, name, st.st_ino, st.st_size, st.st_mode, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(out)
+
+
 class Caller:
     """Runs tool calls for one server: one hub, one gatekeeper, one sandbox (and its warm pool)."""
 
@@ -63,6 +79,18 @@ class Caller:
                  max_argument_bytes: int = MAX_ARGUMENT_BYTES) -> None:
         self.hub, self.keeper, self.sandbox, self.pool = hub, keeper, sandbox, pool
         self.max_argument_bytes = max_argument_bytes
+        self._checkouts: dict[str, tuple[Path, tuple[Any, ...]]] = {}
+
+    def _checkout(self, release: Release) -> Path:
+        """The release's verified checkout. Re-verifying means re-packing the directory; that is done
+        whenever any file's inode, size, mtime or ctime differs from what was seen after the last
+        verification (ctime cannot be set back without root), so an edited checkout is never used."""
+        known = self._checkouts.get(release.checksum)
+        if known is not None and _snapshot(known[0]) == known[1]:
+            return known[0]
+        path = self.hub.checkout(release)
+        self._checkouts[release.checksum] = (path, _snapshot(path))
+        return path
 
     def call(self, offer: Offer, arguments: dict[str, Any] | None) -> CallResult:
         """Run one call; never raises for anything the client or the plugin did."""
@@ -81,7 +109,7 @@ class Caller:
             if release.checksum != offer.release.checksum:
                 return self._end(release, start, error="the release changed in the hub; list the tools again",
                                  ran=False, stale=True)
-            plugin_dir = self.hub.checkout(release)
+            plugin_dir = self._checkout(release)
             limits = self.keeper.limits(release)
             outcome = self._run(plugin_dir, arguments, limits, release.checksum)
         except PlugsmithError as exc:
