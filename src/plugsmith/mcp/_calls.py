@@ -14,13 +14,16 @@ from __future__ import annotations
 import os
 import time
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plugsmith.errors import PlugsmithError
+import sqlalchemy as sa
+
+from plugsmith.errors import NotFound, PlugsmithError
 from plugsmith.governance import append_audit
 from plugsmith.mcp._schema import MAX_ARGUMENT_BYTES, problem, size_problem
+from plugsmith.spec import Status, Tier
 
 if TYPE_CHECKING:
     from plugsmith.governance import Gatekeeper
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     from plugsmith.mcp._catalog import Offer
     from plugsmith.sandbox import Limits, Sandbox, SandboxOutcome
     from plugsmith.sandbox._warm import WarmPool
+
+
+_NOW = sa.text("SELECT status, tier, status_reason FROM releases WHERE name = :name AND version = :version")
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,19 @@ class Caller:
         self.max_argument_bytes = max_argument_bytes
         self._checkouts: dict[str, tuple[Path, tuple[Any, ...]]] = {}
 
+    def _current(self, release: Release) -> Release:
+        """The release with the status and tier the hub holds now (one light query; a release's other
+        fields, its manifest and checksum above all, never change)."""
+        engine = getattr(self.hub, "engine", None)
+        if engine is None:  # a remote hub
+            return self.hub.get(release.ref)
+        with engine.connect() as conn:
+            row = conn.execute(_NOW, {"name": release.name, "version": release.version}).first()
+        if row is None:
+            raise NotFound("the release is no longer in the hub", subject=release.ref)
+        return replace(release, status=Status(row.status), tier=Tier(row.tier) if row.tier else None,
+                       status_reason=row.status_reason or "")
+
     def _checkout(self, release: Release) -> Path:
         """The release's verified checkout. Re-verifying means re-packing the directory; that is done
         whenever any file's inode, size, mtime or ctime differs from what was seen after the last
@@ -101,7 +120,7 @@ class Caller:
         if refused:
             return self._end(offer.release, start, error=f"bad input: {refused}", ran=False)
         try:
-            release = self.hub.get(offer.release.ref)
+            release = self._current(offer.release)
             decision = self.keeper.check(release)
             if not decision.allowed:
                 return self._end(release, start, error=f"not allowed to run: {decision.reason}", ran=False,
