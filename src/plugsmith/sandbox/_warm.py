@@ -92,6 +92,16 @@ def _identity(path: Path) -> tuple[int, int]:
     return stat.st_dev, stat.st_ino
 
 
+def _message(sock: socket.socket) -> dict[str, Any] | None:
+    """The next control message (a JSON object), or None: the worker is gone or sent garbage."""
+    try:
+        data = sock.recv(65536)
+        message = json.loads(data) if data else None
+    except (OSError, ValueError):
+        return None
+    return message if isinstance(message, dict) else None
+
+
 def _memfd(program: bytes) -> int:
     fd = os.memfd_create("plugsmith-zygote-seccomp", 0)
     os.write(fd, program)
@@ -190,12 +200,7 @@ class WarmWorker:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([self._sock], [], [], left)[0]:
             return None
-        try:
-            data = self._sock.recv(65536)
-            message = json.loads(data) if data else None
-        except (OSError, ValueError):
-            return None
-        return message if isinstance(message, dict) else None
+        return _message(self._sock)
 
     def _stderr_tail(self) -> str:
         proc = self._proc
@@ -307,7 +312,7 @@ class _CallPump:
                 self._feed()
             for fd in ready_r:
                 if fd in control:
-                    status = self._status()
+                    status = _message(self.sock)
                     if status is None:
                         return None
                 else:
@@ -322,14 +327,6 @@ class _CallPump:
             self.pending = self.pending[:0]
         if not self.pending:
             self._drop(self.in_w)
-
-    def _status(self) -> dict[str, Any] | None:
-        try:
-            data = self.sock.recv(65536)
-            message = json.loads(data) if data else None
-        except (OSError, ValueError):
-            return None
-        return message if isinstance(message, dict) else None
 
     def _read(self, fd: int) -> None:
         try:

@@ -175,23 +175,29 @@ def _serve_one(call: dict[str, Any], fds: list[int], number: int, header: dict[s
     os.mkdir(calldir, 0o700)
     pid = os.fork()
     if pid == 0:
-        status = 0
-        try:
-            _child(call, fds, calldir, header)
-        except BaseException:  # a broken call setup: say so on the log pipe, exit non-zero
-            import traceback
-
-            traceback.print_exc()
-            status = 1
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(status)
+        _run_then_exit(_child, call, fds, calldir, header)
     for fd in fds:
         os.close(fd)
     rc, killed = _wait(pid, float(call["wall"]))
     return {"t": "exit", "rc": rc, "timeout": killed}
+
+
+def _run_then_exit(function: Any, *args: Any) -> None:
+    """Run ``function`` and end the process: status 0, or 1 with the traceback on stderr (which, for a
+    call's child, is the call's log pipe)."""
+    status = 0
+    try:
+        function(*args)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
 
 
 def _main() -> None:
@@ -223,18 +229,10 @@ def _main() -> None:
 
 RUNNER: dict[str, Any] = {}  # filled from argv when this runs as the worker, never on import
 
-if __name__ == "__main__":
-    _status = 0
-    try:
-        RUNNER.update(_runner())
-        _main()
-    except BaseException:
-        import traceback
+def _serve() -> None:
+    RUNNER.update(_runner())
+    _main()
 
-        traceback.print_exc()
-        _status = 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(_status)
+
+if __name__ == "__main__":
+    _run_then_exit(_serve)
