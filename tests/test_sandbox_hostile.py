@@ -152,6 +152,19 @@ def test_validate_rejects(name: str) -> None:
     assert failed & {"security", "contract"}, failed
 
 
+EVASIONS = ["attrgetter_alias", "bytes_forward_ref", "enum_convert_module", "getattr_literal_frames",
+            "match_args_frames", "module_alias_walk", "module_as_argument"]
+
+
+@pytest.mark.parametrize("name", EVASIONS)
+def test_the_security_gate_sees_through_evasion(name: str) -> None:
+    """Each of these passed bandit and the old AST policy; the security gate itself must fail them."""
+    report = validate(HOSTILE / name)
+    security = next(g for g in report.gates if g.name == "security")
+    assert security.status.value == "fail", security.message
+    assert any(e.get("tool") == "policy" for e in security.evidence if isinstance(e, dict))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["bwrap", "bwrap-bundled", "rlimit"])
 @pytest.mark.parametrize("name", CORPUS)
