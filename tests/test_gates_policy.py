@@ -243,7 +243,8 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
         "frac": str(Fraction(1, 3) + Fraction(1, 6)), "wrapped": textwrap.shorten("a b c d e", 5),
         "weekday": weekday_name(2024, 1, 1), "chunks": chunks(range(5), 2), "repr": repr(ledger),
         "mapping": isinstance(ordered, collections.abc.Mapping), "none": optional,
-        "has_name": hasattr(ledger, "total"), "name": getattr(cheapest[0], "name", None) if cheapest else None,
+        "has_name": hasattr(ledger, "total"),
+        "name": getattr(cheapest[0], "name", None) if cheapest else None,
     }
 '''
 
@@ -252,12 +253,14 @@ def test_ordinary_hand_written_code_passes() -> None:
     assert check_source(LLM_STYLE) == []
 
 
-@pytest.mark.parametrize("code", ["class C:\n    def m(self):\n        self._cache = {}\n        return self._cache",
-                                  "from collections import abc\nabc.Mapping",
-                                  "import collections.abc\nx = collections.abc.Sequence",
-                                  "import json\njson.decoder.JSONDecodeError",
-                                  "p._replace(x=1)._asdict()", "x = type(3).__name__",
-                                  "class C:\n    __slots__ = ('a',)"])
+@pytest.mark.parametrize("code", [
+    "class C:\n    def m(self):\n        self._cache = {}\n        return self._cache",
+    "from collections import abc\nabc.Mapping",
+    "import collections.abc\nx = collections.abc.Sequence",
+    "import json\njson.decoder.JSONDecodeError",
+    "p._replace(x=1)._asdict()", "x = type(3).__name__",
+    "class C:\n    __slots__ = ('a',)",
+])
 def test_allowed_names_pass(code: str) -> None:
     assert check_source(code) == []
 
