@@ -83,7 +83,7 @@ def run(inputs):
         except OSError as exc:
             tries["worker_memory"] = exc.errno
         return {"result": tries}
-    return {"result": what, "pid": os.getpid(), "ppid": os.getppid()}
+    return {"result": what, "pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid()}
 '''
 
 
@@ -153,6 +153,8 @@ def test_nothing_leaks_from_one_call_into_the_next(worker: WarmWorker) -> None:
     assert seen == {"global": None, "env": None, "files": [], "calls": 1, "import": "PermissionError"}
     first, second = (_call(worker, "ok").runs[0].output for _ in range(2))
     assert first["pid"] != second["pid"] and first["ppid"] == second["ppid"]  # fresh child, same worker
+    if os.getuid() == 0 or worker.backend == "bwrap":
+        assert first["uid"] == 65534  # never root: bwrap's user namespace, or the fallback's uid drop
 
 
 def test_the_plugin_is_only_ever_imported_by_the_locked_down_child(worker: WarmWorker) -> None:

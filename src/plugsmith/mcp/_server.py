@@ -99,7 +99,7 @@ class PlugsmithMcp:
         self.warn: Callable[[str], None] = warn or _stderr
         self.keeper = Gatekeeper(hub)
         self.sandbox = get_sandbox(backend)
-        self.pool = WarmPool(self.sandbox.name) if warm else None
+        self.pool = WarmPool(self.sandbox.name, getattr(self.sandbox, "binary", None)) if warm else None
         self.catalog = Catalog(hub, self.keeper, filters, self.warn)
         self.caller = Caller(hub, self.keeper, self.sandbox, self.pool, max_argument_bytes)
         self.requester = Requester(hub, self.catalog, self.sandbox)

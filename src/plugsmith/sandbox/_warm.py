@@ -42,11 +42,13 @@ from typing import Any
 
 from plugsmith.errors import BadInput, SandboxError
 from plugsmith.sandbox._bwrap import PLUGIN_MOUNT, build_argv
-from plugsmith.sandbox._launch import PYTHON_FLAGS, check_plugin_dir, interpreter, runner_source
+from plugsmith.sandbox._launch import PYTHON_FLAGS, check_plugin_dir, runner_source
 from plugsmith.sandbox._model import Limits, SandboxOutcome
+from plugsmith.sandbox._privileges import SANDBOX_GID, SANDBOX_UID
 from plugsmith.sandbox._process import RawRun, _Capture, rlimit_hook
+from plugsmith.sandbox._protections import fallback_plan, refuse_below_minimum
 from plugsmith.sandbox._protocol import interpret
-from plugsmith.sandbox._rlimit import _fence, seccomp_installer
+from plugsmith.sandbox._rlimit import _fence, _hooks, _stage_plugin, is_builtin
 from plugsmith.sandbox._seccomp import LAUNCH_DENY, LOCKDOWN_DENY, build_filter
 
 ZYGOTE_ALLOWS = ("clone", "fork", "vfork", "kill", "pidfd_open")  # the worker forks and reaps its children
@@ -87,6 +89,9 @@ def _hex(program: bytes | None) -> str | None:
     return program.hex() if program else None
 
 
+_Spec = tuple[list[str], dict[str, Any], dict[str, Any], tuple[int, ...]]  # argv, Popen keywords, header, fds
+
+
 def _identity(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_dev, stat.st_ino
@@ -112,13 +117,13 @@ def _memfd(program: bytes) -> int:
 class WarmWorker:
     """One sandboxed fork server for one plugin directory. Thread-safe: calls run one at a time."""
 
-    def __init__(self, plugin_dir: Path, limits: Limits, backend: str) -> None:
+    def __init__(self, plugin_dir: Path, limits: Limits, backend: str, binary: str | None = None) -> None:
         if backend not in ("bwrap", "rlimit"):
             raise SandboxError(f"no warm worker for backend {backend!r}", subject="sandbox")
         self.source = check_plugin_dir(plugin_dir)
         self._identity = _identity(self.source)
         self.limits = limits
-        self.backend = backend
+        self.backend, self.binary = backend, binary
         self.calls = 0
         self.starts = 0
         self._lock = threading.Lock()
@@ -141,25 +146,42 @@ class WarmWorker:
         return self._proc is not None and self._proc.poll() is None
 
     # ------------------------------------------------------------------ launching
-    def _launch_spec(self) -> tuple[list[str], dict[str, Any], dict[str, Any], tuple[int, ...]]:
+    def _launch_spec(self) -> _Spec:
         """(argv, Popen keywords, zygote header, extra fds) for this backend."""
         own = replace(self.limits, cpu_s=WORKER_CPU_S, wall_s=WORKER_CPU_S)
         header: dict[str, Any] = {"self_filter": _hex(self_filter()), "child_filter": _hex(child_filter())}
         if self.backend == "bwrap":
             program = zygote_filter()
             fd = _memfd(program) if program else None
-            argv = build_argv(self.source, own, seccomp_fd=fd, args=zygote_args())
+            argv = build_argv(self.source, own, seccomp_fd=fd, args=zygote_args(), binary=self.binary)
             ro = sorted(_fence(Path(PLUGIN_MOUNT), "/tmp")["ro"])
             header.update(plugin=f"{PLUGIN_MOUNT}/plugin.py", scratch="/tmp", sweep=["/dev/shm", "/dev"],
                           ro=ro)
             return argv, {"preexec_fn": rlimit_hook(own), "env": {}}, header, (() if fd is None else (fd,))
-        self._workdir = tempfile.mkdtemp(prefix="plugsmith-warm-")
-        env = {"PATH": "/usr/bin:/bin", "HOME": self._workdir, "TMPDIR": self._workdir, "LANG": "C.UTF-8"}
-        argv = [str(interpreter()), *PYTHON_FLAGS, *zygote_args()]
-        header.update(plugin=str(self.source / "plugin.py"), scratch=self._workdir, sweep=[],
-                      ro=_fence(self.source, self._workdir)["ro"])
-        hook = rlimit_hook(own, seccomp_installer(zygote_filter()))
-        return argv, {"preexec_fn": hook, "env": env, "cwd": self._workdir}, header, ()
+        return self._fallback_spec(own, header)
+
+    def _fallback_spec(self, own: Limits, header: dict[str, Any]) -> _Spec:
+        """The rlimit fallback exactly as a cold run starts it (the same minimum, uid drop, staged copies),
+        except for the fork server's seccomp filter."""
+        plan = fallback_plan()
+        if plan.missing and not is_builtin(self.source):
+            refuse_below_minimum(plan, None)
+        base = Path(tempfile.mkdtemp(prefix="plugsmith-warm-"))
+        self._workdir = str(base)
+        plugin, work = self.source, base
+        if plan.drop:
+            base.chmod(0o711)
+            plugin = _stage_plugin(self.source, base / "plugin")
+            work = base / "work"
+            work.mkdir(mode=0o700)
+            os.chown(work, SANDBOX_UID, SANDBOX_GID)
+        hooks = _hooks(own, plan.drop, zygote_filter)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work), "LANG": "C.UTF-8",
+               **hooks.runtime.env}
+        argv = [str(hooks.runtime.interpreter), *PYTHON_FLAGS, *zygote_args()]
+        header.update(plugin=str(plugin / "plugin.py"), scratch=str(work), sweep=[],
+                      ro=_fence(plugin, str(work), hooks.runtime)["ro"])
+        return argv, {"preexec_fn": hooks.preexec, "env": env, "cwd": str(work)}, header, ()
 
     def _start(self) -> None:
         self.close()
@@ -167,9 +189,10 @@ class WarmWorker:
         argv, options, header, extra = self._launch_spec()
         header["ctl"] = child.fileno()
         try:
-            self._proc = subprocess.Popen(  # noqa: S603 - argv is built here, never by the plugin
+            proc = subprocess.Popen(  # noqa: S603 - argv is built here, never by the plugin
                 argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                pass_fds=(child.fileno(), *extra), start_new_session=True, close_fds=True, **options)
+                pass_fds=(child.fileno(), *extra), start_new_session=True, close_fds=True,
+                preexec_fn=options["preexec_fn"], env=options["env"], cwd=options.get("cwd"))
         except (OSError, subprocess.SubprocessError) as exc:
             host.close()
             raise SandboxError(f"could not start the warm worker: {exc}", subject=argv[0],
@@ -178,13 +201,13 @@ class WarmWorker:
             child.close()
             for fd in extra:
                 os.close(fd)
-        self._sock = host
+        self._proc, self._sock = proc, host
         self.starts += 1
         self.calls = 0
-        assert self._proc.stdin is not None
+        assert proc.stdin is not None
         try:
-            self._proc.stdin.write(json.dumps(header).encode() + b"\n")
-            self._proc.stdin.close()
+            proc.stdin.write(json.dumps(header).encode() + b"\n")
+            proc.stdin.close()
         except OSError:
             pass
         ready = self._receive(time.monotonic() + START_TIMEOUT_S)
@@ -351,8 +374,8 @@ class _CallPump:
 class WarmPool:
     """Warm workers by (key, limits) — the key names the plugin (a checksum; by default its directory)."""
 
-    def __init__(self, backend: str) -> None:
-        self.backend = backend
+    def __init__(self, backend: str, binary: str | None = None) -> None:
+        self.backend, self.binary = backend, binary
         self._workers: dict[tuple[str, Limits], WarmWorker] = {}
         self._lock = threading.Lock()
 
@@ -361,7 +384,7 @@ class WarmPool:
         with self._lock:
             found = self._workers.get(index)
             if found is None:
-                found = self._workers[index] = WarmWorker(plugin_dir, limits, self.backend)
+                found = self._workers[index] = WarmWorker(plugin_dir, limits, self.backend, self.binary)
         found.follow(plugin_dir)
         return found
 
