@@ -72,7 +72,7 @@ def diff_html(lines: list[str]) -> str:
             else "ctx"
         )
         out.append(f'<span class="d-{kind}">{e(line) or " "}</span>')
-    return '<pre class="diff">' + "\n".join(out) + "</pre>"
+    return '<pre class="diff">' + "".join(out) + "</pre>"  # each span is a block: no newlines between
 
 
 __all__ = ["MAX_HIGHLIGHT", "code_html", "css", "diff_html"]

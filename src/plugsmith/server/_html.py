@@ -46,7 +46,7 @@ details{margin:.3rem 0}summary{cursor:pointer;color:#2a4d8f}
 .code-wrap{overflow:auto;max-height:40rem;border:1px solid #e1e4ea;border-radius:.3rem}
 table.code{margin:0;width:auto;min-width:100%;font-size:.85rem}
 table.code td{border:0;padding:0 .6rem;white-space:pre;font-family:ui-monospace,monospace}
-table.code td.ln{text-align:right;background:#f5f6f8;position:sticky;left:0;user-select:none}
+table.code td.ln{width:1%;text-align:right;background:#f5f6f8;position:sticky;left:0;user-select:none}
 table.code td.ln a{color:#889;text-decoration:none}table.code tr:target td{background:#fff3cd}
 pre.diff{white-space:pre;padding:0;max-height:40rem}pre.diff span{display:block;padding:0 .6rem}
 .d-add{background:#e6ffec}.d-del{background:#ffebe9}.d-hunk{background:#eef4fd;color:#44546a}

@@ -355,6 +355,8 @@ def review_submit(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Approve or reject through ``WriteService.review`` (the API's checks); errors show on the queue."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
     refused = _reviewer_or_sign_in(request, user)
     if refused is not None or user is None:
         return refused or Response(status_code=401)

@@ -48,8 +48,15 @@ def _changes(hub: Any, release: Any) -> str:
     previous = reading.previous_version(hub, release)
     files = release_files(hub, release)
     if previous is None:
+        others = [r for r in hub.versions(release.plugin_id) if r.ref != release.ref]
+        compare = "".join(
+            f' <a href="/diff?{e(urlencode({"from": r.ref, "to": release.ref}))}">compare with {e(r.ref)} '
+            f"({e(r.status)})</a>"
+            for r in others[:5]
+        )
         return (
-            "<p>No earlier approved version of this plugin: here is all of <code>plugin.py</code>.</p>"
+            (f"<p>Other versions, none approved:{compare}.</p>" if others else "")
+            + "<p>No earlier approved version of this plugin: here is all of <code>plugin.py</code>.</p>"
             + code_section(files)
         )
     diff = reading.diff_files(
