@@ -220,7 +220,8 @@ def test_show_source_prints_the_exact_file_when_piped(db_url: str, plugsmith_hom
     assert b"not UTF-8 text: byte 0xe9 at offset 5" in result.stderr
     readme = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--file", "README.md")
     assert readme.stdout == b"# cost_estimation\n"
-    escape = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--file", "../../hub.db")  # exists (SQLite)
+    outside = "../../hub.db"  # exists, on SQLite: the hub database beside the checkouts
+    escape = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--file", outside)
     assert escape.returncode == 2 and b"has no file '../../hub.db'" in escape.stderr and escape.stdout == b""
 
 
