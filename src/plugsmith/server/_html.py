@@ -41,7 +41,7 @@ white-space:nowrap}
 svg{max-width:100%;height:auto}
 pre{background:#f5f6f8;padding:.6rem;overflow:auto;max-height:32rem;font-size:.85rem}
 details{margin:.3rem 0}summary{cursor:pointer;color:#2a4d8f}
-.readme{border:1px solid #e1e4ea;border-radius:.3rem;padding:0 1rem;overflow-wrap:anywhere}
+.readme{border:1px solid #e1e4ea;border-radius:.3rem;padding:0 1rem;overflow-wrap:anywhere;overflow-x:auto}
 .readme table{width:auto}.readme pre{white-space:pre-wrap}
 .code-wrap{overflow:auto;max-height:40rem;border:1px solid #e1e4ea;border-radius:.3rem}
 table.code{margin:0;width:auto;min-width:100%;font-size:.85rem}
