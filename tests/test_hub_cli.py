@@ -274,3 +274,29 @@ def test_diff_versions_itself_and_unrelated(capsys: pytest.CaptureFixture[str], 
     assert {f["path"] for f in data["files"]} == {"README.md", "plugin.json", "plugin.py"}
     code, _, err = run(capsys, "--db", db_url, "hub", "diff", "cost_estimation", "nope@1.0")
     assert code == 2 and "no such plugin" in err
+
+
+def test_show_source_and_diff_over_a_remote_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import plugsmith.cli._common as common
+    import test_server_helpers as srv_helpers
+    from plugsmith.hub._remote import RemoteHub
+
+    server = srv_helpers.build_server(tmp_path / "srv")
+    try:
+        first = srv_helpers.seed_release(server, srv_helpers.make_plugin(tmp_path))
+        code = "def run(inputs):\n    return {'total': 0.0}\n"
+        srv_helpers.seed_release(server, srv_helpers.make_plugin(tmp_path, version="1.1.0", code=code))
+        monkeypatch.setattr(common, "open_hub", lambda: RemoteHub(
+            "http://hub.test", transport=srv_helpers.SyncASGITransport(server.app)))
+        rc, out, err = run(capsys, "--hub-url", "http://hub.test", "hub", "show", first.ref)
+        assert rc == 0, err
+        assert "6. signature: Signed with the hub's ed25519 key" in out  # the server's record, over HTTP
+        assert "http://hub.test/plugins/cost_total@1.0.0   (the web page)" in out
+        rc, out, _ = run(capsys, "hub", "show", "cost_total@1.1.0", "--source")
+        assert rc == 0 and out == code
+        rc, out, _ = run(capsys, "hub", "diff", first.ref, "cost_total@1.1.0")
+        assert rc == 0 and "+    return {'total': 0.0}" in out
+    finally:
+        server.client.close()
+        server.hub.close()
