@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugsmith.reading._source import SourceFile, release_files
+from plugsmith.reading._source import CODE, SourceFile, release_files
 
 MAX_DIFF_LINES = 20_000  # lines on both sides of one file; difflib is quadratic in the worst case
 CONTEXT = 3
@@ -65,10 +65,10 @@ def diff_files(
     new_label: str = "b",
     context: int = CONTEXT,
 ) -> list[FileDiff]:
-    """Per-file diffs over the union of both file sets, in path order."""
+    """Per-file diffs over the union of both file sets: ``plugin.py`` first, then in path order."""
     return [
         _diff_one(path, old.get(path), new.get(path), old_label, new_label, context)
-        for path in sorted(set(old) | set(new))
+        for path in sorted(set(old) | set(new), key=lambda p: (p != CODE, p))
     ]
 
 
