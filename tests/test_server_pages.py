@@ -332,3 +332,15 @@ def test_pages_have_a_phone_viewport_and_no_external_assets(
     html = server.client.get(path).text
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
+
+
+def test_a_tampered_artifact_is_said_not_a_500(server: Server, tmp_path: Path) -> None:
+    release = seed(server, make_plugin(tmp_path, "payroll_total"), status="pending_review", by="publisher")
+    path = server.hub.store.path_for(release.checksum)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    page = server.client.get("/plugins/payroll_total")
+    assert page.status_code == 200 and "The artifact cannot be read" in page.text
+    assert 'id="L1"' not in page.text and "<b>gates</b>" in page.text  # the rest of the page is there
+    queue = sign_in(server, "reviewer").get("/review")
+    assert queue.status_code == 200 and "The artifact cannot be read" in queue.text
+    server.client.cookies.clear()

@@ -38,6 +38,9 @@ def signature_of(hub: Any, release: Any) -> dict[str, Any] | None:
 
 
 def _wrap(text: str, indent: str) -> str:
+    """Wrapped to the terminal; one line per item when piped (so ``grep`` finds a whole sentence)."""
+    if not sys.stdout.isatty():
+        return indent + text
     width = max(min(shutil.get_terminal_size((100, 24)).columns, 110), 50)
     return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + "   ")
 

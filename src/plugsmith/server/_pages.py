@@ -139,7 +139,7 @@ def plugin_page(request: Request, r: Reads, user: User, ref: str) -> Response:
         raise ApiError(404, "no plugin has a reference that long", slug="not-found")
     d = r.detail(ref)
     release = r.release(d["ref"])
-    files = pp.release_files(r.hub, release)
+    files, broken = pp.files_or_warning(r.hub, release)
     stats = r.usage().get(release.plugin_id)
     result = (stats.benchmarks.get(release.version) if stats else None) or release.evaluation
     code = files.get(reading.CODE)
@@ -155,7 +155,8 @@ def plugin_page(request: Request, r: Reads, user: User, ref: str) -> Response:
         "signature": d["signature"],
     }
     body = (
-        pp.facts(d)
+        broken
+        + pp.facts(d)
         + f"<h2>README</h2>{pp.readme_section(files)}"
         + f"<h2>Code: plugin.py</h2>{pp.code_section(files)}"
         + f"<details><summary>all files of this release</summary>{pp.other_files(files)}</details>"

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from plugsmith import reading
+from plugsmith.errors import PlugsmithError
 from plugsmith.server import _markdown, _svg
 from plugsmith.server._highlight import code_html
 from plugsmith.server._html import definition_list, e, status_badge, table, tier_badge
@@ -37,6 +38,18 @@ def release_files(hub: Any, release: Any) -> dict[str, reading.SourceFile]:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return files
+
+
+def files_or_warning(hub: Any, release: Any) -> tuple[dict[str, reading.SourceFile], str]:
+    """The release's files, or none and a warning when its artifact fails verification (the rest of the
+    page, from the database, is still worth showing)."""
+    try:
+        return release_files(hub, release), ""
+    except PlugsmithError as exc:
+        return {}, (
+            f'<p class="warning" role="alert">The artifact cannot be read ({e(exc.one_line())}); '
+            "its files are not shown.</p>"
+        )
 
 
 def ref_url(ref: str, prefix: str = "/plugins/") -> str:

@@ -15,7 +15,14 @@ from urllib.parse import urlencode
 from plugsmith import reading
 from plugsmith.server._highlight import diff_html
 from plugsmith.server._html import definition_list, e, hidden_csrf, tier_badge
-from plugsmith.server._plugin_page import code_section, gates_section, link, ref_url, release_files
+from plugsmith.server._plugin_page import (
+    code_section,
+    files_or_warning,
+    gates_section,
+    link,
+    ref_url,
+    release_files,
+)
 
 MAX_SHOWN = 20
 PERMISSION_NOTES = {
@@ -45,8 +52,10 @@ def _permissions(release: Any, sensitive: bool) -> str:
 
 def _changes(hub: Any, release: Any) -> str:
     """The diff to the previous approved version, or the whole code for a first version."""
+    files, broken = files_or_warning(hub, release)
+    if broken:
+        return broken
     previous = reading.previous_version(hub, release)
-    files = release_files(hub, release)
     if previous is None:
         others = [r for r in hub.versions(release.plugin_id) if r.ref != release.ref]
         compare = "".join(
