@@ -3,14 +3,18 @@
 README (rendered safely), the code (highlighted, numbered), ports as field tables, the gate report,
 the test and benchmark cases with their results, provenance as a short story, versions with a diff
 between any two, and usage. Raw JSON (schemas, provenance, gate report) is one click away in
-``<details>``. A release's files never change, so what is read from its checkout is cached by checksum.
+``<details>``. Files are read from the release's verified checkout on every request (so a tampered
+artifact is noticed at once); their rendered HTML (Markdown, highlighting: the slow part) is cached by
+the text's own digest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,24 +24,30 @@ from plugsmith.server import _markdown, _svg
 from plugsmith.server._highlight import code_html
 from plugsmith.server._html import definition_list, e, status_badge, table, tier_badge
 
-_CACHE: OrderedDict[str, dict[str, reading.SourceFile]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 128
+_RENDERED: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+_RENDERED_SIZE = 256
 
 
 def release_files(hub: Any, release: Any) -> dict[str, reading.SourceFile]:
-    """The release's files, from its verified checkout; cached by checksum (releases are immutable)."""
-    with _CACHE_LOCK:
-        hit = _CACHE.get(release.checksum)
+    """The release's files, from its verified checkout (TamperedArtifact if its bytes changed)."""
+    return reading.release_files(hub, release)
+
+
+def rendered(kind: str, path: str, text: str, render: Callable[[], str]) -> str:
+    """``render()``, cached by (kind, path, digest of ``text``): the same text always renders the same."""
+    key = (kind, path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+    with _RENDERED_LOCK:
+        hit = _RENDERED.get(key)
         if hit is not None:
-            _CACHE.move_to_end(release.checksum)
+            _RENDERED.move_to_end(key)
             return hit
-    files = reading.release_files(hub, release)
-    with _CACHE_LOCK:
-        _CACHE[release.checksum] = files
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return files
+    html = render()
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        while len(_RENDERED) > _RENDERED_SIZE:
+            _RENDERED.popitem(last=False)
+    return html
 
 
 def files_or_warning(hub: Any, release: Any) -> tuple[dict[str, reading.SourceFile], str]:
@@ -71,7 +81,8 @@ def code_section(files: dict[str, reading.SourceFile], path: str = reading.CODE)
     source = files.get(path) or reading.missing(path)
     if source.text is None:
         return f'<p class="warning">{e(source.problem or "not shown")}</p>'
-    return problem_note(source) + code_html(source.text, path)
+    text = source.text
+    return problem_note(source) + rendered("code", path, text, lambda: code_html(text, path))
 
 
 def readme_section(files: dict[str, reading.SourceFile]) -> str:
@@ -80,7 +91,9 @@ def readme_section(files: dict[str, reading.SourceFile]) -> str:
         return '<p class="muted">This release has no README.</p>'
     if source.text is None:
         return f'<p class="warning">{e(source.problem)}</p>'
-    return problem_note(source) + f'<div class="readme">{_markdown.render(source.text)}</div>'
+    text = source.text
+    html = rendered("readme", source.path, text, lambda: _markdown.render(text))
+    return problem_note(source) + f'<div class="readme">{html}</div>'
 
 
 def other_files(files: dict[str, reading.SourceFile]) -> str:
