@@ -20,6 +20,7 @@ PACKAGES = [
     "plugsmith.governance",
     "plugsmith.planexe",
     "plugsmith.server",
+    "plugsmith.mcp",
     "plugsmith.reading",
     "plugsmith.builtins",
 ]
