@@ -346,7 +346,10 @@ def verify(
 
 
 def _signature_problems(hub: Any, require_signatures: bool) -> list[dict[str, str]]:
-    """Signature findings from the server's ``verify_hub`` (skipped when the server extra is absent)."""
+    """Signature findings from the server's ``verify_hub`` (skipped when the server extra is absent, and
+    for a remote hub, whose ``verify_artifacts`` already checked every signature it downloaded)."""
+    if getattr(hub, "engine", None) is None:
+        return []
     try:
         from plugsmith.server import verify_hub
     except ImportError:
