@@ -145,3 +145,19 @@ def test_server_answers_4xx_and_never_fetches(server: helpers.Server, tmp_path: 
     near = server.client.post("/api/v1/near-matches", json=_spec({"xs": {"$ref": listener.url()}}))
     assert near.status_code == 400
     assert listener.contacts == 0
+
+
+def test_stored_schemas_that_skipped_the_edge_are_still_offline(listener: Listener) -> None:
+    """A release stored before this check (or a row edited in the database) is rebuilt without
+    re-validation; the validators downstream must not fetch its references either."""
+    from plugsmith.pipeline._execute import output_problem
+    from plugsmith.synth._judge import _schema_problem
+
+    remote = {"result": {"$ref": listener.url()}}
+    checks = (lambda: output_problem({"result": 1}, [remote]), lambda: _schema_problem({"result": 1}, remote))
+    for check in checks:
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - refusing to resolve is fine; fetching is not
+            assert "Unresolvable" in type(exc).__name__ + repr(exc), exc
+    assert listener.contacts == 0

@@ -30,6 +30,7 @@ from plugsmith.spec._manifest import (
 )
 from plugsmith.spec._plan import Phase, Plan, Resource, Risk, Task, plan_schema
 from plugsmith.spec._ports import (
+    OFFLINE,
     JsonSchema,
     port_catalog,
     port_validator,
@@ -52,6 +53,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 __all__ = [
     "CASES_FILE",
     "MAX_DEPTH",
+    "OFFLINE",
     "CODE_FILE",
     "MANIFEST_FILE",
     "NAME_PATTERN",
