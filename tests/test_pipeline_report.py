@@ -67,7 +67,8 @@ def test_html_is_self_contained_with_gantt_and_risk_matrix(tmp_path: Path) -> No
     assert html.count("<svg") == 1  # the risk matrix; the Gantt chart is HTML and CSS
     assert len(re.findall(r'<div class="row task', html)) == 3
     assert len(re.findall(r'<span class="bar crit"', html)) == 2  # a and b are critical
-    labels = re.findall(r'<div class="row task[^"]*"><span class="label" title="([^"]*)">([^<]*)</span>', html)
+    labels = re.findall(r'<div class="row task[^"]*"><span class="label" title="([^"]*)">([^<]*)</span>',
+                        html)
     assert labels == [("Dig", "Dig"), ("Pour", "Pour"), ("Paint", "Paint")]  # names, no id run into them
     assert len(re.findall(r'<rect class="cell"', html)) == 25
     assert re.search(r'font-weight="bold">2</text>', html)  # the likelihood 4 x impact 5 cell

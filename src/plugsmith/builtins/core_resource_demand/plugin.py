@@ -96,7 +96,7 @@ def run(inputs: dict[str, Any]) -> dict[str, Any]:
     for task in tasks:
         for role in roles_of(task):
             booked.setdefault(role, []).append(span[task["id"]])
-    roles = {}
+    roles: dict[str, dict[str, Any]] = {}
     for role, spans in booked.items():
         series = [0.0] * periods
         for s, e in spans:
