@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 from plugsmith.errors import PlanError
 from plugsmith.planexe import import_planexe_with_report
 from plugsmith.spec import Plan
+from test_pipeline_helpers import builtin_home_template, seeded_home  # noqa: F401
 
 RUNS = Path(__file__).parent / "data" / "planexe" / "runs"
 EXPECTED = {row["run"]: row for row in map(json.loads, (RUNS / "expected.jsonl").read_text().splitlines())}
@@ -168,3 +170,35 @@ def test_a_wrongly_shaped_duration_file_names_the_pointer(tmp_path: Path) -> Non
     (run / "022-2-task_durations.json").write_text('{"task_details": []}')
     with pytest.raises(PlanError, match=r"^/: not a PlanExe task duration file"):
         import_planexe_with_report(run)
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("seeded_home")
+@pytest.mark.parametrize("name", NAMES)
+def test_plugsmith_run_reports_the_project_duration_with_names(tmp_path: Path, name: str) -> None:
+    from plugsmith.pipeline import run_plan_pipeline
+
+    result = run_plan_pipeline(RUNS / name, tmp_path / "out")
+    expected = EXPECTED[name]
+    assert result.metrics["failed"] == 0
+    stage = json.loads(next((tmp_path / "out").glob("*-critical_path.json")).read_text())
+    assert stage["output"]["schedule"]["project_duration_days"] == expected["critical_path_days"]
+    md = result.report_md.read_text()
+    assert f"Project duration: {expected['critical_path_days']:g} days" in md
+    path_lines = md.split("Critical path:\n\n")[1].split("\n\n")[0].splitlines()
+    assert len(path_lines) == len(stage["output"]["schedule"]["critical_path"])
+    assert not any(UUID.search(line) for line in path_lines)  # names, not ids
+    plan = json.loads((tmp_path / "out" / "001-plan.json").read_text())["plan"]
+    names = {t["id"]: t["name"] for t in plan["tasks"]}
+    for i, tid in enumerate(stage["output"]["schedule"]["critical_path"], start=1):
+        assert path_lines[i - 1].startswith(f"{i}. {names[tid]} (")
+    html = result.report_html.read_text()
+    assert len(html.encode()) < 2_000_000 and f"<h1>{plan['title']}</h1>" in html
+    sim = json.loads(next((tmp_path / "out").glob("*-schedule_simulation.json")).read_text())["output"]
+    p = sim["simulation"]["percentiles"]
+    assert expected["critical_path_days"] <= p["p50"] + 1e-9 <= p["p80"] + 1e-9 <= p["p95"] + 2e-9
+    serious = {f["code"] for f in result.serious_data_problems}
+    assert serious == ({"estimate_invalid"} if name == "20250321_silo" else set())

@@ -35,15 +35,19 @@ def run(
         rate = "n/a" if m["recovery_rate"] is None else f"{m['recovery_rate']:.2f}"
         typer.echo(f"report: {result.report_html}\n        {result.report_md}")
         typer.echo(f"metrics: {result.metrics_path}")
+        lacking = len(m.get("without_data") or [])
         typer.echo(f"capabilities: {m['capabilities_required']} required, {m['resolved_from_hub']} from the "
-                   f"hub, {m['synthesized']} synthesized, {m['failed']} failed; recovery rate {rate}")
+                   f"hub, {m['synthesized']} synthesized, {m['failed']} failed"
+                   + (f", {lacking} without data in the plan" if lacking else "") + f"; recovery rate {rate}")
         if result.stages_skipped:
             typer.echo(f"resumed: {len(result.stages_skipped)} stage(s) already done were skipped")
     for failure in result.failed:
         err(f"warning: capability {failure['capability']} failed: {failure['error']}")
+    from plugsmith.pipeline._quality import Finding
+
     problems = result.serious_data_problems
     for finding in problems:
-        err(f"warning: data: {finding['summary']}")
+        err(f"warning: data: {Finding.from_json(finding).line()}")
     if problems:
         err(f"data quality: {len(problems)} serious problem(s); see 'Data quality' in {result.report_md}")
     if strict and problems:

@@ -56,16 +56,27 @@ class Finding:
     code: str
     severity: Severity
     summary: str
-    items: tuple[tuple[str, str], ...] = ()  # (subject: a task id, file or JSON pointer; message)
+    # (subject: a task or phase id, a file or a JSON pointer; message; label: the task's name or the subject)
+    items: tuple[tuple[str, str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "summary": self.summary,
-                "items": [{"subject": s, "message": m} for s, m in self.items]}
+                "items": [{"subject": s, "message": m, "label": label} for s, m, label in self.items]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         return cls(data["code"], data["severity"], data["summary"],
-                   tuple((i["subject"], i["message"]) for i in data.get("items", [])))
+                   tuple((i["subject"], i["message"], i.get("label", i["subject"]))
+                         for i in data.get("items", [])))
+
+    def line(self, examples: int = 3) -> str:
+        """One line for a terminal: the summary and the first few things it concerns, by name."""
+        labels = [label for _, _, label in self.items]
+        if not labels:
+            return self.summary
+        shown = ", ".join(labels[:examples]) + (f" and {len(labels) - examples} more"
+                                                 if len(labels) > examples else "")
+        return f"{self.summary}: {shown}"
 
 
 def _import_items(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,12 +92,16 @@ def _has_costs(plan: dict[str, Any]) -> bool:
 
 def assess(plan: dict[str, Any]) -> list[Finding]:
     """The data-quality findings of a plan (JSON form), serious ones first, in a fixed order."""
-    grouped: dict[str, list[tuple[str, str]]] = {}
+    names = {p["id"]: p.get("name") or p["id"] for p in plan.get("phases") or []}
+    names.update({t["id"]: t.get("name") or t["id"] for t in plan.get("tasks") or []})
+    grouped: dict[str, list[tuple[str, str, str]]] = {}
     for item in _import_items(plan):
         code = item.get("code") or "other"
         if code not in GROUPS or (code == "other" and item.get("kind") == "note"):
             continue
-        grouped.setdefault(code, []).append((str(item.get("subject", "")), str(item.get("message", ""))))
+        subject = str(item.get("subject", ""))
+        message = str(item.get("message", ""))
+        grouped.setdefault(code, []).append((subject, message, names.get(subject, subject)))
     tasks = plan.get("tasks") or []
     if len(tasks) > 1 and not any(t.get("depends_on") for t in tasks) and "missing_file" not in grouped:
         grouped["no_dependencies"] = []
