@@ -24,10 +24,10 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                      "{n} input files a schedule needs are missing or empty"),
     "no_estimate": ("serious", "1 task has no duration estimate; PlanExe's minimum of 1 day is used",
                     "{n} tasks have no duration estimate; PlanExe's minimum of 1 day is used"),
-    "estimate_invalid": ("serious", "1 estimate is not usable as given (negative, not a number, or a range "
-                                    "that misses the estimate) and was adjusted",
-                         "{n} estimates are not usable as given (negative, not a number, or a range "
-                         "that misses the estimate) and were adjusted"),
+    "estimate_invalid": ("serious", "the estimate of 1 task or phase is not usable as given (negative, not a "
+                                    "number, or a range that misses it) and was adjusted",
+                         "the estimates of {n} tasks or phases are not usable as given (negative, not a "
+                         "number, or a range that misses them) and were adjusted"),
     "unknown_id": ("serious", "1 reference to an id that is not in the work breakdown is ignored",
                    "{n} references to ids that are not in the work breakdown are ignored"),
     "cycle": ("serious", "1 dependency would close a cycle and is dropped",
@@ -71,7 +71,7 @@ class Finding:
 
     def line(self, examples: int = 3) -> str:
         """One line for a terminal: the summary and the first few things it concerns, by name."""
-        labels = [label for _, _, label in self.items]
+        labels = list({subject: label for subject, _, label in self.items}.values())  # one per subject
         if not labels:
             return self.summary
         shown = ", ".join(labels[:examples]) + (f" and {len(labels) - examples} more"
@@ -112,7 +112,8 @@ def assess(plan: dict[str, Any]) -> list[Finding]:
     out = []
     for code, items in grouped.items():
         sev, one, many = GROUPS[code]
-        summary = many.format(n=len(items)) if len(items) > 1 and many else one
+        n = len({subject for subject, _, _ in items})  # a task with three bad fields is one task
+        summary = many.format(n=n) if n > 1 and many else one
         out.append(Finding(code, sev, summary, tuple(items)))
     order = list(GROUPS)
     return sorted(out, key=lambda f: (f.severity != "serious", order.index(f.code)))
