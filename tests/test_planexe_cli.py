@@ -138,3 +138,5 @@ def test_strict_passes_a_plan_without_serious_problems(tmp_path: Path,
     code, err = run_main(["run", str(examples / "product_launch.json"), "--out", str(tmp_path / "out"),
                           "--strict", "--no-synth"], capsys)
     assert code == 0 and "warning: data" not in err
+    # the progress lines count against the real total from the first stage on: 5 + 10 capabilities + 2
+    assert "stage 001-plan done (1/17)" in err and "stage 017-metrics done (17/17)" in err
