@@ -15,7 +15,19 @@ from html import escape
 from typing import Any
 
 from plugsmith.pipeline._gantt import GANTT_CSS, gantt_html
-from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, build, days, generic_parts, level
+from plugsmith.pipeline._report_data import (
+    COLUMNS,
+    COST_CAPS,
+    SPECIAL,
+    TOP_ROLES,
+    PhaseGroup,
+    ReportData,
+    TaskRow,
+    build,
+    days,
+    generic_parts,
+    level,
+)
 from plugsmith.pipeline._report_md import render_markdown
 from plugsmith.pipeline._svg import histogram_svg, risk_matrix_svg, sparkline_svg
 from plugsmith.pipeline._view import RunView
@@ -49,10 +61,6 @@ svg{max-width:100%;height:auto}.spark{vertical-align:middle}
  table.stack tr.critical{border-left:3px solid #c0392b}
  table.stack td[data-h]:not(:first-child)::before{content:attr(data-h) ": ";color:#666;font-weight:600}}
 """ + GANTT_CSS
-COLUMNS = ("capability", "status", "plugin", "version", "tier", "origin", "how")
-SPECIAL = {"critical_path", "risk_matrix", "pert_schedule", "schedule_simulation", "resource_demand"}
-COST_CAPS = ("cost_estimation", "labour_cost", "budget_check", "resource_load")
-TOP_ROLES = 12
 _NUMBER = re.compile(r"^[-+]?[\d.,]+( %)?$")
 
 

@@ -16,6 +16,12 @@ from typing import Any
 from plugsmith.pipeline._view import RunView
 
 LEVEL_WORDS = {1: "low", 3: "medium", 5: "high"}
+COLUMNS = ("capability", "status", "plugin", "version", "tier", "origin", "how")
+# capabilities with a section of their own; the rest are shown as generic tables
+SPECIAL = frozenset({"critical_path", "risk_matrix", "pert_schedule", "schedule_simulation",
+                     "resource_demand"})
+COST_CAPS = ("cost_estimation", "labour_cost", "budget_check", "resource_load")
+TOP_ROLES = 12  # the busiest roles shown (PlanExe plans name hundreds)
 
 
 @dataclass
@@ -200,4 +206,5 @@ def days(value: float | None) -> str:
     return f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}"
 
 
-__all__ = ["PhaseGroup", "ReportData", "TaskRow", "build", "days", "generic_parts", "level"]
+__all__ = ["COLUMNS", "COST_CAPS", "SPECIAL", "TOP_ROLES", "PhaseGroup", "ReportData", "TaskRow", "build",
+           "days", "generic_parts", "level"]

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, build, days, generic_parts, level
+from plugsmith.pipeline._report_data import (
+    COLUMNS,
+    COST_CAPS,
+    SPECIAL,
+    TOP_ROLES,
+    PhaseGroup,
+    ReportData,
+    TaskRow,
+    build,
+    days,
+    generic_parts,
+    level,
+)
 from plugsmith.pipeline._view import RunView
-
-COLUMNS = ("capability", "status", "plugin", "version", "tier", "origin", "how")
-SPECIAL = {"critical_path", "risk_matrix", "pert_schedule", "schedule_simulation", "resource_demand"}
-COST_CAPS = ("cost_estimation", "labour_cost", "budget_check", "resource_load")
-TOP_ROLES = 12
 
 
 def _cell(value: Any) -> str:
