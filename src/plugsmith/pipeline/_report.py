@@ -122,9 +122,9 @@ def _figures(data: ReportData, view: RunView, metrics: dict[str, Any]) -> str:
         items.append(("risks", str(len(data.risks)), f"{high} high"))
     serious = sum(1 for f in data.quality if f["severity"] == "serious")
     items.append(("data quality", f"{serious} serious", f"{len(data.quality) - serious} notes"))
-    items.append(("capabilities", f"{metrics['capabilities_required'] - metrics['failed']}"
-                  f"/{metrics['capabilities_required']}", f"{metrics['failed']} failed, "
-                  f"{len(data.notes)} without data"))
+    computed = metrics["capabilities_required"] - metrics["failed"] - len(data.notes)
+    items.append(("capabilities computed", f"{computed}/{metrics['capabilities_required']}",
+                  f"{metrics['failed']} failed, {len(data.notes)} without data"))
     return '<div class="figures">' + "".join(
         f'<div class="figure">{escape(k)}<b>{escape(v)}</b><span class="note">{escape(sub)}</span></div>'
         for k, v, sub in items) + "</div>"
@@ -177,13 +177,17 @@ def _schedule(data: ReportData) -> str:
     return "".join(out) + _critical(data) + "<h3>Gantt chart</h3>" + gantt_html(data)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _schedule_risk(data: ReportData) -> str:
     sim = (data.outputs.get("schedule_simulation") or {}).get("simulation")
     pert = (data.outputs.get("pert_schedule") or {}).get("pert")
     note = data.notes.get("schedule_simulation") or data.notes.get("pert_schedule")
     out = ['<h2 id="schedule-risk">Schedule risk</h2>']
     if not sim and not pert:
-        return out[0] + f'<p class="note">{escape(note or "Not computed")}.</p>'
+        return out[0] + f'<p class="note">{escape(_sentence(note or "not computed"))}.</p>'
     if sim:
         p = sim["percentiles"]
         out.append(f"<p>Monte Carlo simulation ({sim['iterations']} runs, seed {sim['seed']}, "
@@ -241,7 +245,7 @@ def _phase_section(data: ReportData, group: PhaseGroup) -> str:
     n, crit = len(group.all_tasks()), group.critical_count()
     reach = group.span()
     when = f", days {days(reach[0])}–{days(reach[1])}" if reach else ""
-    return (f'<details class="tasks"><summary><b>{escape(group.name)}</b> — {n} tasks'
+    return (f'<details class="tasks"><summary><b>{escape(group.name)}</b> — {n} task{"s" if n != 1 else ""}'
             f"{f', {crit} critical' if crit else ''}{escape(when)}</summary>{''.join(parts)}</details>")
 
 
@@ -253,8 +257,8 @@ def _tasks(data: ReportData) -> str:
 def _resources(data: ReportData) -> str:
     demand = (data.outputs.get("resource_demand") or {}).get("resource_demand")
     if not demand:
-        note = data.notes.get("resource_demand") or "Not computed."
-        return f'<h2 id="resources">Resources</h2><p class="note">{escape(note)}</p>'
+        note = data.notes.get("resource_demand") or "not computed"
+        return f'<h2 id="resources">Resources</h2><p class="note">{escape(_sentence(note))}.</p>'
     roles = list(demand["roles"].items())
     unit = "day" if demand["period_days"] == 1 else f"{demand['period_days']}-day period"
     rows = []
@@ -284,7 +288,8 @@ def _risks(data: ReportData, view: RunView) -> str:
                  str(r["likelihood"]), str(r["impact"]), str(r["score"])] for r in matrix["top_risks"]]
         out.append(_table(["risk", "task", "likelihood", "impact", "score"], rows, raw=True))
     else:
-        out.append(f'<p class="note">{escape(data.notes.get("risk_matrix") or "No risk matrix.")}</p>')
+        note = data.notes.get("risk_matrix") or "no risk matrix"
+        out.append(f'<p class="note">{escape(_sentence(note))}.</p>')
     return "".join(out)
 
 

@@ -38,6 +38,10 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows] + [""]
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _three(p: dict[str, float]) -> str:
     return f"{days(p['p50'])} / {days(p['p80'])} / {days(p['p95'])}"
 
@@ -121,7 +125,7 @@ def _risk(data: ReportData) -> list[str]:
         out += [f"PERT along the critical path: expected {days(pert['expected_days'])} days, sd "
                 f"{days(pert['sd_days'])}; P50 / P80 / P95 {_three(q)} days.", ""]
     if not sim and not pert:
-        out += [data.notes.get("schedule_simulation") or "Not computed.", ""]
+        out += [_sentence(data.notes.get("schedule_simulation") or "not computed") + ".", ""]
     return out
 
 
@@ -150,7 +154,7 @@ def _resources(data: ReportData) -> list[str]:
     demand = (data.outputs.get("resource_demand") or {}).get("resource_demand")
     out = ["## Resources", ""]
     if not demand:
-        return out + [data.notes.get("resource_demand") or "Not computed.", ""]
+        return out + [_sentence(data.notes.get("resource_demand") or "not computed") + ".", ""]
     roles = list(demand["roles"].items())
     rows = [[role, r["tasks"], days(r["task_days"]), r["peak"],
              data.date(r["peak_day"]) or f"day {days(r['peak_day'])}"] for role, r in roles[:TOP_ROLES]]
@@ -172,7 +176,7 @@ def _risks(data: ReportData) -> list[str]:
                  r["impact"], r["score"]] for r in matrix["top_risks"]]
         out += _table(["risk", "task", "likelihood", "impact", "score"], rows)
     else:
-        out += [data.notes.get("risk_matrix") or "No risk matrix.", ""]
+        out += [_sentence(data.notes.get("risk_matrix") or "no risk matrix") + ".", ""]
     return out
 
 
