@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM
 from test_pipeline_helpers import builtin_home_template  # noqa: F401
 
 SILO = Path(__file__).parent / "data" / "planexe" / "runs" / "20250321_silo"
 WIDTHS = (1280, 375)
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, launched the way tests/test_browser.py launches it
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
