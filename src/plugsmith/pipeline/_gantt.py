@@ -104,7 +104,7 @@ def gantt_html(data: ReportData) -> str:
 
 
 GANTT_CSS = """.gantt{font-size:13px;margin:.5em 0}
-.gantt .row{display:grid;grid-template-columns:minmax(0,24em) minmax(0,1fr);align-items:center;
+.gantt .row{display:grid;grid-template-columns:minmax(0,30em) minmax(0,1fr);align-items:center;
  min-height:19px}
 .gantt .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding-right:.6em}
 .gantt .d1 .label{padding-left:1.2em}.gantt .d2 .label{padding-left:2.2em}

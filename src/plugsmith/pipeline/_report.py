@@ -27,6 +27,8 @@ from plugsmith.pipeline._report_data import (
     days,
     generic_parts,
     level,
+    planexe_gantt_note,
+    plural,
 )
 from plugsmith.pipeline._report_md import render_markdown
 from plugsmith.pipeline._svg import histogram_svg, risk_matrix_svg, sparkline_svg
@@ -37,11 +39,11 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1180px;
  color:#222;line-height:1.45}
 h1{font-size:1.7em;margin:.3em 0}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.15em}
 table{border-collapse:collapse;margin:.4em 0 1.2em;width:100%}
-td,th{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td,th{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.scroll{overflow-x:auto}
 .id{display:block;color:#888;font:11px ui-monospace,monospace;overflow-wrap:anywhere}
 .ok{color:#1e8449}.failed{color:#c0392b;font-weight:bold}.note{color:#666}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em;margin:1em 0}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5em,1fr));gap:.5em;margin:1em 0}
 .figure{border:1px solid #ddd;border-radius:6px;padding:.45em .7em}.figure b{display:block;font-size:1.35em}
 .serious{border-left:4px solid #c0392b;padding-left:.6em}.quality-note{border-left:4px solid #bbb;
  padding-left:.6em}
@@ -111,7 +113,8 @@ def _figures(data: ReportData, view: RunView, metrics: dict[str, Any]) -> str:
         finish = data.date(data.duration)
         items.append(("project duration", f"{days(data.duration)} days",
                       f"{data.start} to {finish}" if finish else "from the plan start"))
-        items.append(("critical path", f"{len(data.critical_path)} tasks", "longest chain of dependencies"))
+        items.append(("critical path", plural(len(data.critical_path), "task"),
+                      "longest chain of dependencies"))
     sim = (data.outputs.get("schedule_simulation") or {}).get("simulation")
     if sim:
         p = sim["percentiles"]
@@ -173,7 +176,9 @@ def _schedule(data: ReportData) -> str:
     if data.duration is not None:
         finish = f", {data.start} to {data.date(data.duration)}" if data.start else ""
         out.append(f"<p>Project duration: <b>{days(data.duration)} days</b>{escape(finish)}; "
-                   f"{len(data.critical_path)} tasks on the critical path.</p>")
+                   f"{plural(len(data.critical_path), 'task')} on the critical path.</p>")
+        if (note := planexe_gantt_note(data)) is not None:
+            out.append(f'<p class="note">{escape(note)}</p>')
     return "".join(out) + _critical(data) + "<h3>Gantt chart</h3>" + gantt_html(data)
 
 
@@ -326,7 +331,7 @@ def _capabilities(view: RunView) -> str:
     table = [[r[c] if c != "status" else r["status"].replace("_", " ") for c in COLUMNS] for r in rows]
     classes = [{"ok": "ok", "no_data": "note"}.get(r["status"], "failed") for r in rows]
     return ('<h2 id="capabilities">Capabilities</h2>' + "".join(out)
-            + _table(list(COLUMNS), table, classes))
+            + _table(list(COLUMNS), table, classes, stack=True))
 
 
 def render_html(view: RunView, metrics: dict[str, Any]) -> str:

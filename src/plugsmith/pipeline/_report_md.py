@@ -21,6 +21,7 @@ from plugsmith.pipeline._report_data import (
     days,
     generic_parts,
     level,
+    planexe_gantt_note,
 )
 from plugsmith.pipeline._view import RunView
 
@@ -100,7 +101,10 @@ def _schedule(data: ReportData) -> list[str]:
     if data.duration is None:
         return out + ["No schedule: the critical_path capability did not produce one.", ""]
     span = f", {data.start} to {data.date(data.duration)}" if data.start else ""
-    out += [f"Project duration: {days(data.duration)} days{span}.", "", "Critical path:", ""]
+    out += [f"Project duration: {days(data.duration)} days{span}.", ""]
+    if (note := planexe_gantt_note(data)) is not None:
+        out += [note, ""]
+    out += ["Critical path:", ""]
     for i, t in enumerate(data.critical_path, start=1):
         phase = f" ({data.label(t.phase_path[0])})" if t.phase_path else ""
         out.append(f"{i}. {t.name}{phase}: {days(t.days)} days, {_when(data, t)}")

@@ -20,7 +20,7 @@ from typing import Any
 
 from plugsmith.planexe._estimate import estimate_durations
 from plugsmith.planexe._report import ImportReport
-from plugsmith.planexe._wbs import WbsNode
+from plugsmith.planexe._wbs import WbsNode, near_miss
 from plugsmith.spec import Risk
 
 DAY_FIELDS = ("days_min", "days_max", "days_realistic")
@@ -175,7 +175,8 @@ def _add_edge(node: WbsNode, target_id: Any, why: str, index: dict[str, WbsNode]
               report: ImportReport) -> None:
     target = index.get(target_id) if isinstance(target_id, str) else None
     if target is None:
-        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}; dependency ignored",
+        hint = near_miss(target_id, index)
+        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}{hint}; dependency ignored",
                    "unknown_id")
         return
     if target is node or target in node.ancestors() or node in target.ancestors():

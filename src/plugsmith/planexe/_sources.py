@@ -67,6 +67,7 @@ class Sources:
     files: dict[str, Path] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    directory: bool = False  # a whole run directory (not loose files): a missing file means something
 
 
 def _assign(found: Sources, role: str, path: Path, report: ImportReport) -> None:
@@ -95,6 +96,7 @@ def collect(path: Path | Sequence[Path], report: ImportReport) -> Sources:
         if not p.exists():
             raise NotFound("no such file or directory", subject=str(p), hint="check the path")
     if len(paths) == 1 and paths[0].is_dir():
+        found.directory = True
         for child in sorted(paths[0].iterdir()):
             role = role_by_name(child.name) if child.is_file() else None
             if role is None:
