@@ -184,8 +184,8 @@ def planexe_gantt_note(data: ReportData) -> str | None:
     end = f", to {data.date(data.planexe_gantt_days)}" if data.start else ""
     return (f"PlanExe's own Gantt chart (026-3-schedule_gantt_machai.csv) spans "
             f"{days(data.planexe_gantt_days)} days{end}: it runs the parts of each phase one after another "
-            f"and does not use the dependencies (021-task_dependencies_raw.json). The task days are the same; "
-            f"the duration here follows the dependencies.")
+            f"and does not use the dependencies (021-task_dependencies_raw.json). The task days are the "
+            f"same; the duration here follows the dependencies.")
 
 
 def plural(n: int, word: str) -> str:
