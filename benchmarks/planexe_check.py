@@ -15,8 +15,9 @@ The references come from PlanExe's files, read here without plugsmith's importer
   and ``task_durations`` file through ``ProjectSchedulePopulator.populate``, exactly as its
   ``CreateScheduleTask`` does. Without any of these the row says ``ref: none`` and only counts and the
   import/run agreement are checked.
-* **tasks and phases** — PlanExe's whole WBS tree (``…wbs_project_level1_and_level2_and_level3.json``):
-  a node without children is a task, any other node below the project a phase.
+* **tasks and phases** — PlanExe's whole WBS tree (``…wbs_project_level1_and_level2_and_level3.json``, or
+  the level-1, level-2 and level-3 files joined as PlanExe does): a node without children is a task, any
+  other node below the project a phase.
 * **project duration** — the longest chain through PlanExe's dependency file
   (``…task_dependencies_raw.json``) with the reference days; a dependency on a phase stands for all of its
   tasks (on either side), ids that are not in the tree are left out, and so is a dependency between a
@@ -93,11 +94,39 @@ class Tree:
         return out
 
 
+def _levels(run: Path) -> dict[str, Any] | None:
+    """The whole tree from the level-1, level-2 and level-3 files, as PlanExe's ``WBSPopulate`` joins them
+    (a level-3 task goes under its ``parent_id``, in file order)."""
+    one, two, three = (find(run, f"wbs_level{n}.json") for n in (1, 2, 3))
+    if one is None or two is None:
+        return None
+    level1 = json.loads(one.read_text(encoding="utf-8"))
+    root: dict[str, Any] = {"id": level1["id"], "description": level1.get("project_title") or "",
+                            "task_children": []}
+    nodes = {root["id"]: root}
+    for phase in json.loads(two.read_text(encoding="utf-8")):
+        node = {"id": phase["id"], "description": phase.get("major_phase_title") or "", "task_children": []}
+        for sub in phase.get("subtasks") or []:
+            node["task_children"].append({"id": sub["id"], "description": sub.get("description") or "",
+                                          "task_children": []})
+        root["task_children"].append(node)
+    stack = list(root["task_children"])
+    while stack:
+        node = stack.pop()
+        nodes[node["id"]] = node
+        stack += node["task_children"]
+    for task in json.loads(three.read_text(encoding="utf-8")) if three else []:
+        if task.get("parent_id") in nodes:
+            node = {"id": task["id"], "description": task.get("name") or "", "task_children": []}
+            nodes[task["parent_id"]]["task_children"].append(node)
+    return root
+
+
 def read_tree(run: Path) -> Tree | None:
     path = find(run, "wbs_project_level1_and_level2_and_level3.json")
-    if path is None:
+    data = json.loads(path.read_text(encoding="utf-8"))["wbs_project"] if path else _levels(run)
+    if data is None:
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))["wbs_project"]
     tree = Tree(root=data["id"])
     stack: list[tuple[dict[str, Any], str | None]] = [(data, None)]
     while stack:
@@ -154,8 +183,9 @@ def planexe_code(run: Path, src: Path) -> dict[str, int]:
 
     tree_file = find(run, "wbs_project_level1_and_level2_and_level3.json")
     durations = find(run, "task_durations.json")
-    assert tree_file is not None and durations is not None
-    project = WBSProject.from_dict(json.loads(tree_file.read_text(encoding="utf-8")))
+    assert durations is not None
+    whole = json.loads(tree_file.read_text(encoding="utf-8")) if tree_file else {"wbs_project": _levels(run)}
+    project = WBSProject.from_dict(whole)
     schedule = ProjectSchedulePopulator.populate(project, json.loads(durations.read_text(encoding="utf-8")))
     return {a.id: int(a.duration) for a in schedule.activities.values()}
 

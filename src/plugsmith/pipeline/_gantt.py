@@ -98,7 +98,7 @@ def gantt_html(data: ReportData) -> str:
     step = 100 * tick_step(span) / span
     hint = "" if opened else " Open a phase to see its tasks."
     return (f'<div class="gantt" style="--tick:{step:.4f}%">{_axis(data, span)}{groups}</div>'
-            f'<p class="note legend"><span class="key crit"></span> critical path '
+            f'<p class="note legend"><span class="key crit"></span> critical (no slack) '
             f'<span class="key"></span> other tasks <span class="key slack"></span> slack '
             f'<span class="key phase"></span> phase; days from the plan start.{hint}</p>')
 

@@ -182,10 +182,10 @@ def planexe_gantt_note(data: ReportData) -> str | None:
     if data.planexe_gantt_days is None or data.duration is None or data.planexe_gantt_days == data.duration:
         return None
     end = f", to {data.date(data.planexe_gantt_days)}" if data.start else ""
-    return (f"PlanExe's own Gantt chart (026-3-schedule_gantt_machai.csv) spans "
-            f"{days(data.planexe_gantt_days)} days{end}: it runs the parts of each phase one after another "
-            f"and does not use the dependencies (021-task_dependencies_raw.json). The task days are the "
-            f"same; the duration here follows the dependencies.")
+    return (f"PlanExe's own schedule (its Gantt chart) spans {days(data.planexe_gantt_days)} days{end}: it "
+            f"runs the parts of each phase one after another and does not use the dependencies "
+            f"(021-task_dependencies_raw.json). The task days are the same; the duration here follows the "
+            f"dependencies.")
 
 
 def plural(n: int, word: str) -> str:
