@@ -194,6 +194,21 @@ def test_a_mistyped_dependency_id_is_named_with_the_id_it_resembles_and_not_gues
     assert line.startswith(f"  unmapped: {names[who]} ({who}): ")
 
 
+def test_hidden_and_macos_resource_fork_files_are_not_read(tmp_path: Path) -> None:
+    """A run copied from a Mac can hold "._<name>" files: binary AppleDouble headers, not PlanExe's JSON."""
+    run = tmp_path / "run"
+    shutil.copytree(RUNS / "20250321_silo", run)
+    fork = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\xff\xfe"
+    for name in ("._023-3-wbs_project_level1_and_level2_and_level3.json", "._silo_wbs_project.json",
+                 "._022-2-task_durations.json", ".DS_Store"):
+        (run / name).write_bytes(fork)
+    plan, report = import_planexe_with_report(run)
+    full, _ = import_planexe_with_report(RUNS / "20250321_silo")
+    assert [(t.id, t.duration_days, t.depends_on) for t in plan.tasks] == \
+        [(t.id, t.duration_days, t.depends_on) for t in full.tasks]
+    assert not [n for n in [*report.files.values(), *report.ignored_files] if n.startswith(".")]
+
+
 SILO = RUNS / "20250321_silo"
 WHOLE = "023-3-wbs_project_level1_and_level2_and_level3.json"
 LEVELS = ["018-2-wbs_level1.json", "018-5-wbs_level2.json", "023-2-wbs_level3.json"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, days
+from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, day_count, days
 
 OPEN_UP_TO = 40  # plans with at most this many tasks show every phase open
 
@@ -43,11 +43,11 @@ def _task_row(data: ReportData, task: TaskRow, span: float, depth: int) -> str:
         track = ""
     else:
         slack = task.slack or 0.0
-        title = (f"{task.name}: {days(task.days)} days, {_when(data, task.start, task.finish)}"
-                 + ("; on the critical path" if task.critical else f"; slack {days(slack)} days"))
+        title = (f"{task.name}: {day_count(task.days)}, {_when(data, task.start, task.finish)}"
+                 + ("; on the critical path" if task.critical else f"; slack {day_count(slack)}"))
         track = _bar("bar crit" if task.critical else "bar", task.start, task.finish, span, title)
         if slack > 0:
-            track = _bar("slack", task.finish, task.finish + slack, span, f"slack {days(slack)} days") + track
+            track = _bar("slack", task.finish, task.finish + slack, span, f"slack {day_count(slack)}") + track
     return (f'<div class="row task d{depth}"><span class="label" title="{escape(task.name)}">'
             f'{escape(task.name)}</span><span class="track">{track}</span></div>')
 

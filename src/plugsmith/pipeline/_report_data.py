@@ -188,6 +188,11 @@ def planexe_gantt_note(data: ReportData) -> str | None:
             f"dependencies.")
 
 
+def day_count(value: float) -> str:
+    """``1 day``, ``2.5 days``, ``931 days``."""
+    return f"{days(value)} day{'' if value == 1 else 's'}"
+
+
 def plural(n: int, word: str) -> str:
     """``1 task``, ``2 tasks``."""
     return f"{n} {word}{'' if n == 1 else 's'}"
@@ -230,4 +235,4 @@ def days(value: float | None) -> str:
 
 
 __all__ = ["COLUMNS", "COST_CAPS", "SPECIAL", "TOP_ROLES", "PhaseGroup", "ReportData", "TaskRow", "build",
-           "days", "generic_parts", "level", "planexe_gantt_note", "plural"]
+           "day_count", "days", "generic_parts", "level", "planexe_gantt_note", "plural"]

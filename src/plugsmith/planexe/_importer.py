@@ -99,6 +99,10 @@ def _base_tree(found: Sources, report: ImportReport) -> tuple[WbsNode, str]:
     if "level1" in found.data and "level2" in found.data:
         return tree_from_levels(found.data["level1"], found.data["level2"], found.files["level1"].name,
                                 found.files["level2"].name, report), "levels"
+    if found.runs_below:  # an unpacked run archive: the run directory is one level down
+        below = ", ".join(str(Path(report.source) / name) for name in found.runs_below[:3])
+        raise PlanError("no PlanExe work breakdown structure here, but in a directory below it",
+                        subject=report.source, hint=f"give the run directory itself: {below}")
     raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
                     hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
                     "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
