@@ -48,6 +48,8 @@ def estimates(node: WbsNode, report: ImportReport) -> dict[str, float | None]:
     PlanExe's schedule); anything else that is not a number of days is treated as absent. Both are
     reported."""
     out: dict[str, float | None] = {}
+    said: list[str] = []  # one finding per node, however many of its fields are off
+    ignored: list[str] = []
     for key in DAY_FIELDS:
         raw = node.fields.get(key)
         number = None if raw is None else _number(raw)
@@ -55,14 +57,16 @@ def estimates(node: WbsNode, report: ImportReport) -> dict[str, float | None]:
         if raw is None:
             continue
         if number is None:
-            report.add("unmapped", node.id, f"{key} {raw!r} is not a number of days; ignored",
-                       "estimate_invalid")
+            said.append(f"{key} {raw!r} is not a number of days; ignored")
         elif number < 0 and key == "days_realistic":
             out[key] = 1.0
-            report.add("unmapped", node.id, f"{key} {raw!r} is negative; 1 day used (as PlanExe's schedule "
-                       "does)", "estimate_invalid")
+            said.insert(0, f"{key} {raw!r} is negative; 1 day used (as PlanExe's schedule does)")
         elif number < 0:
-            report.add("unmapped", node.id, f"{key} {raw!r} is negative; ignored", "estimate_invalid")
+            ignored.append(f"{key} {raw!r}")
+    if ignored:
+        said.append(f"{' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} negative; ignored")
+    if said:
+        report.add("unmapped", node.id, "; ".join(said), "estimate_invalid")
     return out
 
 
