@@ -51,7 +51,7 @@ def test_synth_publishes_then_plugin_run_uses_it_then_synth_reuses_it(tmp_path: 
     assert first.returncode == 0, first.stderr
     outcome = json.loads(first.stdout)
     assert (outcome["status"], outcome["strategy"], outcome["version"]) == ("approved", "enumerate", "1.0.0")
-    assert (outcome["guide_cases"], outcome["holdout_cases"]) == (3, 1)
+    assert (outcome["guide_cases"], outcome["holdout_cases"]) == (2, 2)
     assert outcome["checksum"].startswith("sha256:") and outcome["gates"]["contract"] == "pass"
     assert "sum" in outcome["record"]["candidates"][0]["dsl_program"]
     assert "enumerate" in first.stderr           # progress lines go to stderr, JSON alone to stdout

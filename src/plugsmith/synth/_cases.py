@@ -1,9 +1,12 @@
 """Test cases for synthesis: which guide the search, which are held back, and generated edge cases.
 
 Held-back cases are the cheap guard against over-fitting: a candidate must pass them without any
-strategy having seen them. Edge cases are made from the spec's own inputs (an array emptied, an optional
-field dropped, numbers tied) so the published plugin documents what it does at the edges; they are
-*recorded*, not required, because the spec does not say what the right answer is there.
+strategy having seen their expected outputs. In counterexample-guided synthesis (CEGIS) a held-back case
+that a candidate fails *joins* the guide cases and the search goes on (:class:`CaseLedger`), but only
+while another case stays held back, so whatever is published has passed at least one case it was not
+built from. Edge cases are made from the spec's own inputs (an array emptied, an optional field dropped,
+numbers tied) so the published plugin documents what it does at the edges; they are *recorded*, not
+required, because the spec does not say what the right answer is there.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plugsmith.spec import CapabilitySpec, JsonSchema, TestCase
@@ -41,6 +44,39 @@ def split_cases(cases: list[TestCase], fraction: float = 0.25) -> tuple[list[Tes
     guide = [c for i, c in enumerate(cases) if i not in held]
     holdout = [c for i, c in enumerate(cases) if i in held]
     return guide, holdout
+
+
+CEGIS_HOLDOUT = 0.4   # held back at the start when counterexamples can join the guide cases later
+
+
+@dataclass
+class CaseLedger:
+    """Which of a spec's cases guide the search and which are held back, as CEGIS rounds move them.
+
+    ``guide`` is the list the strategies see (the flow shares it with the synthesis context); ``held``
+    are the cases no strategy has seen the expected output of. ``rounds`` records each move.
+    """
+
+    guide: list[TestCase]
+    held: list[TestCase]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+    def counterexample(self, failed: list[str], candidate: str) -> TestCase | None:
+        """Move the first failed held-back case into the guide cases (a CEGIS round) and return it.
+
+        Returns None, moving nothing, when no other case would stay held back: the final candidate must
+        still pass a case it was not built from.
+        """
+        names = set(failed)
+        case = next((c for c in self.held if c.name in names), None)
+        if case is None or len(self.held) < 2:
+            return None
+        self.held.remove(case)
+        self.guide.append(case)
+        self.rounds.append({"round": len(self.rounds) + 1, "counterexample": case.name,
+                            "candidate": candidate, "guide_cases": len(self.guide),
+                            "held_back": len(self.held)})
+        return case
 
 
 @dataclass(frozen=True)
@@ -195,4 +231,4 @@ def edge_inputs(spec: CapabilitySpec, cases: list[TestCase], limit: int = 12) ->
     return found
 
 
-__all__ = ["GENERATED_PREFIX", "EdgeInput", "edge_inputs", "split_cases"]
+__all__ = ["CEGIS_HOLDOUT", "GENERATED_PREFIX", "CaseLedger", "EdgeInput", "edge_inputs", "split_cases"]

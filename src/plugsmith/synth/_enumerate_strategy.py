@@ -8,13 +8,21 @@ and then gated like any other candidate. The DSL program text goes into the prov
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Iterator
 
 from plugsmith.synth._strategy import Candidate, SynthContext
 
+MAX_CANDIDATES = 12   # programs offered by one search before the strategy gives up
+
 
 class EnumerateStrategy:
-    """Bottom-up enumeration over a typed DSL: deterministic, offline, smallest program first."""
+    """Bottom-up enumeration over a typed DSL: deterministic, offline, smallest program first.
+
+    One search session serves every candidate: after a rejection the strategy reads what the flow
+    learnt (a held-back case that joined the guide cases, an edge input to handle) into the session and
+    asks for the next program; the search resumes with its banks kept.
+    """
 
     name = "enumerate"
     cost = 20
@@ -30,26 +38,45 @@ class EnumerateStrategy:
         return None
 
     def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
-        from plugsmith.synth.enumerate import synthesize_program
+        from plugsmith.synth.enumerate import open_session
 
+        started = time.monotonic()
         budget = min(self.max_budget_s, ctx.search_budget())
         if budget <= 0:
             return
         ctx.say(f"enumerate: searching programs ({budget:.0f} s budget, {len(ctx.guide_cases)} cases)")
-        program = synthesize_program(ctx.guide_cases, dict(ctx.spec.inputs), dict(ctx.spec.outputs),
-                                     budget)
-        if program is None:
-            ctx.say("enumerate: no program fits the guide cases within the budget")
-            return
-        described = program.describe()
-        yield Candidate(
-            strategy=self.name,
-            label=f"enumerate program of size {program.size}",
-            source=program.to_python(),
-            provenance={"dsl_program": described, "program_size": program.size},
-            record={"dsl_program": described, "program_size": program.size},
-            readme_notes=(f"found by enumerating DSL programs (size {program.size}): `{described}`",),
-        )
+        session = open_session(list(ctx.guide_cases), dict(ctx.spec.inputs), dict(ctx.spec.outputs),
+                               unlabelled=list(ctx.unlabelled_inputs), description=ctx.spec.description)
+        for note in session.notes:
+            ctx.say(f"enumerate: {note}")
+        labelled, avoided = len(ctx.guide_cases), 0
+        for _ in range(MAX_CANDIDATES):
+            left = min(budget - (time.monotonic() - started), ctx.search_budget())
+            program = session.next(left) if left > 0 else None
+            if program is None:
+                ctx.say("enumerate: no further program fits the guide cases within the budget")
+                return
+            described = program.describe()
+            rounds = f", round {session.rounds + 1}" if session.rounds else ""
+            yield Candidate(
+                strategy=self.name,
+                label=f"enumerate program of size {program.size}{rounds}",
+                source=program.to_python(),
+                provenance={"dsl_program": described, "program_size": program.size},
+                record={"dsl_program": described, "program_size": program.size, "round": session.rounds},
+                readme_notes=(f"found by enumerating DSL programs (size {program.size}): `{described}`",),
+            )
+            verdict = ctx.last_verdict
+            if verdict is None or verdict.accepted:
+                return
+            moved = [session.label(case) for case in ctx.guide_cases[labelled:]]
+            labelled = len(ctx.guide_cases)
+            if not all(moved):  # a guide case the session never saw: it cannot resume, start again
+                return
+            for inputs in ctx.avoid_inputs[avoided:]:
+                session.avoid_error(inputs)
+            avoided = len(ctx.avoid_inputs)
+            session.reject(program)
 
 
 __all__ = ["EnumerateStrategy"]

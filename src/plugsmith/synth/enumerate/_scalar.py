@@ -61,13 +61,31 @@ def const_arith(node: Node) -> bool:
     return node.op in ARITH and any(a.op in dsl.CONSTANT_OPS for a in node.args)
 
 
-def consts_ok(op: str, a: Node, b: Node) -> bool:
+# Comparisons that put a threshold's own value on the upper side (x >= c, x < c) or the lower (x > c, x <= c).
+UPPER_CLOSED = frozenset({"ge", "lt"})
+
+
+def consts_ok(op: str, a: Node, b: Node, described: frozenset[float] = frozenset(),
+              comparisons: dict[float, str] | None = None) -> bool:
+    """May ``op`` take these constant arguments? Fixed constants only where they make sense for the
+    operation; numbers from the description anywhere, but a threshold the description words as
+    "at least 15" only in the comparisons that agree with it (``15 <= x``, ``x < 15``)."""
+    a_const, b_const = a.op in dsl.CONSTANT_OPS, b.op in dsl.CONSTANT_OPS
+    if op in ("lt", "le") and comparisons and (a_const or b_const):
+        value = a.param if a_const else b.param
+        kind = comparisons.get(value)
+        if kind is not None:
+            # lt(c, x) is x > c; lt(x, c) is x < c; le(c, x) is x >= c; le(x, c) is x <= c
+            upper = (op == "lt") != a_const
+            return upper == (kind in UPPER_CLOSED)
+    if (a_const and a.param in described) or (b_const and b.param in described):
+        return not (a_const and b_const)
     allowed = _OP_CONSTANTS.get(op)
     if allowed is None:
         return True
-    if a.op in dsl.CONSTANT_OPS and a.param not in allowed[0]:
+    if a_const and a.param not in allowed[0]:
         return False
-    return not (b.op in dsl.CONSTANT_OPS and b.param not in allowed[1])
+    return not (b_const and b.param not in allowed[1])
 
 
 def params(op: str) -> tuple[Any, ...]:

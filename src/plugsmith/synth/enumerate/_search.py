@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
+from plugsmith.synth.enumerate._constants import Constants
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
@@ -52,57 +53,115 @@ class OutOfTime(Exception):
 
 
 class Search:
-    """One synthesis problem: examples, per-port targets, and the scopes built for them."""
+    """One synthesis problem: environments, per-port targets, and the scopes built for them.
+
+    The environments are the case inputs; only the *labelled* ones (``labelled``: their indices) have
+    expected outputs in ``targets``. The others are inputs whose outputs the search must not see (held-back
+    cases): expressions are evaluated and told apart on them too, so when one of them is labelled later
+    (a counterexample) the banks already hold every expression's value there and the search resumes
+    where it stopped instead of starting again.
+    """
 
     def __init__(self, inputs: list[dict[str, Any]], targets: dict[str, list[Any]],
-                 enums: list[str], deadline: float,
-                 record_fields: dict[str, list[str]] | None = None) -> None:
+                 consts: Constants, deadline: float,
+                 record_fields: dict[str, list[str]] | None = None,
+                 labelled: list[int] | None = None) -> None:
         self.record_fields = record_fields or {}
         self.pending: dict[str, Node] = {}
         self.deadline = deadline
         self.ticks = 0
-        self.enums = enums
+        self.consts = consts
+        self.numbers = [*dsl.NUMBERS, *(n for n in consts.numbers if n not in dsl.NUMBERS)]
+        self.described = frozenset(n for n in consts.numbers if n not in dsl.NUMBERS)
+        self.enums = consts.strings
         self.scopes: list[Scope] = []
+        self.inputs = inputs
         self.top = self._new_scope(None, None, list(range(len(inputs))), inputs, 0)
         self.ports = list(targets)
-        self.target_keys = {p: canon(v) for p, v in targets.items()}
-        self.target_kind = {p: _kind(v) for p, v in targets.items()}
         self.targets = targets
+        self.solutions: dict[str, list[Node]] = {p: [] for p in self.ports}
+        self.dropped: set[tuple[str, Node]] = set()
+        self.port_names = frozenset(inputs[0]) if inputs else frozenset()
+        self.set_labelled(list(range(len(inputs))) if labelled is None else labelled)
+
+    def set_labelled(self, labelled: list[int]) -> None:
+        """Which environments have expected outputs now (a counterexample adds one)."""
+        self.labelled = sorted(labelled)
+        self.all_labelled = len(self.labelled) == len(self.inputs)
+        known = {p: [v[i] for i in self.labelled] for p, v in self.targets.items()}
+        self.target_keys = {p: canon(v) for p, v in known.items()}
+        self.target_known = known
+        self.target_kind = {p: _kind(v) for p, v in known.items()}
         self.wanted = {k for k in self.target_kind.values()} | ({"num", "str", "bool", "list", "dict"}
                                                                 if "null" in self.target_kind.values()
                                                                 else set())
-        self.found: dict[str, Node] = {}
-        self.port_names = frozenset(inputs[0]) if inputs else frozenset()
+        self.positions_version = tuple(self.labelled)
+        self._selections: dict[Any, Entry] = {}
+        for by_type in self.top.bank:
+            for entries in by_type.values():
+                for entry in entries:
+                    self._register_selection(entry)
+
+    def _register_selection(self, entry: Entry) -> None:
+        if entry.src is not None:
+            sub, idx = entry.src
+            self._selections.setdefault((sub.sid, tuple(tuple(idx[e]) for e in self.labelled)), entry)
+
+    def selection(self, sub: Scope, chosen: tuple[tuple[int, ...], ...]) -> Entry | None:
+        """A top-level list keeping exactly the ``chosen`` elements of ``sub`` on the labelled
+        environments (built by filtering, sorting or cutting), if one was built."""
+        return self._selections.get((sub.sid, chosen))
+
+    def known(self, vec: list[Any]) -> list[Any]:
+        """A top-level value vector restricted to the labelled environments."""
+        return vec if self.all_labelled else [vec[i] for i in self.labelled]
 
     # -- driving ---------------------------------------------------------------------------------
+    def live(self, port: str) -> list[Node]:
+        """The port's solutions that still fit every labelled environment, in the order found."""
+        return [n for n in self.solutions[port] if (port, n) not in self.dropped]
+
+    def complete(self) -> bool:
+        return all(self.live(p) for p in self.ports)
+
     def run(self, max_size: int = 40) -> dict[str, Node]:
-        """Grow the top scope until every port has a program, the size cap or the deadline."""
+        """Grow the top scope until every port has a live solution, the size cap or the deadline.
+
+        Resumable: a later call continues from the size reached (an interrupted size is grown again;
+        what it already added is recognised as seen). Returns the first live solution per port.
+        """
         try:
-            for _ in range(max_size):
+            while self.top.done < max_size and not self.complete():
                 self.ensure(self.top, self.top.done + 1)
                 self._inverse(self.top.done)
-                if len(self.found) == len(self.ports):
-                    break
         except OutOfTime:
             pass
         for port, node in self.pending.items():
-            self.found.setdefault(port, node)
-        return self.found
+            if not self.live(port):
+                self.add_solution(port, node)
+        return {p: self.live(p)[0] for p in self.ports if self.live(p)}
+
+    def add_solution(self, port: str, node: Node) -> None:
+        if node not in self.solutions[port] and (port, node) not in self.dropped:
+            self.solutions[port].append(node)
 
     def _inverse(self, size: int) -> None:
         """Look up map/to_dict bodies for list and dictionary outputs (see ``_inverse``)."""
         from plugsmith.synth.enumerate._inverse import inverse_candidates
         for port in self.ports:
-            if port in self.found or self.target_kind[port] not in ("list", "dict"):
+            if self.live(port) or self.target_kind[port] not in ("list", "dict"):
                 continue
             for node in inverse_candidates(self, port, self.targets[port], self.record_fields.get(port),
                                            size):
+                if (port, node) in self.dropped:
+                    continue
                 best = self.pending.get(port)
                 if best is None or node.size < best.size:
                     self.pending[port] = node
             best = self.pending.get(port)
             if best is not None and best.size <= size + INVERSE_SLACK:
-                self.found[port] = best
+                self.add_solution(port, best)
+                del self.pending[port]
 
     def tick(self, force: bool = False) -> None:
         """Raise OutOfTime once the deadline has passed (checked every 256 calls, or when forced)."""
@@ -111,10 +170,14 @@ class Search:
             raise OutOfTime
 
     def ensure(self, scope: Scope, size: int) -> None:
-        """Grow ``scope``'s bank up to ``size``."""
+        """Grow ``scope``'s bank up to ``size``; a size cut short by the deadline is grown again later."""
         while scope.done < size:
             scope.done += 1
-            self._grow(scope, scope.done)
+            try:
+                self._grow(scope, scope.done)
+            except OutOfTime:
+                scope.done -= 1
+                raise
 
     def useful(self, scope: Scope, t: Any, op: str, size: int) -> bool:
         """Can a top-level expression of type ``t`` still lead to some output port's kind?
@@ -154,14 +217,15 @@ class Search:
             return
         if not scope.add(size, entry) or scope is not self.top:
             return
+        self._register_selection(entry)
         kind = coarse(entry.type)
         for port in self.ports:
-            if port in self.found or self.target_kind[port] not in (kind, "null"):
+            if self.target_kind[port] not in (kind, "null") or not entry.free:
                 continue
-            key = canon(entry.vec) if entry.src is not None else entry.key()
-            fits = key == self.target_keys[port] or (kind == "num" and _close(entry.vec, self.targets[port]))
-            if fits and entry.free:
-                self.found[port] = entry.node
+            vec = self.known(entry.vec)
+            if canon(vec) == self.target_keys[port] or (
+                    kind == "num" and _close(vec, self.target_known[port])):
+                self.add_solution(port, entry.node)
 
     # -- scopes ----------------------------------------------------------------------------------
     def _new_scope(self, parent: Scope | None, var: str | None, parent_of: list[int],
@@ -254,7 +318,7 @@ class Search:
                 yield Entry(Node("var", param=name), t, vec, own, True)
             yield from self._paths(name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
         const = "literal" if scope.parent is None else "const"
-        for number in dsl.NUMBERS:
+        for number in self.numbers:
             yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
         for text in self.enums:
             yield Entry(Node(const, param=text), "str", [text] * scope.n, False, False)
@@ -371,7 +435,7 @@ class Search:
                     continue
                 if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
                     continue
-                if not consts_ok(op, a.node, b.node):
+                if not consts_ok(op, a.node, b.node, self.described, self.consts.comparisons):
                     continue
                 if op in ARITH and (const_arith(a.node) or const_arith(b.node)):
                     continue  # constants only in the outermost arithmetic
