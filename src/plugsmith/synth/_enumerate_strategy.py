@@ -14,6 +14,13 @@ from collections.abc import Iterator
 from plugsmith.synth._strategy import Candidate, SynthContext
 
 MAX_CANDIDATES = 12   # programs offered by one search before the strategy gives up
+EDGE_SLICE_S = 2.0    # an edge round searches at most this long, or twice the time spent so far
+
+
+def edge_slice(spent: float) -> float:
+    """How long to look for a program that also handles an edge input before settling for the one that
+    does not: the spec does not say what edges should give, so this is worth a little time only."""
+    return max(EDGE_SLICE_S, 2 * spent)
 
 
 class EnumerateStrategy:
@@ -49,9 +56,9 @@ class EnumerateStrategy:
                                unlabelled=list(ctx.unlabelled_inputs), description=ctx.spec.description)
         for note in session.notes:
             ctx.say(f"enumerate: {note}")
-        labelled, avoided = len(ctx.guide_cases), 0
+        labelled, avoided, slice_s = len(ctx.guide_cases), 0, float("inf")
         for _ in range(MAX_CANDIDATES):
-            left = min(budget - (time.monotonic() - started), ctx.search_budget())
+            left = min(budget - (time.monotonic() - started), ctx.search_budget(), slice_s)
             program = session.next(left) if left > 0 else None
             if program is None:
                 ctx.say("enumerate: no further program fits the guide cases within the budget")
@@ -75,6 +82,8 @@ class EnumerateStrategy:
                 return
             for inputs in ctx.avoid_inputs[avoided:]:
                 session.avoid_error(inputs)
+            if len(ctx.avoid_inputs) > avoided:
+                slice_s = edge_slice(time.monotonic() - started)
             avoided = len(ctx.avoid_inputs)
             session.reject(program)
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 SEARCH_SHARE = 0.6   # of the time left, what a strategy may search when another one could follow it
-EDGE_ROUNDS = 2      # candidates turned down for failing on generated edge inputs before one is accepted
+EDGE_ROUNDS = 1      # candidates turned down for failing on generated edge inputs before one is accepted
 
 
 def check_cases(spec: CapabilitySpec) -> None:
@@ -131,7 +131,7 @@ class _Run:
         self.say(f"{candidate.label}: gating as {name}@{version}")
         judged = judge(candidate, self.draft(candidate, name, version), target, guide=list(self.ledger.guide),
                        holdout=list(self.ledger.held), edges=edges, hub=self.hub, sandbox=self.sandbox,
-                       strict_edges=self.edge_rounds < EDGE_ROUNDS and self.fallback is None)
+                       strict_edges=self.edge_rounds < EDGE_ROUNDS)
         verdict = judged.verdict
         entry: dict[str, Any] = {"strategy": candidate.strategy, "label": candidate.label,
                                  "accepted": verdict.accepted, "stage": verdict.stage,

@@ -37,6 +37,8 @@ _BEFORE = [("ge", r"(at least|from|minimum of|no less than|>=|≥)\s*$"),
            ("gt", r"(more than|exceeds?|exceeding|above|over|greater than|after|>)\s*$"),
            ("le", r"(up to|at most|no more than|maximum of|within|<=|≤)\s*$"),
            ("lt", r"(below|under|less than|fewer than|before|<)\s*$")]
+_ROUNDING = re.compile(r"(\d)\s*(?:decimal|digit|place)|round(?:ed|s)?\s+to\s+(\d)\b|"
+                       r"(whole (?:number|day|percent)|nearest integer)", re.IGNORECASE)
 _AFTER = [("ge", r"^\s*(or more|or above|or higher|and above|and up|\+)"),
           ("le", r"^\s*(or less|or fewer|or below|or lower|and below)")]
 
@@ -50,7 +52,9 @@ class Constants:
     enums: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     comparisons: dict[float, str] = field(default_factory=dict)
+    rounding: tuple[int, ...] = ()      # decimals the description asks results to be rounded to
     notes: tuple[str, ...] = ()
+    mentions: frozenset[str] = frozenset()  # the description's words, lower case, plural "s" dropped
 
     @property
     def strings(self) -> list[str]:
@@ -150,8 +154,46 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
     if total > MAX_LABELS:
         notes.append(f"the output schemas list {total} enum strings; only the first {MAX_LABELS} can be "
                      "answers of a classification")
+    rounding: list[int] = []
+    for match in _ROUNDING.finditer(text):
+        digits = 0 if match.group(3) else int(match.group(1) or match.group(2))
+        if digits <= 6 and digits not in rounding:
+            rounding.append(digits)
+    digits = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
+    mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in digits)
     return Constants(tuple(numbers), tuple(words), tuple(sorted(enums)), tuple(labels), comparisons,
-                     tuple(notes))
+                     tuple(rounding[:3]), tuple(notes), mentions)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def relevance(node: Any, consts: Constants) -> tuple[int, int]:
+    """(names the description mentions, names it does not) over a program's fields and constants.
+
+    Among programs of a size, one built from what the description talks about ("the tasks that are
+    done") is the likelier reading. ``duration_days`` counts as mentioned when "duration" and "days" are.
+    """
+    names: set[str] = set()
+    _names(node, names)
+    said = sum(1 for n in names if all(_stem(p) in consts.mentions for p in re.findall(r"[a-z0-9]+", n)))
+    return said, len(names) - said
+
+
+def _names(node: Any, out: set[str]) -> None:
+    op, param = node.op, node.param
+    if op == "path":
+        out.update(f.lower() for f in param[1] if f not in ("[]", "[]*"))
+    elif op == "find":
+        out.update(f.lower() for f in param[1])
+    elif op == "rel":
+        out.update(str(p).lower() for p in param if p and p not in ("count", "sum", "max", "min", "mean"))
+    elif op in ("const", "literal") and isinstance(param, str | int | float) and not isinstance(param, bool):
+        text = str(param).lower()
+        out.add(text[:-2] if text.endswith(".0") else text)
+    for arg in node.args:
+        _names(arg, out)
 
 
 def _in_enum(word: str, schemas: dict[str, JsonSchema]) -> bool:
@@ -170,4 +212,4 @@ def _scalars(value: Any) -> set[Any]:
     return out
 
 
-__all__ = ["MAX_ENUMS", "MAX_LABELS", "MAX_NUMBERS", "MAX_WORDS", "Constants", "spec_constants"]
+__all__ = ["MAX_ENUMS", "MAX_LABELS", "MAX_NUMBERS", "MAX_WORDS", "Constants", "relevance", "spec_constants"]

@@ -30,7 +30,7 @@ _AGG = {"sum": "sum(vals)", "count": "len(vals)", "mean": "mean(vals)", "min": "
 _NEEDS = {"schedule": ["topological_order"], "earliest_start": ["schedule"], "earliest_finish": ["schedule"],
           "critical_length": ["schedule"], "critical_path": ["schedule"],
           "slack": ["schedule", "topological_order"]}
-_HELPER_ORDER = ["add_days", "days_between", "mean", "group_by", "best", "key_of_max", "key_of_min",
+_HELPER_ORDER = ["add_days", "days_between", "mean", "find", "group_by", "best", "key_of_max", "key_of_min",
                  "topological_order", "schedule", "earliest_start", "earliest_finish", "critical_length",
                  "critical_path", "slack"]
 RESERVED_LOCALS = frozenset(_HELPER_ORDER) | {"inputs", "result", "date", "timedelta"}
@@ -95,11 +95,15 @@ class Emitter:
             "last": lambda: f"{self.expr(a[0])}[-1]",
             "keys": lambda: f"list({self.expr(a[0])})",
             "values": lambda: f"list({self.expr(a[0])}.values())",
+            "max2": lambda: f"max({self.expr(a[0])}, {self.expr(a[1])})",
+            "min2": lambda: f"min({self.expr(a[0])}, {self.expr(a[1])})",
             "date_add": lambda: f"{self.use('add_days')}({self.expr(a[0])}, {self.expr(a[1])})",
             "days_between": lambda: f"{self.use('days_between')}({self.expr(a[0])}, {self.expr(a[1])})",
         }
         if op in simple:
             return simple[op]()
+        if op == "if":
+            return f"({self.expr(a[1])} if {self.expr(a[0])} else {self.expr(a[2])})"
         if op == "record":
             fields = (f"{json.dumps(k)}: {self.expr(x)}" for k, x in zip(n.param, a, strict=True))
             return "{" + ", ".join(fields) + "}"
@@ -148,6 +152,19 @@ class Emitter:
             return f"{{{self.expr(a[1])}: {self.expr(a[2])} for {var} in {self.expr(a[0])}}}"
         if op == "map_values":
             return f"{{k: {self.expr(a[1])} for k, {var} in {self.expr(a[0])}.items()}}"
+        if op == "find":
+            id_field, fields = n.param
+            found = f"{self.use('find')}({self.expr(a[0])}, {json.dumps(id_field)}, {self.expr(a[1])})"
+            return _path(found, fields)
+        if op == "rel":
+            foreign, how, value = n.param
+            each = _path(var, (value,)) if value else "1"
+            where = f"for {var} in {self.expr(a[0])} if {_path(var, (foreign,))} == {self.expr(a[1])}"
+            if how in ("sum", "count"):
+                return f"sum({each} {where})"
+            if how == "mean":
+                return f"{self.use('mean')}([{each} {where}])"
+            return f"{how}({each} {where})"
         if op == "graph":
             kind, id_field, deps_field = n.param
             parts = [self.expr(a[0]), f"lambda {var}: {var}[{json.dumps(id_field)}]",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._hof import usable_source
 from plugsmith.synth.enumerate._scope import Entry, Scope
+from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import is_list
 from plugsmith.synth.enumerate._values import ERR, canon
 
@@ -37,13 +38,13 @@ def lookup(search: Search, sub: Scope, needed: list[Any], fields: list[str] | No
         return Node("record", tuple(p for p in parts if p is not None), tuple(fields))
     if search.all_labelled:
         entry = sub.seen.get(canon(needed))
-        if entry is None or entry.src is not None or any(v is ERR for v in entry.vec):
-            return None
+        if entry is not None and (entry.src is not None or any(v is ERR for v in entry.vec)):
+            entry = None
     else:
         entry = sub.index(search.positions_version).get(canon(needed))
-    if entry is None or not entry.dep:
-        return None
-    return entry.node
+    if entry is not None and entry.dep:
+        return entry.node
+    return solve(search, sub, needed)
 
 
 def _sources(search: Search) -> Iterator[tuple[Entry, Scope, list[list[int]]]]:
@@ -110,6 +111,11 @@ def _select_by_key(search: Search, lst: Entry, sub: Scope, idx: list[list[int]],
             found = search.selection(sub, tuple(chosen))
             if found is not None:
                 yield Node("map", (found.node, key.node), var=sub.var)
+            elif all(list(c) == sorted(c) for c in chosen):  # kept in order: a filter, solve its condition
+                kept = {i for c in chosen for i in c}
+                pred = solve(search, sub, [i in kept for e in envs for i in idx[e]])
+                if pred is not None:
+                    yield Node("map", (Node("filter", (lst.node, pred), var=sub.var), key.node), var=sub.var)
 
 
 __all__ = ["inverse_candidates", "lookup"]

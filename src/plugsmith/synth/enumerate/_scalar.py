@@ -28,14 +28,14 @@ def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
     if op == "join":
         return arg.op in ("path", "map", "sorted", "unique", "var")
     if op in ("keys", "values"):
-        return arg.op in ("path", "var", "graph")
+        return arg.op in ("path", "var", "graph", "group", "to_dict")
     if op in ("sorted", "unique"):
         return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var") and (
             arg.op != "map" or wants_list)
     if op == "take":
         return arg.op in ("sort_by", "sorted")
-    if op in ("first", "last"):
-        return arg.op in ("split", "sorted", "path", "map", "graph", "unique")
+    if op in ("first", "last"):  # first(map(L, f)) is f of L's first element: map that instead
+        return arg.op in ("split", "sorted", "path", "graph", "unique")
     if op == "empty":
         return arg.op in ("path", "filter", "var")
     if op == "round":

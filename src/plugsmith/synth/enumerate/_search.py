@@ -14,10 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
-from plugsmith.synth.enumerate._constants import Constants
+from plugsmith.synth.enumerate._constants import Constants, relevance
+from plugsmith.synth.enumerate._deduce import Deducer
 from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._joins import join_leaves, top_finds
 from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
+from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import (
     BINARY_OPS,
     COMMUTATIVE,
@@ -37,6 +40,9 @@ PATH_DEPTH = 2  # task.risk.likelihood
 CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
 LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
 INVERSE_SLACK = 3  # accept a looked-up program this much larger than the sizes fully enumerated
+DEDUCED_SLACK = 1000  # programs deduced or solved for: their size says little (see ``propose``)
+WAIT_LEVEL_ENTRIES = 4000
+MAX_PENDING = 2000
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
 RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "best",
@@ -67,7 +73,8 @@ class Search:
                  record_fields: dict[str, list[str]] | None = None,
                  labelled: list[int] | None = None) -> None:
         self.record_fields = record_fields or {}
-        self.pending: dict[str, Node] = {}
+        self.pending: dict[str, list[tuple[Node, int, int]]] = {}
+        self.solved: set[Node] = set()      # bodies built by a solver (``_solve``)
         self.deadline = deadline
         self.ticks = 0
         self.consts = consts
@@ -83,6 +90,7 @@ class Search:
         self.dropped: set[tuple[str, Node]] = set()
         self.port_names = frozenset(inputs[0]) if inputs else frozenset()
         self.set_labelled(list(range(len(inputs))) if labelled is None else labelled)
+        self.deducer = Deducer(self)
 
     def set_labelled(self, labelled: list[int]) -> None:
         """Which environments have expected outputs now (a counterexample adds one)."""
@@ -96,6 +104,9 @@ class Search:
                                                                 if "null" in self.target_kind.values()
                                                                 else set())
         self.positions_version = tuple(self.labelled)
+        answers = set(self.consts.answers)
+        self.labels = any(vals and all(isinstance(v, str) and v in answers for v in vals)
+                          for vals in known.values())
         self._selections: dict[Any, Entry] = {}
         for by_type in self.top.bank:
             for entries in by_type.values():
@@ -136,9 +147,10 @@ class Search:
                 self._inverse(self.top.done)
         except OutOfTime:
             pass
-        for port, node in self.pending.items():
+        for port in self.ports:
             if not self.live(port):
-                self.add_solution(port, node)
+                for node in self._ranked(self.pending.pop(port, [])):
+                    self.add_solution(port, node)
         return {p: self.live(p)[0] for p in self.ports if self.live(p)}
 
     def add_solution(self, port: str, node: Node) -> None:
@@ -146,22 +158,57 @@ class Search:
             self.solutions[port].append(node)
 
     def _inverse(self, size: int) -> None:
-        """Look up map/to_dict bodies for list and dictionary outputs (see ``_inverse``)."""
+        """Programs built around the targets once a size is complete: map/to_dict bodies looked up for
+        list and dictionary outputs (``_inverse``), numbers by meet in the middle (``_deduce``),
+        conditions, weighted sums and concatenations solved for (``_solve``)."""
         from plugsmith.synth.enumerate._inverse import inverse_candidates
+        for port, node in self.deducer.sync():
+            self.propose(port, node, DEDUCED_SLACK)
         for port in self.ports:
             if self.live(port) or self.target_kind[port] not in ("list", "dict"):
                 continue
             for node in inverse_candidates(self, port, self.targets[port], self.record_fields.get(port),
                                            size):
-                if (port, node) in self.dropped:
-                    continue
-                best = self.pending.get(port)
-                if best is None or node.size < best.size:
-                    self.pending[port] = node
-            best = self.pending.get(port)
-            if best is not None and best.size <= size + INVERSE_SLACK:
-                self.add_solution(port, best)
-                del self.pending[port]
+                self.propose(port, node, DEDUCED_SLACK if self._uses_solved(node) else INVERSE_SLACK)
+        for port, node in self.deducer.meet(size):
+            self.propose(port, node, DEDUCED_SLACK)
+        for port in self.ports:
+            if not self.live(port) and self.target_kind[port] in ("str", "num"):
+                node = solve(self, self.top, self.target_known[port])
+                if node is not None:
+                    self.propose(port, node, DEDUCED_SLACK)
+        # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
+        # the clock, so that the answer does not depend on the machine's speed
+        costly = sum(len(v) for v in self.top.at(size).values()) > WAIT_LEVEL_ENTRIES
+        for port in self.ports:
+            if self.live(port):
+                continue
+            ready = [n for n, slack, step in self.pending.get(port, [])
+                     if n.size - slack <= size and (step < size or costly)]
+            for node in self._ranked(ready):
+                self.add_solution(port, node)
+            if ready:
+                self.pending.pop(port, None)
+
+    def _ranked(self, candidates: list[Any]) -> list[Node]:
+        """Looked-up programs, the one closest to the description's words first, then the smallest."""
+        nodes = [c[0] if isinstance(c, tuple) else c for c in candidates]
+        return sorted(nodes, key=lambda n: (-relevance(n, self.consts)[0], relevance(n, self.consts)[1],
+                                            n.size))
+
+    def _uses_solved(self, node: Node) -> bool:
+        """Was part of this program solved for rather than enumerated (its size says little then)?"""
+        return node in self.solved or any(self._uses_solved(a) for a in node.args)
+
+    def propose(self, port: str, node: Node, slack: int = INVERSE_SLACK) -> None:
+        """A program built by lookup, kept until enumeration has reached ``slack`` below its size (a
+        smaller program found meanwhile wins); deduced ones wait one more size when that size is cheap, so
+        that a program closer to the description can still turn up."""
+        if (port, node) in self.dropped or self.live(port):
+            return
+        pending = self.pending.setdefault(port, [])
+        if all(node != n for n, _, _ in pending) and len(pending) < MAX_PENDING:
+            pending.append((node, slack, self.top.done))
 
     def tick(self, force: bool = False) -> None:
         """Raise OutOfTime once the deadline has passed (checked every 256 calls, or when forced)."""
@@ -195,8 +242,8 @@ class Search:
             return bool(kinds & {"bool", "str"}) or (size <= LIFT_MAX and op in LIFTABLE)
         if kind == "str":
             return bool(kinds & {"bool", "num"})
-        if kind == "bool":
-            return False
+        if kind == "bool":  # a condition picks a label: if(cond, "late", "on_time")
+            return self.labels
         if kind == "list":
             if op in ("sort_by", "take", "sorted"):  # order matters only to lists, sums of the top k, text
                 scalar_kinds = {"list", "num", "str"} if t[1] in SCALARS else {"list", "str"}
@@ -206,8 +253,9 @@ class Search:
             if t[1] not in SCALARS or op in SOURCE_OPS:
                 return True
             return bool(kinds & {"num", "str", "bool"})
-        if kind == "dict":
-            return op in ("graph", "path", "var") or bool(kinds & {"str"})
+        if kind == "dict":  # values/keys of a grouping feed numbers and lists; argmax_key a string
+            return op in ("graph", "path", "var") or bool(kinds & {"str"}) or (
+                op in ("group", "to_dict") and bool(kinds & {"num", "list"}))
         return True
 
     def _offer(self, scope: Scope, size: int, entry: Entry) -> None:
@@ -215,7 +263,10 @@ class Search:
         if scope is self.top and (any(v is ERR for v in entry.vec)
                                   or not self.useful(scope, entry.type, entry.node.op, size)):
             return
-        if not scope.add(size, entry) or scope is not self.top:
+        if not scope.add(size, entry):
+            self._prefer(scope, entry)
+            return
+        if scope is not self.top:
             return
         self._register_selection(entry)
         kind = coarse(entry.type)
@@ -225,7 +276,38 @@ class Search:
             vec = self.known(entry.vec)
             if canon(vec) == self.target_keys[port] or (
                     kind == "num" and _close(vec, self.target_known[port])):
-                self.add_solution(port, entry.node)
+                self.add_solution(port, self._rounded(entry.node, vec, port) if kind == "num" else entry.node)
+        if kind == "num":
+            for port, node in self.deducer.offer(entry):
+                self.propose(port, node)
+
+    def _prefer(self, scope: Scope, entry: Entry) -> None:
+        """An expression equivalent to one kept (same values everywhere) replaces it when it is built
+        from what the description talks about and is hardly larger: ``len(filter(tasks, status ==
+        "done"))`` over ``min(values(group(tasks, status, count)))`` when the task says "done"."""
+        if not self.consts.mentions or (scope is not self.top and not any(
+                a.op in dsl.CONSTANT_OPS and str(a.param).lower() in self.consts.mentions
+                for a in entry.node.args)):
+            return
+        kept = scope.seen.get(entry.key())
+        if kept is None or kept is entry or entry.node.size > kept.node.size + 2:
+            return
+        new, old = relevance(entry.node, self.consts), relevance(kept.node, self.consts)
+        if new[0] > old[0] and new[1] <= old[1]:
+            kept.node = entry.node
+            if scope is self.top and kept.type == "num":
+                self.deducer.renamed.append(kept)
+
+    def _rounded(self, node: Node, vec: list[Any], port: str) -> Node:
+        """A number the description says is rounded ("rounded to 2 decimals") is emitted rounded, also
+        when the examples happen not to need it."""
+        for digits in self.consts.rounding:
+            try:
+                if canon([round(v, digits) for v in vec]) == self.target_keys[port]:
+                    return node if node.op == "round" else Node("round", (node,), digits)
+            except (TypeError, ValueError):
+                break
+        return node
 
     # -- scopes ----------------------------------------------------------------------------------
     def _new_scope(self, parent: Scope | None, var: str | None, parent_of: list[int],
@@ -291,7 +373,8 @@ class Search:
     # -- growing ---------------------------------------------------------------------------------
     def _grow(self, scope: Scope, size: int) -> None:
         if size == 1:
-            scope.cache["leaves"] = list(self._leaves(scope))
+            leaves = list(self._leaves(scope))
+            scope.cache["leaves"] = [*leaves, *join_leaves(self, scope, leaves)]
         for entry in scope.cache["leaves"]:
             if entry.node.size == size:
                 self._offer(scope, size, entry)
@@ -303,6 +386,9 @@ class Search:
                     self._offer(scope, size, Entry(entry.node, "num", scope.lift(entry.vec), False, True))
         for entry in self._unary(scope, size):
             self._offer(scope, size, entry)
+        if scope is self.top:
+            for entry in top_finds(self, size):
+                self._offer(scope, size, entry)
         for entry in self._binary(scope, size):
             self._offer(scope, size, entry)
         if scope.depth < MAX_DEPTH:
@@ -370,6 +456,8 @@ class Search:
                 total = size - dsl.OP_COST.get(op, 1) + 1
                 if total != size:
                     continue  # costlier unary operations are generated from their own size below
+                if op == "round" and scope is self.top:
+                    continue  # rounding a top-level number is a wrapper lookup (``_deduce``)
                 for param in params(op):
                     for a in entries:
                         if a.free and unary_ok(op, a.node, wants_list):
@@ -433,9 +521,11 @@ class Search:
                 if commutative and b.node.op not in dsl.CONSTANT_OPS and (
                         left > right or (left == right and same_type and j < i)):
                     continue
-                if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
+                if a is b and op in ("add", "sub", "div", "lt", "eq", "ne", "and", "or"):
                     continue
                 if not consts_ok(op, a.node, b.node, self.described, self.consts.comparisons):
+                    continue
+                if op == "date_add" and b.node.size > 2:  # a date plus a field or a constant
                     continue
                 if op in ARITH and (const_arith(a.node) or const_arith(b.node)):
                     continue  # constants only in the outermost arithmetic
