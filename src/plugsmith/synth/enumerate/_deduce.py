@@ -174,54 +174,68 @@ class Deducer:
         newest = [e for e in search.top.at(size).get("num", []) if e.free] + self.renamed
         self.renamed = []
         for port in ports:
-            target = search.target_known[port]
-            for wrapper in [Wrapper("id"), *self.wrappers[port]]:
-                pivot = self._pivot(target, wrapper)
-                if pivot is None:
-                    continue
-                env, (lo, hi) = pivot
-                order = sorted(range(len(operands)), key=lambda i: self._at(operands[i], env))
-                values = [self._at(operands[i], env) for i in order]
-                for a in newest:
-                    search.tick()
-                    for op, a_left, b_lo, b_hi in _needed(self._at(a, env), lo, hi):
-                        start = bisect.bisect_left(values, b_lo - 1e-9 * (1 + abs(b_lo)))
-                        stop = bisect.bisect_right(values, b_hi + 1e-9 * (1 + abs(b_hi)))
-                        for i in order[start:min(stop, start + MIM_CANDIDATES)]:
-                            b = operands[i]
-                            left, right = (a, b) if a_left else (b, a)
-                            node = self._check(op, left, right, wrapper, target)
-                            if node is not None:
-                                yield port, node
+            for node in meet(newest, operands, search.labelled, search.target_known[port],
+                             self.wrappers[port], search.tick):
+                yield port, node
 
-    def _at(self, entry: Entry, env: int) -> float:
-        value = entry.vec[env]
-        return float(value) if is_num(value) else math.inf
 
-    def _pivot(self, target: list[Any], wrapper: Wrapper) -> tuple[int, tuple[float, float]] | None:
-        """An example (index into the environments) whose target value pins the unwrapped value down."""
-        for pos, env in enumerate(self.search.labelled):
-            value = target[pos]
-            if is_num(value) and value != 0:
-                window = wrapper.preimage(float(value))
-                if window is not None:
-                    return env, window
+def meet(newest: list[Entry], operands: list[Entry], positions: list[int], target: list[Any],
+         wrappers: list[Wrapper], tick: Callable[[], None] | None = None) -> Iterator[Node]:
+    """``wrapper(a op b)`` equal to ``target`` on ``positions`` (indices into the entries' vectors), with
+    ``a`` from ``newest`` and ``b`` from ``operands``; every element must have a value (no failure)."""
+    for wrapper in [Wrapper("id"), *wrappers]:
+        pivot = _pivot(positions, target, wrapper)
+        if pivot is None:
+            continue
+        env, (lo, hi) = pivot
+        order = sorted(range(len(operands)), key=lambda i: _at(operands[i], env))
+        values = [_at(operands[i], env) for i in order]
+        for a in newest:
+            if tick is not None:
+                tick()
+            for op, a_left, b_lo, b_hi in _needed(_at(a, env), lo, hi):
+                start = bisect.bisect_left(values, b_lo - 1e-9 * (1 + abs(b_lo)))
+                stop = bisect.bisect_right(values, b_hi + 1e-9 * (1 + abs(b_hi)))
+                for i in order[start:min(stop, start + MIM_CANDIDATES)]:
+                    b = operands[i]
+                    left, right = (a, b) if a_left else (b, a)
+                    node = _check(op, left, right, wrapper, positions, target)
+                    if node is not None:
+                        yield node
+
+
+def _at(entry: Entry, env: int) -> float:
+    value = entry.vec[env]
+    return float(value) if is_num(value) else math.inf
+
+
+def _pivot(positions: list[int], target: list[Any],
+           wrapper: Wrapper) -> tuple[int, tuple[float, float]] | None:
+    """A position whose target value pins the unwrapped value down."""
+    for pos, env in enumerate(positions):
+        value = target[pos]
+        if is_num(value) and value != 0:
+            window = wrapper.preimage(float(value))
+            if window is not None:
+                return env, window
+    return None
+
+
+def _check(op: str, a: Entry, b: Entry, wrapper: Wrapper, positions: list[int],
+           target: list[Any]) -> Node | None:
+    if a is b and op in ("sub", "div", "pct", "add"):
         return None
-
-    def _check(self, op: str, a: Entry, b: Entry, wrapper: Wrapper, target: list[Any]) -> Node | None:
-        if a is b and op in ("sub", "div", "pct", "add"):
-            return None
-        fn = _OPS[op]
-        out: list[Any] = []
-        for x, y in zip(a.vec, b.vec, strict=True):
-            try:
-                out.append(wrapper.apply(fn(x, y)))
-            except (TypeError, ZeroDivisionError, ValueError, OverflowError):
-                return None  # a top-level program must work on every input, held-back ones too
-        known = self.search.known(out)
-        if canon(known) != canon(target) and not all(same(x, y) for x, y in zip(known, target, strict=True)):
-            return None
-        return wrapper.node(Node(op, (a.node, b.node)))
+    fn = _OPS[op]
+    out: list[Any] = []
+    for x, y in zip(a.vec, b.vec, strict=True):
+        try:
+            out.append(wrapper.apply(fn(x, y)))
+        except (TypeError, ZeroDivisionError, ValueError, OverflowError):
+            return None  # a program must work on every input, held-back ones too
+    known = [out[i] for i in positions]
+    if canon(known) != canon(target) and not all(same(x, y) for x, y in zip(known, target, strict=True)):
+        return None
+    return wrapper.node(Node(op, (a.node, b.node)))
 
 
 def _needed(a: float, lo: float, hi: float) -> Iterator[tuple[str, bool, float, float]]:
@@ -240,4 +254,4 @@ def _needed(a: float, lo: float, hi: float) -> Iterator[tuple[str, bool, float, 
             yield "pct", True, *sorted((a * 100 / lo, a * 100 / hi))
 
 
-__all__ = ["MIM_MAX", "Deducer", "Wrapper", "decimals"]
+__all__ = ["MIM_MAX", "Deducer", "Wrapper", "decimals", "meet"]

@@ -27,6 +27,8 @@ def describe(n: Node) -> str:
         return json.dumps(n.param)
     if op == "pct":
         return f"percent({describe(a[0])}, {describe(a[1])})"
+    if op == "replace":
+        return f"replace({describe(a[0])}, {json.dumps(n.param[0])}, {json.dumps(n.param[1])})"
     if op in ("max2", "min2"):
         return f"{op[:3]}({describe(a[0])}, {describe(a[1])})"
     if op in _SYMBOLS:

@@ -23,6 +23,8 @@ SEPARATORS: tuple[str, ...] = (", ", ",", " ", "-", "/", ": ", "; ", " - ")
 SPLIT_SEPARATORS: tuple[str, ...] = (",", " ", "-", "/", ";")
 JOIN_SEPARATORS: tuple[str, ...] = (", ", ",", " ", "; ", " -> ")
 CONCAT_SEPARATORS: tuple[str, ...] = (" ", "-", ": ", " - ", "/", ", ")
+REPLACEMENTS: tuple[tuple[str, str], ...] = ((" ", "-"), (" ", "_"), ("-", " "), ("_", " "), (" ", ""),
+                                             ("_", "-"), ("-", "_"))
 ROUND_DIGITS: tuple[int, ...] = (0, 1, 2, 3)
 TAKE_COUNTS: tuple[int, ...] = (1, 2, 3, 4, 5, 10)
 AGGREGATES: tuple[str, ...] = ("sum", "count", "mean", "min", "max", "list")
@@ -90,6 +92,7 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "lower": (1, lambda a, p: a.lower()),
     "title": (1, lambda a, p: a.title()),
     "split": (1, lambda a, p: a.split(p)),
+    "replace": (1, lambda a, p: a.replace(p[0], p[1])),
     "join": (1, lambda a, p: _join(p, a)),
     "concat": (2, lambda a, b, p: a + p + b),
     "len": (1, lambda a, p: len(a)),
@@ -239,6 +242,7 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
 
 __all__ = [
     "AGGREGATES", "CONCAT_SEPARATORS", "CONSTANT_OPS", "FLATTEN", "GRAPH_KINDS", "HIGHER_ORDER",
-    "JOIN_SEPARATORS", "NUMBERS", "OP_COST", "PROJECT", "ROUND_DIGITS", "SCALAR_OPS", "SEPARATORS",
+    "JOIN_SEPARATORS", "NUMBERS", "OP_COST", "PROJECT", "REPLACEMENTS", "ROUND_DIGITS", "SCALAR_OPS",
+    "SEPARATORS",
     "SPLIT_SEPARATORS", "TAKE_COUNTS", "DSLError", "Node", "aggregate", "evaluate", "read_path",
 ]

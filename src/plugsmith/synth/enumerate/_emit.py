@@ -85,6 +85,7 @@ class Emitter:
             "lower": lambda: f"{self.expr(a[0])}.lower()",
             "title": lambda: f"{self.expr(a[0])}.title()",
             "split": lambda: f"{self.expr(a[0])}.split({n.param!r})",
+            "replace": lambda: f"{self.expr(a[0])}.replace({n.param[0]!r}, {n.param[1]!r})",
             "join": lambda: f"{n.param!r}.join({self.expr(a[0])})",
             "concat": lambda: f"({self.expr(a[0])} + {n.param!r} + {self.expr(a[1])})",
             "flatten": lambda: f"[x for xs in {self.expr(a[0])} for x in xs]",

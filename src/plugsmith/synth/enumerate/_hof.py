@@ -181,7 +181,7 @@ def _two_bodies(search: Search, lst: Entry, sub: Scope, idx: list[list[int]], r:
                 if r2 == 1 and (value.type in SCALARS or (is_list(value.type) and value.type[1] in SCALARS)):
                     for key in keys:  # larger dictionaries come from inverse lookups
                         yield from _to_dict(lst, sub, idx, key, value)
-        if r2 <= PICK_MAX and want_scalar:
+        if r2 <= PICK_MAX and want_scalar and lst.node.op != "sort_by":  # order only breaks ties
             picks = [p for p in _bodies(sub, r2) if p.type in SCALARS]
             for key in _bodies(sub, r1, ORDER_TYPES):
                 for pick in picks:

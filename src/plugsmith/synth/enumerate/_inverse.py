@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from plugsmith.synth.enumerate._constants import relevance
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._hof import usable_source
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
-from plugsmith.synth.enumerate._types import is_list
+from plugsmith.synth.enumerate._types import is_list, is_map
 from plugsmith.synth.enumerate._values import ERR, canon
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 BODY_MAX = 7
 SOURCE_MAX = 2  # sizes of the source lists tried (plan_json.tasks, plan_json.tasks[]*resources)
+MAP_SOURCE_MAX = 4  # sizes of the groupings whose values a dictionary output may transform
+MAP_SOURCES = 6  # groupings tried
 
 
 def lookup(search: Search, sub: Scope, needed: list[Any], fields: list[str] | None) -> Node | None:
@@ -87,6 +90,30 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
             body = lookup(search, sub, [target[e][k] for e in envs for k in keys[e]], fields)
             if body is not None:
                 yield Node("to_dict", (lst.node, key.node, body), var=sub.var)
+    yield from _map_values(search, target, fields, size)
+
+
+def _map_values(search: Search, target: list[Any], fields: list[str] | None, size: int) -> Iterator[Node]:
+    """``map_values(M, value -> body)`` for a dictionary output keyed like a grouping ``M`` already
+    built (the share of each phase: ``map_values(group(...), value -> percent(value, total))``)."""
+    envs = search.labelled
+    if not all(isinstance(target[e], dict) and target[e] for e in envs):
+        return
+    groupings = [m for s in range(1, min(search.top.done, MAP_SOURCE_MAX) + 1)
+                 for t, entries in search.top.at(s).items() if is_map(t) for m in entries
+                 if m.node.op == "group" and all(isinstance(v, dict) for v in m.vec)
+                 and all(set(m.vec[e]) == set(target[e]) for e in envs)]
+    # the groupings closest to the description first: each one tried costs a scope of its own
+    groupings.sort(key=lambda m: (-relevance(m.node, search.consts)[0], relevance(m.node, search.consts)[1]))
+    for m in groupings[:MAP_SOURCES]:
+        found = search.child(search.top, m)
+        if found is None:
+            continue
+        sub, _ = found
+        search.ensure(sub, min(size, BODY_MAX))
+        body = lookup(search, sub, [target[e][k] for e in envs for k in m.vec[e]], fields)
+        if body is not None and body.op != "var":
+            yield Node("map_values", (m.node, body), var=sub.var)
 
 
 def _select_by_key(search: Search, lst: Entry, sub: Scope, idx: list[list[int]],

@@ -16,7 +16,7 @@ from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry
 from plugsmith.synth.enumerate._values import ERR, is_num
 
-_STRING_OPS = frozenset({"upper", "lower", "title", "split", "join", "concat"})
+_STRING_OPS = frozenset({"upper", "lower", "title", "replace", "split", "join", "concat"})
 
 
 def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
@@ -25,6 +25,8 @@ def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
         return arg.op not in _STRING_OPS
     if op == "split":
         return arg.op in ("path", "var")
+    if op == "replace":  # "Site survey" -> "site-survey": after a change of case, not before
+        return arg.op in ("path", "var", "find", "lower", "upper", "title")
     if op == "join":
         return arg.op in ("path", "map", "sorted", "unique", "var")
     if op in ("keys", "values"):
@@ -93,6 +95,8 @@ def params(op: str) -> tuple[Any, ...]:
         return dsl.ROUND_DIGITS
     if op == "split":
         return dsl.SPLIT_SEPARATORS
+    if op == "replace":
+        return dsl.REPLACEMENTS
     if op == "join":
         return dsl.JOIN_SEPARATORS
     if op == "sorted":

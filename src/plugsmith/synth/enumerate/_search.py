@@ -18,6 +18,7 @@ from plugsmith.synth.enumerate._constants import Constants, relevance
 from plugsmith.synth.enumerate._deduce import Deducer
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._joins import join_leaves, top_finds
+from plugsmith.synth.enumerate._pointers import pointers
 from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
@@ -74,6 +75,7 @@ class Search:
                  labelled: list[int] | None = None) -> None:
         self.record_fields = record_fields or {}
         self.pending: dict[str, list[tuple[Node, int, int]]] = {}
+        self.found_now: dict[str, list[Node]] = {}   # enumerated this size; ranked with the looked-up ones
         self.solved: set[Node] = set()      # bodies built by a solver (``_solve``)
         self.deadline = deadline
         self.ticks = 0
@@ -148,8 +150,12 @@ class Search:
         except OutOfTime:
             pass
         for port in self.ports:
+            direct = self.found_now.pop(port, [])
             if not self.live(port):
-                for node in self._ranked(self.pending.pop(port, [])):
+                for node in self._ranked(direct + [n for n, _, _ in self.pending.pop(port, [])]):
+                    self.add_solution(port, node)
+            else:
+                for node in self._ranked(direct):
                     self.add_solution(port, node)
         return {p: self.live(p)[0] for p in self.ports if self.live(p)}
 
@@ -177,15 +183,21 @@ class Search:
                 node = solve(self, self.top, self.target_known[port])
                 if node is not None:
                     self.propose(port, node, DEDUCED_SLACK)
+            if not self.live(port) and self.target_kind[port] in ("str", "null"):
+                for node in pointers(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
         # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
         # the clock, so that the answer does not depend on the machine's speed
         costly = sum(len(v) for v in self.top.at(size).values()) > WAIT_LEVEL_ENTRIES
         for port in self.ports:
+            direct = self.found_now.pop(port, [])
             if self.live(port):
+                for node in self._ranked(direct):
+                    self.add_solution(port, node)
                 continue
             ready = [n for n, slack, step in self.pending.get(port, [])
                      if n.size - slack <= size and (step < size or costly)]
-            for node in self._ranked(ready):
+            for node in self._ranked(direct + ready):
                 self.add_solution(port, node)
             if ready:
                 self.pending.pop(port, None)
@@ -276,7 +288,8 @@ class Search:
             vec = self.known(entry.vec)
             if canon(vec) == self.target_keys[port] or (
                     kind == "num" and _close(vec, self.target_known[port])):
-                self.add_solution(port, self._rounded(entry.node, vec, port) if kind == "num" else entry.node)
+                node = self._rounded(entry.node, vec, port) if kind == "num" else entry.node
+                self.found_now.setdefault(port, []).append(node)
         if kind == "num":
             for port, node in self.deducer.offer(entry):
                 self.propose(port, node)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._constants import relevance
-from plugsmith.synth.enumerate._deduce import decimals
+from plugsmith.synth.enumerate._deduce import Wrapper, decimals, meet
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._values import ERR, canon, is_num
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 CLASSIFY_MAX = 5        # largest number (body size) whose order is tried as the classifying quantity
 COND_PART_MAX = 3       # largest condition joined with another by and/or
 COMPARE_MAX = 4         # largest top-level numbers compared with each other
+RATIO_MAX = 3           # largest numbers of a scope joined by ratio()
 COMPARE_COUNT = 60      # how many of them (the first found)
 BOUNDARY_MAX = 2        # largest such body when the threshold comes from the examples' boundary
 MAX_WEIGHT = 12
@@ -57,6 +58,8 @@ def solve(search: Search, sub: Scope, needed: list[Any]) -> Node | None:
         found = condition(search, sub, needed)
     elif all(is_num(v) for v in needed):
         found = linear(search, sub, needed)
+        if found is None and sub.parent is not None:
+            found = ratio(search, sub, needed)
     if found is not None:
         search.solved.add(found)
     return found
@@ -233,14 +236,16 @@ def _piecewise(sub: Scope, x: Node, labels: list[str], cuts: list[tuple[float, b
 
 # -- weighted sums ---------------------------------------------------------------------------------
 def linear(search: Search, sub: Scope, needed: list[float]) -> Node | None:
-    key = ("linear", canon(needed), search.positions_version)
-    if key in sub.cache or sub.done < 2:
-        return sub.cache.get(key)
-    positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
     top = sub.parent is None
+    reach = min(sub.done, 3 if top else 2)   # the sizes of the terms: fields, or totals at the top
+    key = ("linear", canon(needed), search.positions_version)
+    done, found = sub.cache.get(key, (0, None))
+    if found is not None or done >= reach or sub.done < 2:
+        return found
+    positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
     fields = []
     kinds = ("path", "var", "sum", "len") if top else ("path", "find", "var")
-    for entry in _entries(sub, range(1, 4 if top else 3), "num"):
+    for entry in _entries(sub, range(1, reach + 1), "num"):
         vals = _values(sub, positions, entry) if entry.free and entry.node.op in kinds else None
         if vals is not None:
             fields.append((entry, vals))
@@ -250,7 +255,7 @@ def linear(search: Search, sub: Scope, needed: list[float]) -> Node | None:
     digits = [d for d in search.consts.rounding if d >= shown] or ([shown] if 1 <= shown <= 3 else [])
     found = None
     for k in range(2, LINEAR_TERMS + 1):
-        if len(positions) < k + 1:
+        if len(positions) < k + (0 if top else 1):  # at the top: integer weights are the check
             break
         for chosen in itertools.combinations(fields, k):
             found = _fit(sub, chosen, needed, digits)
@@ -258,7 +263,7 @@ def linear(search: Search, sub: Scope, needed: list[float]) -> Node | None:
                 break
         if found is not None:
             break
-    sub.cache[key] = found
+    sub.cache[key] = (reach, found)
     return found
 
 
@@ -327,6 +332,37 @@ def _least_squares(columns: list[list[Any]], target: list[float]) -> list[float]
                 a[r] = [x - f * y for x, y in zip(a[r], a[col], strict=True)]
                 b[r] -= f * b[col]
     return [b[i] / a[i][i] for i in range(k)]
+
+
+# -- two numbers of the scope ----------------------------------------------------------------------
+def ratio(search: Search, sub: Scope, needed: list[float]) -> Node | None:
+    """``round(a op b, d)`` of two numbers of a lambda's scope (fields, lifted totals), by meet in the
+    middle: ``percent(value, sum(tasks[].cost))`` for each phase's share."""
+    key = ("ratio", canon(needed), search.positions_version)
+    done, found = sub.cache.get(key, (0, None))
+    if found is not None or done >= min(sub.done, RATIO_MAX):
+        return found
+    positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
+    operands = [e for size in range(1, min(sub.done, RATIO_MAX) + 1) for e in sub.at(size).get("num", [])
+                if e.free and not any(v is ERR for v in e.vec)]  # the element's numbers and lifted totals
+    shown = max(decimals(v) for v in needed)
+    digits = [d for d in search.consts.rounding if d >= shown] or ([shown] if 1 <= shown <= 3 else [])
+    wrappers = [Wrapper("round", d) for d in digits]
+    for node in meet(operands, operands, positions, needed, wrappers, search.tick):
+        if _depends(node, sub):
+            found = node
+            break
+    sub.cache[key] = (min(sub.done, RATIO_MAX), found)
+    return found
+
+
+def _depends(node: Node, sub: Scope) -> bool:
+    """Does the expression read the scope's own element (not only outer values)?"""
+    if node.op == "var" and node.param == sub.var:
+        return True
+    if node.op == "path" and node.param[0] == sub.var:
+        return True
+    return any(_depends(a, sub) for a in node.args)
 
 
 # -- concatenation ---------------------------------------------------------------------------------
