@@ -128,7 +128,7 @@ def cegis(spec: Any, budget: float) -> tuple[Any, int]:
         if broken and fallback is None:
             fallback = program
             for edge in broken:
-                session.avoid_error(edge.input)
+                session.avoid_error(edge.input, instead_of=program)
             session.reject(program)
             deadline = min(deadline, time.monotonic() + edge_slice(time.monotonic() - started))
             continue

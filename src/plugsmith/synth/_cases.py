@@ -15,11 +15,58 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from plugsmith.errors import PlugsmithError, SpecError
 from plugsmith.spec import CapabilitySpec, JsonSchema, TestCase
 
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+
 GENERATED_PREFIX = "generated_"
+CASES_FORMAT = ('a JSON list of {"name": ..., "input": {port: value}, "expected": {port: value}} objects '
+                "(docs/synthesis.md, \"Test cases\")")
+
+
+def resolve_named_cases(spec: CapabilitySpec, hub: Hub | None) -> CapabilitySpec:
+    """Fill in test cases the spec names but did not find beside it from the hub's benchmark cases for
+    the spec's capability (the built-ins' golden cases, regression cases), by name.
+
+    The order of resolution is: inline cases, then ``<stem>.cases.json`` or ``cases/<name>.json`` beside
+    the spec (``load_spec`` does that), then the hub. Names still missing stay as names.
+    """
+    if not spec.missing_cases or hub is None:
+        return spec
+    try:
+        held = {case.name: case for case in hub.benchmark_cases(spec.name)}
+    except PlugsmithError:
+        return spec
+    if not held:
+        return spec
+    tests = [held.get(t, t) if isinstance(t, str) else t for t in spec.tests]
+    return spec.model_copy(update={"tests": tests})
+
+
+def missing_cases_error(spec: CapabilitySpec, subject: str, stem: str = "<stem>",
+                        hub_names: list[str] | None = None) -> SpecError:
+    """The error for named cases found nowhere: it names both places looked in and the file format."""
+    names = hub_names or []
+    held = f" (it holds: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else \
+        " (it holds none)"
+    return SpecError(
+        f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=subject,
+        hint=f"looked beside the spec ({stem}.cases.json, cases/<name>.json) and in the hub's benchmark "
+             f"cases for {spec.name!r}{held}; put them in {stem}.cases.json as {CASES_FORMAT}")
+
+
+def hub_case_names(spec: CapabilitySpec, hub: Hub | None) -> list[str]:
+    """Names of the hub's benchmark cases for the spec's capability (for the "not found" hint)."""
+    if hub is None:
+        return []
+    try:
+        return [case.name for case in hub.benchmark_cases(spec.name)]
+    except PlugsmithError:
+        return []
 
 
 def _canonical(value: Any) -> str:
@@ -231,4 +278,5 @@ def edge_inputs(spec: CapabilitySpec, cases: list[TestCase], limit: int = 12) ->
     return found
 
 
-__all__ = ["CEGIS_HOLDOUT", "GENERATED_PREFIX", "CaseLedger", "EdgeInput", "edge_inputs", "split_cases"]
+__all__ = ["CASES_FORMAT", "CEGIS_HOLDOUT", "GENERATED_PREFIX", "CaseLedger", "EdgeInput", "edge_inputs",
+           "hub_case_names", "missing_cases_error", "resolve_named_cases", "split_cases"]

@@ -42,7 +42,9 @@ class EnumerateStrategy:
             return "the offline program synthesizer (plugsmith.synth.enumerate) is not installed"
         if not ctx.guide_cases:
             return "no guide cases"
-        return None
+        from plugsmith.synth._bounds import too_many_elements
+
+        return too_many_elements([*(c.input for c in ctx.guide_cases), *ctx.unlabelled_inputs])
 
     def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
         from plugsmith.synth.enumerate import open_session
@@ -81,7 +83,7 @@ class EnumerateStrategy:
             if not all(moved):  # a guide case the session never saw: it cannot resume, start again
                 return
             for inputs in ctx.avoid_inputs[avoided:]:
-                session.avoid_error(inputs)
+                session.avoid_error(inputs, instead_of=program)
             if len(ctx.avoid_inputs) > avoided:
                 slice_s = edge_slice(time.monotonic() - started)
             avoided = len(ctx.avoid_inputs)

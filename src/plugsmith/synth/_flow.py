@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 from plugsmith import __version__
 from plugsmith.errors import NotFound, PlugsmithError, SpecError
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
-from plugsmith.synth._cases import CEGIS_HOLDOUT, CaseLedger, edge_inputs, split_cases
+from plugsmith.synth._bounds import check_case_values
+from plugsmith.synth._cases import (
+    CASES_FORMAT,
+    CEGIS_HOLDOUT,
+    CaseLedger,
+    edge_inputs,
+    hub_case_names,
+    missing_cases_error,
+    resolve_named_cases,
+    split_cases,
+)
 from plugsmith.synth._gap import earlier_result, gap_check
 from plugsmith.synth._publish import finish, reused_outcome
 from plugsmith.synth._render import PluginDraft
@@ -36,13 +46,18 @@ SEARCH_SHARE = 0.6   # of the time left, what a strategy may search when another
 EDGE_ROUNDS = 1      # candidates turned down for failing on generated edge inputs before one is accepted
 
 
-def check_cases(spec: CapabilitySpec) -> None:
-    """A spec must come with test cases; they are the only definition of 'correct' synthesis has."""
+def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
+    """A spec must come with test cases; they are the only definition of 'correct' synthesis has.
+
+    Also bounds what synthesis will read (``check_case_values``): a spec is refused, not searched, when
+    its cases are nested too deeply or too large.
+    """
     if spec.missing_cases:
-        raise SpecError(f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=spec.name,
-                        hint="put them inline in the spec or in <stem>.cases.json beside it")
+        raise missing_cases_error(spec, spec.name, hub_names=hub_case_names(spec, hub))
     if not spec.cases:
-        raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name)
+        raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name,
+                        hint=f"a cases file holds {CASES_FORMAT}")
+    check_case_values(spec)
 
 
 def _strategies(request: SynthesisRequest) -> list[Strategy]:
@@ -234,8 +249,11 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
     ``force`` ignores the rate limit (an earlier record for the same spec hash). Raises ``SpecError``
     for a spec without test cases and ``NotFound`` for an unknown strategy name.
     """
-    check_cases(spec)
+    spec = resolve_named_cases(spec, hub)
+    check_cases(spec, hub)
     request = request or SynthesisRequest(spec=spec)
+    if request.spec is not spec:
+        request = request.model_copy(update={"spec": spec})
     strategies = _strategies(request)
     own_sandbox = sandbox is None
     if sandbox is None:

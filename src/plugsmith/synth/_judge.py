@@ -19,6 +19,7 @@ from plugsmith.synth._cases import EdgeInput
 from plugsmith.synth._memo import memorisation_problem
 from plugsmith.synth._render import PluginDraft, render_plugin
 from plugsmith.synth._strategy import Candidate, Verdict
+from plugsmith.synth._text import clip
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -68,7 +69,7 @@ def _schema_problem(output: dict[str, Any], schemas: dict[str, Any]) -> str | No
         error = jsonschema.exceptions.best_match(
             jsonschema.Draft202012Validator(schema).iter_errors(output[port]))
         if error is not None:
-            return f"output {port!r} breaks its schema: {error.message[:200]}"
+            return f"output {port!r} breaks its schema: {clip(error.message, 200)}"
     return None
 
 
@@ -143,10 +144,10 @@ def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: 
     generated, edge_results = run_edges(plugin_dir, edges, sandbox, dict(draft.spec.outputs))
     broken = [e for e, r in zip(edges, edge_results, strict=False) if "error" in r]
     if strict_edges and broken:
-        judged = verdict("edges", [f"fails on {len(broken)} generated edge input(s): "
-                                   + "; ".join(f"{e.what}: {r['error']}"[:120]
-                                               for e, r in zip(edges, edge_results, strict=False)
-                                               if "error" in r)[:400]],
+        judged = verdict("edges", [clip(f"fails on {len(broken)} generated edge input(s): "
+                                        + "; ".join(clip(f"{e.what}: {r['error']}", 120)
+                                                    for e, r in zip(edges, edge_results, strict=False)
+                                                    if "error" in r), 400)],
                          "It raises or breaks the output schema on: "
                          + "; ".join(e.what for e in broken) + ". Handle these inputs too.")
         judged.failed_edges, judged.edge_results = broken, edge_results

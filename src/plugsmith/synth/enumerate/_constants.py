@@ -159,14 +159,35 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
         digits = 0 if match.group(3) else int(match.group(1) or match.group(2))
         if digits <= 6 and digits not in rounding:
             rounding.append(digits)
-    digits = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
-    mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in digits)
+    places = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
+    mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in places)
     return Constants(tuple(numbers), tuple(words), tuple(sorted(enums)), tuple(labels), comparisons,
                      tuple(rounding[:3]), tuple(notes), mentions)
 
 
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def plausibility(node: Any, consts: Constants) -> float:
+    """How plausible a program is as a reading of the description (higher is better): the fields and
+    constants it uses that the description mentions, minus those it does not, minus half its size, minus
+    two for each threshold the description states ("at least 10") that it does not use.
+
+    Used to choose among programs that all fit the examples (``Search._ranked``): a size more is worth
+    one more mentioned name, so ``sum(tasks[].cost)`` beats ``mean(tasks[].cost) * len(tasks)``, and
+    ``len(filter(tasks, task -> task.status == "done"))`` beats a count of the smallest status group.
+    """
+    said, unsaid = relevance(node, consts)
+    used: set[str] = set()
+    _names(node, used)
+    unused = sum(1 for c in consts.comparisons if c in consts.numbers and _text(c) not in used)
+    return said - unsaid - 0.5 * node.size - 2 * unused
+
+
+def _text(value: Any) -> str:
+    text = str(value).lower()
+    return text[:-2] if text.endswith(".0") else text
 
 
 def relevance(node: Any, consts: Constants) -> tuple[int, int]:
@@ -183,15 +204,15 @@ def relevance(node: Any, consts: Constants) -> tuple[int, int]:
 
 def _names(node: Any, out: set[str]) -> None:
     op, param = node.op, node.param
-    if op == "path":
-        out.update(f.lower() for f in param[1] if f not in ("[]", "[]*"))
+    if op == "path":  # the field read, not the lists on the way (everything is "over tasks")
+        fields = [f for f in param[1] if f not in ("[]", "[]*")]
+        out.update(f.lower() for f in fields[-1:])
     elif op == "find":
         out.update(f.lower() for f in param[1])
     elif op == "rel":
         out.update(str(p).lower() for p in param if p and p not in ("count", "sum", "max", "min", "mean"))
     elif op in ("const", "literal") and isinstance(param, str | int | float) and not isinstance(param, bool):
-        text = str(param).lower()
-        out.add(text[:-2] if text.endswith(".0") else text)
+        out.add(_text(param))
     for arg in node.args:
         _names(arg, out)
 
@@ -212,4 +233,5 @@ def _scalars(value: Any) -> set[Any]:
     return out
 
 
-__all__ = ["MAX_ENUMS", "MAX_LABELS", "MAX_NUMBERS", "MAX_WORDS", "Constants", "relevance", "spec_constants"]
+__all__ = ["MAX_ENUMS", "MAX_LABELS", "MAX_NUMBERS", "MAX_WORDS", "Constants", "plausibility", "relevance",
+           "spec_constants"]

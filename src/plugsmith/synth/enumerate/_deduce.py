@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from plugsmith.synth.enumerate._constants import relevance
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry
-from plugsmith.synth.enumerate._values import canon, is_num, same
+from plugsmith.synth.enumerate._values import canon, is_num
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
@@ -176,7 +177,15 @@ class Deducer:
         for port in ports:
             for node in meet(newest, operands, search.labelled, search.target_known[port],
                              self.wrappers[port], search.tick):
-                yield port, node
+                if node.op in ("round", "max2", "min2") or self._both_mentioned(node):
+                    yield port, node
+
+    def _both_mentioned(self, node: Node) -> bool:
+        """An unwrapped ``a op b`` fits a few small numbers by chance all too often: both operands must
+        name something the description talks about (``budget - sum(tasks[].cost)``)."""
+        if not self.search.consts.mentions:
+            return True
+        return all(relevance(arg, self.search.consts)[0] > 0 for arg in node.args)
 
 
 def meet(newest: list[Entry], operands: list[Entry], positions: list[int], target: list[Any],
@@ -233,8 +242,10 @@ def _check(op: str, a: Entry, b: Entry, wrapper: Wrapper, positions: list[int],
         except (TypeError, ZeroDivisionError, ValueError, OverflowError):
             return None  # a program must work on every input, held-back ones too
     known = [out[i] for i in positions]
-    if canon(known) != canon(target) and not all(same(x, y) for x, y in zip(known, target, strict=True)):
+    if canon(known) != canon(target):
         return None
+    if op in ("add", "sub") and all(abs(y) < 1e-6 * (1 + abs(x)) for x, y in zip(a.vec, b.vec, strict=True)):
+        return None  # adding next to nothing only fits by rounding noise
     return wrapper.node(Node(op, (a.node, b.node)))
 
 
@@ -246,12 +257,12 @@ def _needed(a: float, lo: float, hi: float) -> Iterator[tuple[str, bool, float, 
     yield "sub", True, a - hi, a - lo
     yield "sub", False, lo + a, hi + a
     if a != 0:
-        yield "mul", True, *sorted((lo / a, hi / a))
-        yield "div", False, *sorted((lo * a, hi * a))
-        yield "pct", False, *sorted((lo * a / 100, hi * a / 100))
+        yield "mul", True, min(lo / a, hi / a), max(lo / a, hi / a)
+        yield "div", False, min(lo * a, hi * a), max(lo * a, hi * a)
+        yield "pct", False, min(lo * a, hi * a) / 100, max(lo * a, hi * a) / 100
         if lo > 0 or hi < 0:
-            yield "div", True, *sorted((a / lo, a / hi))
-            yield "pct", True, *sorted((a * 100 / lo, a * 100 / hi))
+            yield "div", True, min(a / lo, a / hi), max(a / lo, a / hi)
+            yield "pct", True, min(a * 100 / lo, a * 100 / hi), max(a * 100 / lo, a * 100 / hi)
 
 
 __all__ = ["MIM_MAX", "Deducer", "Wrapper", "decimals", "meet"]

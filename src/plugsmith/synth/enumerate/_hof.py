@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
 
 BODY_MAX = 7
+NESTED_BODY_MAX = 4  # a lambda inside a lambda (resource -> resource.hours * resource.rate)
 KEY_MAX = 1  # group and dictionary keys: a field
 GRAPH_WEIGHT_MAX = 2
 LIST_VALUE_MAX = 2
@@ -62,10 +63,10 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                     for weight in _bodies(sub, rg, ("num",)):
                         for kind in dsl.GRAPH_KINDS[:-1]:
                             yield from _graph(lst, sub, idx, weight, kind)
-                if not 1 <= r <= BODY_MAX:
+                nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
+                if not 1 <= r <= (NESTED_BODY_MAX if nested else BODY_MAX):
                     continue
                 search.ensure(sub, r)
-                nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
                 yield from _one_body(search, scope, lst, sub, idx, r, want_lists, want_maps and not nested,
                                      nested)
                 yield from _two_bodies(search, lst, sub, idx, r, want_maps and not nested, want_scalar)

@@ -29,6 +29,7 @@ BODY_MAX = 7
 SOURCE_MAX = 2  # sizes of the source lists tried (plan_json.tasks, plan_json.tasks[]*resources)
 MAP_SOURCE_MAX = 4  # sizes of the groupings whose values a dictionary output may transform
 MAP_SOURCES = 6  # groupings tried
+MAP_BODY_MAX = 3  # size to which the scope of a grouping's values is grown
 
 
 def lookup(search: Search, sub: Scope, needed: list[Any], fields: list[str] | None) -> Node | None:
@@ -71,6 +72,9 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
     labelled environments."""
     envs = search.labelled
     for lst, sub, idx in _sources(search):
+        search.ensure(sub, 1)
+        if not _may_fit(sub, idx, target, envs):
+            continue  # grow a list's scope only when the output's shape can come from that list
         search.ensure(sub, min(size, BODY_MAX))
         if all(isinstance(target[e], list) and len(target[e]) == len(idx[e]) for e in envs):
             body = lookup(search, sub, [x for e in envs for x in target[e]], fields)
@@ -93,6 +97,18 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
     yield from _map_values(search, target, fields, size)
 
 
+def _may_fit(sub: Scope, idx: list[list[int]], target: list[Any], envs: list[int]) -> bool:
+    """Can ``map``/``to_dict``/a selection over this list give the target (lengths, keys)?"""
+    if all(isinstance(target[e], list) and len(target[e]) == len(idx[e]) for e in envs):
+        return True
+    keys = sub.at(1).get("str", [])
+    if all(isinstance(target[e], list) and all(isinstance(x, str) for x in target[e]) for e in envs):
+        return any(all(set(target[e]) <= {k.vec[i] for i in idx[e]} for e in envs) for k in keys if k.dep)
+    if all(isinstance(target[e], dict) and len(target[e]) == len(idx[e]) for e in envs):
+        return any(all(set(target[e]) == {k.vec[i] for i in idx[e]} for e in envs) for k in keys if k.dep)
+    return False
+
+
 def _map_values(search: Search, target: list[Any], fields: list[str] | None, size: int) -> Iterator[Node]:
     """``map_values(M, value -> body)`` for a dictionary output keyed like a grouping ``M`` already
     built (the share of each phase: ``map_values(group(...), value -> percent(value, total))``)."""
@@ -110,7 +126,7 @@ def _map_values(search: Search, target: list[Any], fields: list[str] | None, siz
         if found is None:
             continue
         sub, _ = found
-        search.ensure(sub, min(size, BODY_MAX))
+        search.ensure(sub, min(size, MAP_BODY_MAX))  # larger bodies come from the solvers (ratio, ...)
         body = lookup(search, sub, [target[e][k] for e in envs for k in m.vec[e]], fields)
         if body is not None and body.op != "var":
             yield Node("map_values", (m.node, body), var=sub.var)

@@ -99,8 +99,8 @@ def _finds(scope: Scope, key: Entry, rl: RecordList) -> Iterator[Entry]:
             continue
         vec = [r[f] if r is not ERR and f in r else ERR for r in found]
         t = infer_type(vec)
-        if t is None or t not in SCALARS:
-            continue
+        if t is None or t not in SCALARS or (scope.depth > 1 and t != "str"):
+            continue  # inside a nested lambda (a dependency of a task): names only, the bank stays small
         node = Node("find", (rl.entry.node, key.node), (rl.id_field, (f,)), _var(rl, scope))
         yield Entry(node, t, vec, key.dep, True)
 
@@ -173,8 +173,9 @@ def top_finds(search: Search, size: int) -> Iterator[Entry]:
         if entry.node.op not in POINTERS:
             continue
         for rl in lists:
-            recs = [rl.by_id[env].get(k) if isinstance(k, str) else None for env, k in enumerate(entry.vec)]
-            if any(r is None for r in recs):
+            found = [rl.by_id[env].get(k) if isinstance(k, str) else None for env, k in enumerate(entry.vec)]
+            recs = [r for r in found if r is not None]
+            if len(recs) != len(found):
                 continue
             for f in rl.fields:
                 if f == rl.id_field:

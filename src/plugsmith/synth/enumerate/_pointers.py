@@ -31,6 +31,7 @@ LIST_MAX = 5        # largest list expression (a filter of an input list) a poin
 KEY_MAX = 3         # largest criterion on an input list (task.likelihood * task.impact)
 FILTERED_KEY_MAX = 1  # ... on a filtered list (task.cost)
 GROUP_HOW = ("sum", "count", "mean", "max", "min")
+COUNT_COND_MAX = 5  # largest condition counted
 
 
 def pointers(search: Search, port: str) -> Iterator[Node]:
@@ -90,6 +91,37 @@ def _from_list(search: Search, port: str, lst: Entry, sub: Scope, idx: list[list
                     yield Node("argmax_key" if largest else "argmin_key", (group,))
 
 
+def counts(search: Search, port: str) -> Iterator[Node]:
+    """``len(filter(L, x -> cond))`` for a count output, with the condition from the list's scope (the
+    number of tasks whose likelihood x impact is at least 10)."""
+    target = search.target_known[port]
+    if not target or not all(is_num(v) and float(v).is_integer() and v >= 0 for v in target):
+        return
+    envs = search.labelled
+    for size in range(1, min(search.top.done, 2) + 1):
+        for t, entries in list(search.top.at(size).items()):
+            if not (is_list(t) and is_rec(t[1])):
+                continue
+            for lst in entries:
+                if lst.node.op not in ("path", "var") or any(not isinstance(v, list) for v in lst.vec):
+                    continue
+                found = search.child(search.top, lst)
+                if found is None:
+                    continue
+                sub, idx = found
+                # a count with a threshold in the description: its condition is worth growing for at once
+                thresholds = any(c in search.consts.numbers for c in search.consts.comparisons)
+                search.ensure(sub, COUNT_COND_MAX if thresholds else min(search.top.done, COUNT_COND_MAX))
+                key = ("counts", port, search.positions_version, lst.node)
+                done, top_size = sub.cache.get(key, 0), min(sub.done, COUNT_COND_MAX)
+                sub.cache[key] = max(done, top_size)
+                for cond_size in range(done + 1, top_size + 1):
+                    for pred in sub.at(cond_size).get("bool", []):
+                        if pred.dep and all(sum(1 for i in idx[e] if pred.vec[i] is True) == want
+                                            for want, e in zip(target, envs, strict=True)):
+                            yield Node("len", (Node("filter", (lst.node, pred.node), var=sub.var),))
+
+
 def _best_fits(value: Entry, pick: Entry, idx: list[list[int]], envs: list[int], target: list[Any],
                largest: bool) -> bool:
     for want, e in zip(target, envs, strict=True):
@@ -123,4 +155,4 @@ def _group_fits(value: Entry | None, pick: Entry, idx: list[list[int]], envs: li
     return True
 
 
-__all__ = ["pointers"]
+__all__ = ["counts", "pointers"]

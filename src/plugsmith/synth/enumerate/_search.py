@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
-from plugsmith.synth.enumerate._constants import Constants, relevance
+from plugsmith.synth.enumerate._constants import Constants, plausibility, relevance
 from plugsmith.synth.enumerate._deduce import Deducer
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._joins import join_leaves, top_finds
-from plugsmith.synth.enumerate._pointers import pointers
+from plugsmith.synth.enumerate._pointers import counts, pointers
 from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
@@ -180,11 +180,14 @@ class Search:
             self.propose(port, node, DEDUCED_SLACK)
         for port in self.ports:
             if not self.live(port) and self.target_kind[port] in ("str", "num"):
-                node = solve(self, self.top, self.target_known[port])
-                if node is not None:
-                    self.propose(port, node, DEDUCED_SLACK)
+                solved = solve(self, self.top, self.target_known[port])
+                if solved is not None:
+                    self.propose(port, solved, DEDUCED_SLACK)
             if not self.live(port) and self.target_kind[port] in ("str", "null"):
                 for node in pointers(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
+            if not self.live(port) and self.target_kind[port] == "num":
+                for node in counts(self, port):
                     self.propose(port, node, DEDUCED_SLACK)
         # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
         # the clock, so that the answer does not depend on the machine's speed
@@ -195,18 +198,21 @@ class Search:
                 for node in self._ranked(direct):
                     self.add_solution(port, node)
                 continue
+            for node in direct:  # enumerated ones wait like looked-up ones (below)
+                self.propose(port, node, 0)
+            # a program waits for the next size when that size is cheap, so that one a size larger but
+            # closer to the description can still compete with it
             ready = [n for n, slack, step in self.pending.get(port, [])
                      if n.size - slack <= size and (step < size or costly)]
-            for node in self._ranked(direct + ready):
-                self.add_solution(port, node)
             if ready:
-                self.pending.pop(port, None)
+                eligible = [n for n, slack, _ in self.pending.pop(port) if n.size - slack <= size]
+                for node in self._ranked(eligible):
+                    self.add_solution(port, node)
 
-    def _ranked(self, candidates: list[Any]) -> list[Node]:
-        """Looked-up programs, the one closest to the description's words first, then the smallest."""
-        nodes = [c[0] if isinstance(c, tuple) else c for c in candidates]
-        return sorted(nodes, key=lambda n: (-relevance(n, self.consts)[0], relevance(n, self.consts)[1],
-                                            n.size))
+    def _ranked(self, candidates: list[Node]) -> list[Node]:
+        """Programs that fit, the most plausible reading of the description first (``plausibility``);
+        ties keep the order they were found in (smallest first)."""
+        return sorted(candidates, key=lambda n: -plausibility(n, self.consts))
 
     def _uses_solved(self, node: Node) -> bool:
         """Was part of this program solved for rather than enumerated (its size says little then)?"""
@@ -302,11 +308,13 @@ class Search:
                 a.op in dsl.CONSTANT_OPS and str(a.param).lower() in self.consts.mentions
                 for a in entry.node.args)):
             return
+        if entry.src is not None:
+            return  # a list that keeps the same elements here may still order or cut them differently
         kept = scope.seen.get(entry.key())
-        if kept is None or kept is entry or entry.node.size > kept.node.size + 2:
+        if kept is None or kept is entry or entry.node.size > kept.node.size + 1:
             return
         new, old = relevance(entry.node, self.consts), relevance(kept.node, self.consts)
-        if new[0] > old[0] and new[1] <= old[1]:
+        if (new[0] > old[0] and new[1] <= old[1]) or (new[0] == old[0] and new[1] < old[1]):
             kept.node = entry.node
             if scope is self.top and kept.type == "num":
                 self.deducer.renamed.append(kept)

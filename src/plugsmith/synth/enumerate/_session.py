@@ -32,6 +32,7 @@ from plugsmith.synth.enumerate._search import Search
 from plugsmith.synth.enumerate._values import FIELD_RANK, same
 
 SEP = "\x00"  # joins an object output's port and one of its properties into one search target
+EDGE_SIZE_SLACK = 2
 
 
 class _NoMatch:
@@ -97,6 +98,7 @@ class SynthesisSession:
         self.outputs = outputs
         self.rank = field_rank or {}
         self.avoided: list[dict[str, Any]] = []
+        self.size_limit: int | None = None
         self.constants = constants or Constants()
         self.notes = list(self.constants.notes)
         self.proposed: set[str] = set()
@@ -118,7 +120,8 @@ class SynthesisSession:
             else:
                 self.split[port] = keys
                 for key in keys:
-                    targets[port + SEP + key] = [v[key] for v in values] + [None] * (len(envs) - len(cases))
+                    known = [v[key] if isinstance(v, dict) else NO_MATCH for v in values]
+                    targets[port + SEP + key] = known + [None] * (len(envs) - len(cases))
         fields = {p: keys for p in targets if SEP not in p and (keys := _item_fields(outputs[p])) is not None}
         with self._ranked():
             self.search = Search(envs, targets, self.constants, time.monotonic(), fields,
@@ -157,9 +160,17 @@ class SynthesisSession:
         self.rounds += 1
         return True
 
-    def avoid_error(self, inputs: dict[str, Any]) -> None:
-        """From now on, prefer programs that do not fail on ``inputs`` (a generated edge input)."""
+    def avoid_error(self, inputs: dict[str, Any], instead_of: Program | None = None) -> None:
+        """From now on, prefer programs that do not fail on ``inputs`` (a generated edge input).
+
+        With ``instead_of`` (the program that failed there), only a program at most ``EDGE_SIZE_SLACK``
+        nodes larger will do: a much larger one that merely avoids the failure is likelier to be wrong
+        than the failure is (the spec says nothing about that input).
+        """
         self.avoided.append({p: inputs.get(p) for p in self.ports})
+        if instead_of is not None:
+            limit = instead_of.size + EDGE_SIZE_SLACK
+            self.size_limit = limit if self.size_limit is None else min(self.size_limit, limit)
 
     def reject(self, program: Program) -> None:
         """The caller turned ``program`` down for a reason of its own: do not propose it again."""
@@ -176,6 +187,8 @@ class SynthesisSession:
         with _quiet_gc(), self._ranked():
             while True:
                 program = self._current()
+                if program is not None and self.size_limit is not None and program.size > self.size_limit:
+                    return None
                 if program is not None:
                     if program.describe() not in self.proposed:
                         self.proposed.add(program.describe())

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
-from plugsmith.synth.enumerate._constants import relevance
+from plugsmith.synth.enumerate._constants import plausibility, relevance
 from plugsmith.synth.enumerate._deduce import Wrapper, decimals, meet
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
@@ -65,6 +65,12 @@ def solve(search: Search, sub: Scope, needed: list[Any]) -> Node | None:
     return found
 
 
+def _cached(sub: Scope, key: Any) -> tuple[int, Node | None]:
+    """(size of the scope the answer was computed at, the answer) for a solver's cache key."""
+    done, found = sub.cache.get(key, (0, None))
+    return int(done), found if isinstance(found, Node) else None
+
+
 def _const(sub: Scope, value: Any) -> Node:
     return Node("const" if sub.parent is not None else "literal", param=value)
 
@@ -90,7 +96,7 @@ def condition(search: Search, sub: Scope, needed: list[bool]) -> Node | None:
     exact = entry if entry is not None and entry.type == "bool" and entry.src is None and (
         entry.dep or sub.parent is None) else None
     key = ("condition", canon(needed), search.positions_version)
-    done, found = sub.cache.get(key, (0, None))
+    done, found = _cached(sub, key)
     if found is not None or done >= min(sub.done, COND_PART_MAX):
         return found or (exact.node if exact else None)
     positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
@@ -116,9 +122,8 @@ def condition(search: Search, sub: Scope, needed: list[bool]) -> Node | None:
     return found
 
 
-def _rank(search: Search, node: Node) -> tuple[int, int, int]:
-    said, unsaid = relevance(node, search.consts)
-    return -said, unsaid, node.size
+def _rank(search: Search, node: Node) -> float:
+    return -plausibility(node, search.consts)
 
 
 def _comparisons(search: Search, sub: Scope, positions: list[int]) -> list[tuple[int, Node]]:
@@ -144,7 +149,7 @@ def classify(search: Search, sub: Scope, needed: list[str]) -> Node | None:
     if len(labels) == 1:
         return _const(sub, labels[0])
     key = ("classify", canon(needed), search.positions_version)
-    done, found = sub.cache.get(key, (0, None))
+    done, found = _cached(sub, key)
     if found is not None or done >= sub.done:
         return found
     positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
@@ -239,7 +244,7 @@ def linear(search: Search, sub: Scope, needed: list[float]) -> Node | None:
     top = sub.parent is None
     reach = min(sub.done, 3 if top else 2)   # the sizes of the terms: fields, or totals at the top
     key = ("linear", canon(needed), search.positions_version)
-    done, found = sub.cache.get(key, (0, None))
+    done, found = _cached(sub, key)
     if found is not None or done >= reach or sub.done < 2:
         return found
     positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
@@ -339,7 +344,7 @@ def ratio(search: Search, sub: Scope, needed: list[float]) -> Node | None:
     """``round(a op b, d)`` of two numbers of a lambda's scope (fields, lifted totals), by meet in the
     middle: ``percent(value, sum(tasks[].cost))`` for each phase's share."""
     key = ("ratio", canon(needed), search.positions_version)
-    done, found = sub.cache.get(key, (0, None))
+    done, found = _cached(sub, key)
     if found is not None or done >= min(sub.done, RATIO_MAX):
         return found
     positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
@@ -368,7 +373,7 @@ def _depends(node: Node, sub: Scope) -> bool:
 # -- concatenation ---------------------------------------------------------------------------------
 def concat(search: Search, sub: Scope, needed: list[str]) -> Node | None:
     key = ("concat", canon(needed), search.positions_version)
-    done, found = sub.cache.get(key, (0, None))
+    done, found = _cached(sub, key)
     if found is not None or done >= sub.done:
         return found
     positions = sub.positions(search.positions_version) if not search.all_labelled else list(range(sub.n))
