@@ -125,12 +125,13 @@ def cegis(spec: Any, budget: float) -> tuple[Any, int]:
                 session.reject(program)
             continue
         broken = [e for e in edges if _fails_on(program, e.input, dict(spec.outputs))]
-        if broken and fallback is None:
-            fallback = program
+        if broken:  # look a little further for one that also handles the edges; else the first one
+            if fallback is None:
+                fallback = program
+                deadline = min(deadline, time.monotonic() + edge_slice(time.monotonic() - started))
             for edge in broken:
-                session.avoid_error(edge.input, instead_of=program)
+                session.avoid_error(edge.input, instead_of=fallback)
             session.reject(program)
-            deadline = min(deadline, time.monotonic() + edge_slice(time.monotonic() - started))
             continue
         return program, session.rounds
     return fallback, session.rounds

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 
 SEARCH_SHARE = 0.6   # of the time left, what a strategy may search when another one could follow it
-EDGE_ROUNDS = 1      # candidates turned down for failing on generated edge inputs before one is accepted
+EDGE_ROUNDS = 4      # candidates turned down for failing on generated edge inputs before one is accepted
 
 
 def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
@@ -180,7 +180,7 @@ class _Run:
                 ctx.rounds = len(self.rounds)
                 self.say(f"round {ctx.rounds}: held-back case {case.name} joins the guide cases; "
                          f"{len(self.ledger.held)} still held back")
-        elif verdict.stage == "edges":
+        elif verdict.stage == "edges":  # the first such candidate is the fallback; a later one must do better
             self.edge_rounds += 1
             if self.fallback is None:
                 self.fallback = judged

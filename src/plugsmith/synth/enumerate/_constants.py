@@ -182,7 +182,7 @@ def plausibility(node: Any, consts: Constants) -> float:
     used: set[str] = set()
     _names(node, used)
     unused = sum(1 for c in consts.comparisons if c in consts.numbers and _text(c) not in used)
-    return said - unsaid - 0.5 * node.size - 2 * unused
+    return float(said - unsaid - 0.5 * node.size - 2 * unused)
 
 
 def _text(value: Any) -> str:

@@ -208,7 +208,7 @@ class SynthesisSession:
         chosen: dict[str, Node] = {}
         for target in self.search.ports:
             for node in self.search.live(target):
-                if all(self._runs(node, env) for env in self.avoided):
+                if all(self._runs(node, env, self._schema(target)) for env in self.avoided):
                     chosen[target] = node
                     break
                 self.search.dropped.add((target, node))
@@ -231,13 +231,26 @@ class SynthesisSession:
         except DSLError:
             return False
 
+    def _schema(self, target: str) -> JsonSchema:
+        port, _, field = target.partition(SEP)
+        schema = self.outputs.get(port, {})
+        if field:
+            schema = schema.get("properties", {}).get(field, {}) if isinstance(schema, dict) else {}
+        return schema if isinstance(schema, dict) else {}
+
     @staticmethod
-    def _runs(node: Node, env: dict[str, Any]) -> bool:
+    def _runs(node: Node, env: dict[str, Any], schema: JsonSchema) -> bool:
+        """Does ``node`` give a value on ``env`` that its output schema accepts?"""
+        import jsonschema
+
         try:
-            evaluate(node, env)
+            value = evaluate(node, env)
         except DSLError:
             return False
-        return True
+        try:
+            return bool(jsonschema.Draft202012Validator(schema).is_valid(value))
+        except (jsonschema.SchemaError, RecursionError):
+            return True
 
 
 __all__ = ["NO_MATCH", "SynthesisSession"]
