@@ -39,6 +39,10 @@ _BEFORE = [("ge", r"(at least|from|minimum of|no less than|>=|≥)\s*$"),
            ("lt", r"(below|under|less than|fewer than|before|<)\s*$")]
 _ROUNDING = re.compile(r"(\d)\s*(?:decimal|digit|place)|round(?:ed|s)?\s+to\s+(\d)\b|"
                        r"(whole (?:number|day|percent)|nearest integer)", re.IGNORECASE)
+_OPERATORS = [("mul", r"\w\s+(x|×|\*|times|multiplied by)\s+\w"),
+              ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b"),
+              ("sub", r"\w\s+(-|−|minus|less)\s+\w|\bdifference\b|\bleft after\b"),
+              ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b")]
 _AFTER = [("ge", r"^\s*(or more|or above|or higher|and above|and up|\+)"),
           ("le", r"^\s*(or less|or fewer|or below|or lower|and below)")]
 
@@ -55,6 +59,7 @@ class Constants:
     rounding: tuple[int, ...] = ()      # decimals the description asks results to be rounded to
     notes: tuple[str, ...] = ()
     mentions: frozenset[str] = frozenset()  # the description's words, lower case, plural "s" dropped
+    operators: frozenset[str] = frozenset()  # arithmetic the description names ("likelihood x impact": mul)
 
     @property
     def strings(self) -> list[str]:
@@ -110,6 +115,9 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
     """The constants of a spec; ``cases`` (the guide cases) rule out values copied from answers."""
     notes: list[str] = []
     text = description[:MAX_TEXT]
+    if len(description) > MAX_TEXT:
+        notes.append(f"the description has {len(description):,} characters; only the first {MAX_TEXT:,} are "
+                     "read for constants")
     answers: set[Any] = set()
     given: set[Any] = set()
     for case in cases or []:
@@ -161,8 +169,9 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
             rounding.append(digits)
     places = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
     mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in places)
+    operators = frozenset(op for op, pattern in _OPERATORS if re.search(pattern, text, re.IGNORECASE))
     return Constants(tuple(numbers), tuple(words), tuple(sorted(enums)), tuple(labels), comparisons,
-                     tuple(rounding[:3]), tuple(notes), mentions)
+                     tuple(rounding[:3]), tuple(notes), mentions, operators)
 
 
 def _stem(word: str) -> str:
@@ -171,8 +180,9 @@ def _stem(word: str) -> str:
 
 def plausibility(node: Any, consts: Constants) -> float:
     """How plausible a program is as a reading of the description (higher is better): the fields and
-    constants it uses that the description mentions, minus those it does not, minus half its size, minus
-    two for each threshold the description states ("at least 10") that it does not use.
+    constants it uses that the description mentions, minus those it does not, plus the arithmetic it
+    names ("likelihood x impact"), minus half its size, minus two for each threshold the description
+    states ("at least 10") that it does not use.
 
     Used to choose among programs that all fit the examples (``Search._ranked``): a size more is worth
     one more mentioned name, so ``sum(tasks[].cost)`` beats ``mean(tasks[].cost) * len(tasks)``, and
@@ -182,7 +192,16 @@ def plausibility(node: Any, consts: Constants) -> float:
     used: set[str] = set()
     _names(node, used)
     unused = sum(1 for c in consts.comparisons if c in consts.numbers and _text(c) not in used)
-    return float(said - unsaid - 0.5 * node.size - 2 * unused)
+    named = len(consts.operators & _ops(node)) if consts.operators else 0
+    return float(said - unsaid + named - 0.5 * node.size - 2 * unused)
+
+
+def _ops(node: Any, out: set[str] | None = None) -> set[str]:
+    out = set() if out is None else out
+    out.add("div" if node.op in ("pct", "mean") else node.op)
+    for arg in node.args:
+        _ops(arg, out)
+    return out
 
 
 def _text(value: Any) -> str:

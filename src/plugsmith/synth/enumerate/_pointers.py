@@ -59,6 +59,8 @@ def _from_list(search: Search, port: str, lst: Entry, sub: Scope, idx: list[list
     target = search.target_known[port]
     envs = search.labelled
     plain = lst.node.op in ("path", "var")
+    if plain:  # criteria up to KEY_MAX are cheap to have: grow an input list's scope that far at once
+        search.ensure(sub, KEY_MAX)
     top_size = min(sub.done, KEY_MAX if plain else FILTERED_KEY_MAX)
     key = ("pointers", port, search.positions_version, lst.node)
     done = sub.cache.get(key, 0)

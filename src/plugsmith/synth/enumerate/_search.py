@@ -42,7 +42,8 @@ CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
 LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
 INVERSE_SLACK = 3  # accept a looked-up program this much larger than the sizes fully enumerated
 DEDUCED_SLACK = 1000  # programs deduced or solved for: their size says little (see ``propose``)
-WAIT_LEVEL_ENTRIES = 4000
+WAIT_LEVEL_ENTRIES = 8000  # estimated top-level entries of the next size beyond which it is not waited for
+PATIENCE = 1
 MAX_PENDING = 2000
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
@@ -75,7 +76,7 @@ class Search:
                  labelled: list[int] | None = None) -> None:
         self.record_fields = record_fields or {}
         self.pending: dict[str, list[tuple[Node, int, int]]] = {}
-        self.found_now: dict[str, list[Node]] = {}   # enumerated this size; ranked with the looked-up ones
+        self.found_now: dict[str, list[Node]] = {}  # enumerated this size; ranked with the looked-up ones
         self.solved: set[Node] = set()      # bodies built by a solver (``_solve``)
         self.deadline = deadline
         self.ticks = 0
@@ -191,7 +192,10 @@ class Search:
                     self.propose(port, node, DEDUCED_SLACK)
         # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
         # the clock, so that the answer does not depend on the machine's speed
-        costly = sum(len(v) for v in self.top.at(size).values()) > WAIT_LEVEL_ENTRIES
+        # the next size costs about this one times its growth; judged by the bank, not the clock, so
+        # that the answer does not depend on the machine's speed
+        now, before = (sum(len(v) for v in self.top.at(n).values()) for n in (size, size - 1))
+        costly = now * now / max(1, before) > WAIT_LEVEL_ENTRIES
         for port in self.ports:
             direct = self.found_now.pop(port, [])
             if self.live(port):
@@ -203,11 +207,17 @@ class Search:
             # a program waits for the next size when that size is cheap, so that one a size larger but
             # closer to the description can still compete with it
             ready = [n for n, slack, step in self.pending.get(port, [])
-                     if n.size - slack <= size and (step < size or costly)]
+                     if n.size - slack <= size and (costly or step + self._patience(n) <= size)]
             if ready:
                 eligible = [n for n, slack, _ in self.pending.pop(port) if n.size - slack <= size]
                 for node in self._ranked(eligible):
                     self.add_solution(port, node)
+
+    def _patience(self, node: Node) -> int:
+        """Sizes to wait (while they are cheap) before accepting ``node``: one, or ``PATIENCE`` when it
+        reads a field or constant the description never mentions (``empty(plan_json.phases)`` for
+        "whether the total task cost exceeds the plan budget")."""
+        return PATIENCE if self.consts.mentions and relevance(node, self.consts)[1] else 1
 
     def _ranked(self, candidates: list[Node]) -> list[Node]:
         """Programs that fit, the most plausible reading of the description first (``plausibility``);
