@@ -8,8 +8,8 @@ ELLIPSIS = "…"
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters at a word boundary, ending in an ellipsis when cut.
 
-    A single word longer than half the limit is cut inside (there is no boundary to cut at), so the
-    result is never longer than ``limit``::
+    Only text without any space before the limit (one long word, a path) is cut inside it, as there is no
+    boundary to cut at; the result is never longer than ``limit``::
 
         >>> clip("fails 2 of 3 held-back cases", 16)
         'fails 2 of 3…'
@@ -18,7 +18,7 @@ def clip(text: str, limit: int) -> str:
         return text
     cut = text[: max(0, limit - len(ELLIPSIS))]
     space = cut.rfind(" ")
-    if space > limit // 2:
+    if space > 0:
         cut = cut[:space]
     return cut.rstrip(" ,;:|") + ELLIPSIS
 
