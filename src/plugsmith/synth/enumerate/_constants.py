@@ -215,8 +215,9 @@ def relevance(node: Any, consts: Constants) -> tuple[int, int]:
     Among programs of a size, one built from what the description talks about ("the tasks that are
     done") is the likelier reading. ``duration_days`` counts as mentioned when "duration" and "days" are.
     """
-    names: set[str] = set()
-    _names(node, names)
+    found: set[str] = set()
+    _names(node, found)
+    names = {_stem(n) for n in found}   # "phases" and "phase" are one name
     said = sum(1 for n in names if all(_stem(p) in consts.mentions for p in re.findall(r"[a-z0-9]+", n)))
     return said, len(names) - said
 

@@ -31,6 +31,8 @@ def describe(n: Node) -> str:
         return f"replace({describe(a[0])}, {json.dumps(n.param[0])}, {json.dumps(n.param[1])})"
     if op in ("max2", "min2"):
         return f"{op[:3]}({describe(a[0])}, {describe(a[1])})"
+    if op in ("lt", "le") and a[0].op in ("const", "literal"):
+        return f"({describe(a[1])} {'>' if op == 'lt' else '>='} {describe(a[0])})"
     if op in _SYMBOLS:
         return f"({describe(a[0])} {_SYMBOLS[op]} {describe(a[1])})"
     if op == "record":

@@ -63,6 +63,8 @@ class Emitter:
             return _path(local_name(n.param[0]), n.param[1])
         if op in ("const", "literal"):
             return repr(n.param)
+        if op in ("lt", "le") and a[0].op in ("const", "literal"):  # 15 <= x reads better as x >= 15
+            return f"({self.expr(a[1])} {'>' if op == 'lt' else '>='} {self.expr(a[0])})"
         if op in _BINARY:
             return f"({self.expr(a[0])} {_BINARY[op]} {self.expr(a[1])})"
         if op == "pct":
@@ -220,8 +222,10 @@ def emit_plugin(programs: dict[str, Node], input_ports: list[str], title: str = 
         lines += textwrap.wrap(f"{port} = {describe(programs[port])}", LINE - 4, initial_indent="    ",
                                subsequent_indent="        ", break_on_hyphens=False)
     lines += ['"""', ""]
-    if em.helpers & {"add_days", "days_between"}:
+    if "add_days" in em.helpers:
         lines += ["from datetime import date, timedelta"]
+    elif "days_between" in em.helpers:
+        lines += ["from datetime import date"]
     sources = [inspect.getsource(getattr(rt, name)).rstrip() for name in _HELPER_ORDER if name in em.helpers]
     if any("Any" in source for source in sources):
         lines += ["from typing import Any"]

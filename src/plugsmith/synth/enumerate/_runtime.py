@@ -28,7 +28,7 @@ def mean(values: list[Any]) -> Any:
 
 
 def find(items: Any, field: str, value: Any) -> Any:
-    """The first item whose ``field`` equals ``value`` (a record by id); None if none."""
+    """The first item whose ``field`` is ``value`` (a record by id), else None."""
     for item in items:
         if item[field] == value:
             return item
