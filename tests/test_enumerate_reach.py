@@ -251,3 +251,36 @@ def test_an_avoided_edge_input_only_admits_a_program_that_works_there() -> None:
     if later is not None:
         assert later.size <= first.size + 2 and later.describe() != first.describe()
         later.evaluate({"values": []})
+
+
+def test_sessions_do_not_depend_on_the_hash_seed() -> None:
+    """The same spec gives the same program (counterexample rounds included) under any string hashing."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from plugsmith.spec import load_spec\n"
+        "from plugsmith.synth import split_cases\n"
+        "from plugsmith.synth.enumerate import open_session\n"
+        "for path in sys.argv[1:]:\n"
+        "    spec = load_spec(Path(path))\n"
+        "    guide, held = split_cases(spec.cases, 0.4)\n"
+        "    s = open_session(guide, spec.inputs, spec.outputs, description=spec.description,\n"
+        "                     unlabelled=[c.input for c in held])\n"
+        "    program = s.next(30)\n"
+        "    failed = [c for c in held if program.evaluate(c.input) != c.expected]\n"
+        "    if failed and s.label(failed[0]):\n"
+        "        program = s.next(30)\n"
+        "    print(s.rounds, program.to_python())\n"
+    )
+    folder = Path(__file__).parent.parent / "benchmarks" / "synth_project"
+    specs = [str(folder / f"{name}.json") for name in ("phase_budget_status", "top_owner_by_cost")]
+    outputs = [subprocess.run([sys.executable, "-c", script, *specs],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True,
+                              timeout=300, check=True).stdout for seed in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("def run(inputs: dict) -> dict:") == 2
