@@ -5,8 +5,9 @@ Two sets: ``benchmarks/synth/`` (55 specs over the plan document, four visible c
 five visible cases each; written before the search work of issue #12 as its measure). For each spec the
 synthesizer sees only the spec's visible cases, and uses them as ``plugsmith synth`` does: split into
 guide and held-back cases, counterexample rounds (a held-back case a program fails joins the guide cases
-while another stays held back), one round to avoid failing on generated edge inputs; the held-back
-checks run in the trusted interpreter here (the flow runs them in the sandbox). The program found is
+while another stays held back), a short look for a program that also handles the generated edge inputs
+(else the first one stands); the held-back checks run in the trusted interpreter here (the flow runs
+them in the sandbox). The program found is
 then emitted and run on the hidden cases (``<name>.hidden.json``) in plugsmith's sandbox and its outputs
 compared with the expected ones; the plugin must also pass the security gate's AST policy. Prints one
 line per spec (solved, time, program size, rounds) and the totals per set. ``--all-visible`` searches
