@@ -17,28 +17,21 @@ from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._constants import Constants, plausibility, relevance
 from plugsmith.synth.enumerate._deduce import Deducer
 from plugsmith.synth.enumerate._dsl import Node
+from plugsmith.synth.enumerate._first_order import binary, unary
 from plugsmith.synth.enumerate._joins import join_leaves, top_finds
+from plugsmith.synth.enumerate._leaves import scope_leaves, var_name
 from plugsmith.synth.enumerate._pointers import counts, pointers
-from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import (
-    BINARY_OPS,
-    COMMUTATIVE,
-    UNARY_OPS,
-    binary_type,
     coarse,
-    is_list,
     is_map,
     is_rec,
-    unary_type,
 )
 from plugsmith.synth.enumerate._values import ERR, SCALARS, canon, infer_type, same
 
 MAX_DEPTH = 2  # top -> tasks -> resources
 BODY_MAX = 7  # largest lambda body
-PATH_DEPTH = 2  # task.risk.likelihood
-CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
 LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
 INVERSE_SLACK = 3  # accept a looked-up program this much larger than the sizes fully enumerated
 DEDUCED_SLACK = 1000  # programs deduced or solved for: their size says little (see ``propose``)
@@ -47,13 +40,6 @@ PATIENCE = 1
 MAX_PENDING = 2000
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
-RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "best",
-                      "mean", "slack", "schedule", "sum", "len", "min", "max", "sorted", "list", "dict",
-                      "round", "date", "timedelta", "add_days", "days_between", "group_by", "key_of_max",
-                      "key_of_min", "topological_order", "critical_path", "critical_length",
-                      "earliest_start", "earliest_finish", "run", "id", "type", "map", "filter", "all",
-                      "any", "str", "int", "float", "set", "next", "iter", "format", "hash", "input",
-                      "object", "range", "zip", "vars", "open", "print", "result", "k", "v", "x", "xs"})
 
 
 class OutOfTime(Exception):
@@ -361,7 +347,7 @@ class Search:
         if sub is None:
             parent_of = [i for i, lst in enumerate(values) for _ in lst]
             elements = [x for lst in values for x in lst]
-            sub = self._new_scope(scope, self._var_name(entry.node, scope), parent_of, elements,
+            sub = self._new_scope(scope, var_name(self, entry.node, scope), parent_of, elements,
                                   scope.depth + 1)
             scope.children[key] = sub
         idx: list[list[int]] = []
@@ -373,38 +359,10 @@ class Search:
             entry.src = (sub, idx)
         return sub, idx
 
-    def _var_name(self, node: Node, scope: Scope) -> str:
-        """A readable element name, distinct from the ports and every enclosing element name."""
-        base = "item"
-        if node.op == "path":
-            last = node.param[1][-1]
-            base = last[:-1] if last.endswith("s") and len(last) > 3 else last
-            if last == "depends_on":
-                base = "dep"
-        elif node.op in ("values", "map_values", "group", "graph", "to_dict"):
-            base = "value"
-        elif node.op == "var":
-            name = str(node.param)
-            base = name[:-1] if name.endswith("s") and len(name) > 3 else f"{name}_item"
-        base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
-        if not base[0].isalpha():
-            base = "x_" + base
-        taken = set(self.port_names)
-        outer: Scope | None = scope
-        while outer is not None:
-            taken.add(outer.var or "")
-            outer = outer.parent
-        name = base
-        n = 2
-        while name in RESERVED or name in taken:
-            name = f"{base}{n}"
-            n += 1
-        return name
-
     # -- growing ---------------------------------------------------------------------------------
     def _grow(self, scope: Scope, size: int) -> None:
         if size == 1:
-            leaves = list(self._leaves(scope))
+            leaves = list(scope_leaves(self, scope))
             scope.cache["leaves"] = [*leaves, *join_leaves(self, scope, leaves)]
         for entry in scope.cache["leaves"]:
             if entry.node.size == size:
@@ -415,152 +373,16 @@ class Search:
             for entry in _entries(self.top.at(size)):
                 if entry.type == "num" and entry.node.op in LIFTABLE and entry.free:
                     self._offer(scope, size, Entry(entry.node, "num", scope.lift(entry.vec), False, True))
-        for entry in self._unary(scope, size):
+        for entry in unary(self, scope, size):
             self._offer(scope, size, entry)
         if scope is self.top:
             for entry in top_finds(self, size):
                 self._offer(scope, size, entry)
-        for entry in self._binary(scope, size):
+        for entry in binary(self, scope, size):
             self._offer(scope, size, entry)
         if scope.depth < MAX_DEPTH:
             for entry in self._higher_order(scope, size):
                 self._offer(scope, size, entry)
-
-    def _leaves(self, scope: Scope) -> Iterator[Entry]:
-        for name, vec, own in scope.var_vectors():
-            t = infer_type(vec)
-            if t is None:
-                continue
-            if own or scope.parent is None:
-                yield Entry(Node("var", param=name), t, vec, own, True)
-            yield from self._paths(name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
-        const = "literal" if scope.parent is None else "const"
-        for number in self.numbers:
-            yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
-        for text in self.enums:
-            yield Entry(Node(const, param=text), "str", [text] * scope.n, False, False)
-
-    def _paths(self, name: str, vec: list[Any], t: Any, own: bool, fields: tuple[str, ...],
-               only_scalars: bool) -> Iterator[Entry]:
-        if not is_rec(t) or len(fields) >= PATH_DEPTH:
-            return
-        for f in t[1]:
-            sub = [v[f] if isinstance(v, dict) and f in v else ERR for v in vec]
-            ft = infer_type(sub)
-            if ft is None or (own is False and ERR in sub) or all(v is ERR for v in sub):
-                continue
-            path = (*fields, f)
-            if ft in SCALARS or not only_scalars:
-                yield Entry(Node("path", param=(name, path)), ft, sub, own, True)
-            yield from self._paths(name, sub, ft, own, path, only_scalars)
-            if not only_scalars and not fields and is_list(ft) and is_rec(ft[1]):
-                yield from self._list_paths(name, sub, ft[1], own, f)
-
-    def _list_paths(self, name: str, vec: list[Any], et: Any, own: bool, f: str) -> Iterator[Entry]:
-        """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined)."""
-        for g in et[1]:
-            sub: list[Any] = []
-            for lst in vec:
-                if lst is ERR or not isinstance(lst, list):
-                    sub.append(ERR)
-                    continue
-                vals = [e.get(g, ERR) if isinstance(e, dict) else ERR for e in lst]
-                sub.append(ERR if any(v is ERR for v in vals) else vals)
-            if all(v is ERR for v in sub):
-                continue
-            flat = all(isinstance(x, list) for v in sub if v is not ERR for x in v)
-            if flat:
-                sub = [v if v is ERR else [x for part in v for x in part] for v in sub]
-            t = infer_type(sub)
-            if t is None or not is_list(t) or t[1] == "any":
-                continue
-            marker = dsl.FLATTEN if flat else dsl.PROJECT
-            yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
-
-    def _unary(self, scope: Scope, size: int) -> Iterator[Entry]:
-        wants_list = "list" in self.wanted or scope is not self.top
-        for arg_t, entries in scope.at(size - 1).items():
-            for op in UNARY_OPS:
-                rt = unary_type(op, arg_t)
-                if rt is None or not self.useful(scope, rt, op, size):
-                    continue
-                total = size - dsl.OP_COST.get(op, 1) + 1
-                if total != size:
-                    continue  # costlier unary operations are generated from their own size below
-                if op == "round" and scope is self.top:
-                    continue  # rounding a top-level number is a wrapper lookup (``_deduce``)
-                for param in params(op):
-                    for a in entries:
-                        if a.free and unary_ok(op, a.node, wants_list):
-                            yield from apply(op, (a,), param, rt, a.dep)
-        for op in ("split", "join"):
-            for arg_t, entries in scope.at(size - dsl.OP_COST[op]).items():
-                rt = unary_type(op, arg_t)
-                if rt is None:
-                    continue
-                for param in params(op):
-                    for a in entries:
-                        if a.free and unary_ok(op, a.node, wants_list):
-                            yield from apply(op, (a,), param, rt, a.dep)
-
-    def _binary(self, scope: Scope, size: int) -> Iterator[Entry]:
-        if scope is not self.top and size > CHILD_BINARY_MAX:
-            return
-        yield from self._binary_sized(scope, size, 1)
-        yield from self._concat(scope, size)
-
-    def _concat(self, scope: Scope, size: int) -> Iterator[Entry]:
-        for left in range(1, 2):
-            right = size - dsl.OP_COST["concat"] - left
-            if right != 1:
-                continue
-            for lt, les in scope.at(left).items():
-                for rt_, res in scope.at(right).items():
-                    if binary_type("concat", lt, rt_) is None:
-                        continue
-                    for param in dsl.CONCAT_SEPARATORS:
-                        for a in les:
-                            for b in res:
-                                if (a.free or b.free) and a is not b:
-                                    yield from apply("concat", (a, b), param, "str", a.dep or b.dep)
-
-    def _binary_sized(self, scope: Scope, size: int, cost: int) -> Iterator[Entry]:
-        """Binary operations; a commutative one is built once, with any constant on the right."""
-        for left in range(1, size - cost):
-            right = size - cost - left
-            for lt, les in scope.at(left).items():
-                self.tick(force=True)
-                for rt_, res in scope.at(right).items():
-                    for op in BINARY_OPS:
-                        if op == "concat":
-                            continue
-                        out = binary_type(op, lt, rt_)
-                        if out is None or not self.useful(scope, out, op, size):
-                            continue
-                        yield from self._pairs(op, out, les, res, left, right, lt == rt_)
-
-    def _pairs(self, op: str, out: Any, les: list[Entry], res: list[Entry], left: int, right: int,
-               same_type: bool) -> Iterator[Entry]:
-        commutative = op in COMMUTATIVE
-        for i, a in enumerate(les):
-            a_const = a.node.op in dsl.CONSTANT_OPS
-            if commutative and a_const:
-                continue
-            for j, b in enumerate(res):
-                if not (a.free or b.free):
-                    continue
-                if commutative and b.node.op not in dsl.CONSTANT_OPS and (
-                        left > right or (left == right and same_type and j < i)):
-                    continue
-                if a is b and op in ("add", "sub", "div", "lt", "eq", "ne", "and", "or"):
-                    continue
-                if not consts_ok(op, a.node, b.node, self.described, self.consts.comparisons):
-                    continue
-                if op == "date_add" and b.node.size > 2:  # a date plus a field or a constant
-                    continue
-                if op in ARITH and (const_arith(a.node) or const_arith(b.node)):
-                    continue  # constants only in the outermost arithmetic
-                yield from apply(op, (a, b), None, out, a.dep or b.dep)
 
     def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
         from plugsmith.synth.enumerate._hof import higher_order
