@@ -66,7 +66,11 @@ def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> R
         failed = [f"{g.name}: {g.message}" for g in report.gates if g.status == "fail"]
         raise GateFailed(f"built-in plugin rejected by the gates ({'; '.join(failed) or 'no reason'})",
                          subject=plugin_dir.name, hint="this is a plugsmith bug; please report it")
-    return hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+    release = hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+    from plugsmith.governance import sign_if_served
+
+    sign_if_served(hub, release)  # a served hub signs every release
+    return release
 
 
 def install_builtins(hub: Hub, sandbox: Sandbox | None = None) -> list[Release]:
