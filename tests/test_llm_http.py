@@ -61,7 +61,8 @@ def test_an_http_error_carries_the_servers_explanation_and_never_the_key() -> No
      "(an HTML page: 502 Bad Gateway)", None),
     (b"upstream went away", "upstream went away", None),
 ])
-def test_error_bodies_of_the_usual_servers_become_one_line(body: bytes, said: str, context: int | None) -> None:
+def test_error_bodies_of_the_usual_servers_become_one_line(body: bytes, said: str,
+                                                           context: int | None) -> None:
     assert describe_error(body, "") == (said, context)
 
 
@@ -87,8 +88,8 @@ def test_a_reply_that_is_not_a_chat_completion_is_one_line(reply: Reply, expecte
 
 
 def test_content_as_parts_and_a_null_content_are_read() -> None:
-    parts = {"choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
-                          "finish_reason": "stop"}]}
+    text = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    parts = {"choices": [{"message": {"content": text}, "finish_reason": "stop"}]}
     empty = {"choices": [{"message": {"content": None}, "finish_reason": "length"}]}
     with LLMServer([Reply(raw=json.dumps(parts).encode()), Reply(raw=json.dumps(empty).encode())]) as server:
         assert _chat(server) == "ab"

@@ -25,7 +25,8 @@ COUNT_BROKEN = COUNT_OK.replace("def run(inputs: dict) -> dict:", "def run(input
 SPEC = {"name": "count_items", "description": "How many items there are.",
         "inputs": {"items": {"type": "array"}}, "outputs": {"n": {"type": "integer"}},
         "constraints": ["deterministic", "pure"],
-        "tests": [{"name": f"c{k}", "input": {"items": list(range(k))}, "expected": {"n": k}} for k in (0, 2, 3, 5)]}
+        "tests": [{"name": f"c{k}", "input": {"items": list(range(k))}, "expected": {"n": k}}
+                  for k in (0, 2, 3, 5)]}
 
 
 @pytest.fixture
@@ -58,7 +59,8 @@ def test_endpoint_failures_and_codeless_replies_are_on_the_outcome_and_the_saved
         hub: Hub, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     too_long = {"error": {"message": "Requested tokens (1342) exceed context window of 1024",
                           "type": "invalid_request_error", "code": "context_length_exceeded"}}
-    script = [Reply("Sure! Counting is easy."), Reply(fenced(COUNT_BROKEN)), Reply(status=400, error=too_long)]
+    script = [Reply("Sure! Counting is easy."), Reply(fenced(COUNT_BROKEN)),
+              Reply(status=400, error=too_long)]
     lines: list[str] = []
     with LLMServer(script) as server:
         monkeypatch.setenv("PLUGSMITH_LLM_BASE_URL", server.base_url)
@@ -69,12 +71,14 @@ def test_endpoint_failures_and_codeless_replies_are_on_the_outcome_and_the_saved
     skipped = outcome.record["skipped"]
     assert [s["kind"] for s in skipped] == ["no_code", "http"]
     assert "Counting is easy" in skipped[0]["reason"]
-    assert "context_length_exceeded: Requested tokens (1342) exceed context window of 1024" in skipped[1]["reason"]
+    assert ("context_length_exceeded: Requested tokens (1342) exceed context window of 1024"
+            in skipped[1]["reason"])
     assert "no other endpoint configured" in skipped[1]["reason"]
     [candidate] = outcome.record["candidates"]
     assert candidate["round"] == 2 and candidate["stage"] == "guide"
     assert candidate["prompt_tokens_estimate"] > 0 and candidate["max_tokens"] == 1024
-    assert "context_length_exceeded" in outcome.message and "replied without a ```python block" in outcome.message
+    assert "context_length_exceeded" in outcome.message
+    assert "replied without a ```python block" in outcome.message
     saved = hub.synthesis_record(spec.spec_hash())
     assert saved is not None and saved["skipped"] == skipped
     assert any("context_length_exceeded" in line for line in lines)

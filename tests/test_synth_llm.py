@@ -45,7 +45,8 @@ def _ctx(cases: int = 2, progress: list[str] | None = None) -> SynthContext:
                         progress=None if progress is None else progress.append)
 
 
-def _reject(gen: Iterator[Candidate], ctx: SynthContext, reasons: list[str], feedback: str = "") -> list[Candidate]:
+def _reject(gen: Iterator[Candidate], ctx: SynthContext, reasons: list[str],
+            feedback: str = "") -> list[Candidate]:
     """Drive the loop as the flow does, rejecting every candidate."""
     seen = []
     for candidate in gen:
@@ -62,7 +63,8 @@ def test_repair_rounds_send_the_spec_and_only_the_latest_candidate_with_its_feed
         gen = LLMStrategy([_endpoint(server.base_url)], repair_rounds=3).candidates(ctx)
         first = next(gen)
         ctx.last_verdict = Verdict(first, False, "guide", ["fails 1 of 2 guide cases"],
-                                   '- case three: input {"items": [1, 2, 3]}: got {"n": 4}, expected {"n": 3}')
+                                   '- case three: input {"items": [1, 2, 3]}: got {"n": 4}, '
+                                   'expected {"n": 3}')
         second = next(gen)
         ctx.last_verdict = Verdict(second, False, "guide", ["fails 2 of 2 guide cases"],
                                    '- case none: input {"items": []}: got {"n": 2}, expected {"n": 0}')
@@ -89,7 +91,8 @@ def test_repair_rounds_send_the_spec_and_only_the_latest_candidate_with_its_feed
 def test_the_loop_stops_after_the_configured_repair_rounds() -> None:
     ctx = _ctx()
     with LLMServer([Reply(fenced(BUGGY.replace("1", str(i)))) for i in range(1, 11)]) as server:
-        seen = _reject(LLMStrategy([_endpoint(server.base_url)], repair_rounds=2).candidates(ctx), ctx, ["wrong"])
+        strategy = LLMStrategy([_endpoint(server.base_url)], repair_rounds=2)
+        seen = _reject(strategy.candidates(ctx), ctx, ["wrong"])
     assert len(seen) == 3 and len(server.requests) == 3      # the first try plus two repairs
 
 
@@ -115,7 +118,8 @@ def test_a_reply_without_code_raises_the_temperature_and_changes_the_instruction
 
 def test_a_repeated_candidate_is_not_gated_again_and_the_next_round_is_told() -> None:
     ctx = _ctx()
-    with LLMServer([Reply(fenced(BUGGY)), Reply(fenced(BUGGY.replace("    ", "  "))), Reply(fenced(GOOD))]) as server:
+    respaced = BUGGY.replace("    ", "  ")
+    with LLMServer([Reply(fenced(BUGGY)), Reply(fenced(respaced)), Reply(fenced(GOOD))]) as server:
         seen = _reject(LLMStrategy([_endpoint(server.base_url)], repair_rounds=2).candidates(ctx), ctx,
                        ["fails 1 of 2 guide cases"])
     assert [c.source for c in seen] == [BUGGY, GOOD]            # the repeat was never offered to the gates
@@ -235,7 +239,8 @@ def test_max_tokens_and_temperature_come_from_the_environment_or_the_entry(
                                             ("PLUGSMITH_LLM_TEMPERATURE", "9"),
                                             ("PLUGSMITH_LLM_PROMPT_TOKENS", "-1"),
                                             ("PLUGSMITH_LLM_BUDGET", "0")])
-def test_a_bad_setting_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch, var: str, value: str) -> None:
+def test_a_bad_setting_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch, var: str,
+                                                   value: str) -> None:
     monkeypatch.setenv(var, value)
     strategy = LLMStrategy([_endpoint("http://127.0.0.1:9/v1")])
     with pytest.raises(ConfigError) as info:
