@@ -76,14 +76,16 @@ class LLMServer:
     """The server; use as a context manager (starts and stops the thread).
 
     ``hangups`` holds the ``time.monotonic()`` of each stalled request whose client closed the
-    connection; ``context_tokens`` (4 characters a token) makes it refuse prompts that are too long.
+    connection; ``context_tokens`` makes it refuse prompts that are too long; ``chars_per_token`` is how
+    its "tokenizer" counts the prompt (for ``usage`` and the context check).
     """
 
     def __init__(self, script: list[Reply], model: str = "test-model", *,
-                 context_tokens: int | None = None) -> None:
+                 context_tokens: int | None = None, chars_per_token: float = 4.0) -> None:
         self.script = list(script)
         self.model = model
         self.context_tokens = context_tokens
+        self.chars_per_token = chars_per_token
         self.requests: list[Recorded] = []
         self.hangups: list[float] = []
         self._lock = threading.Lock()
@@ -117,11 +119,15 @@ class LLMServer:
             self.script.pop(0)
             return reply
 
+    def tokens(self, body: Request) -> int:
+        """The prompt's size in this server's tokens."""
+        return int(prompt_chars(body) / self.chars_per_token)
+
     def _too_long(self, body: Request) -> dict[str, Any] | None:
         """llama-cpp-python's refusal of a prompt longer than its context, or None."""
         if self.context_tokens is None:
             return None
-        prompt = prompt_chars(body) // 4 + 8 * len(body.get("messages", []))
+        prompt = self.tokens(body) + 8 * len(body.get("messages", []))
         if prompt < self.context_tokens:
             return None
         return {"error": {"message": f"This model's maximum context length is {self.context_tokens} tokens. "
@@ -197,14 +203,15 @@ class LLMServer:
                 elif reply.status != 200:
                     self._send(reply.status, reply.error or {"error": {"message": reply.text or "failure"}})
                 else:
-                    self._send(200, completion(body, reply, server.model, len(server.requests)))
+                    self._send(200, completion(body, reply, server.model, len(server.requests),
+                                               server.tokens(body)))
 
         return Handler
 
 
-def completion(body: Request, reply: Reply, model: str, number: int) -> dict[str, Any]:
-    """A chat.completion object as OpenAI-compatible servers send it (usage counted at 4 chars a token)."""
-    prompt, reply_tokens = prompt_chars(body) // 4, len(reply.text) // 4
+def completion(body: Request, reply: Reply, model: str, number: int, prompt: int) -> dict[str, Any]:
+    """A chat.completion object as OpenAI-compatible servers send it."""
+    reply_tokens = len(reply.text) // 4
     return {"id": f"chatcmpl-{number}", "object": "chat.completion", "model": body.get("model", model),
             "choices": [{"index": 0, "finish_reason": reply.finish_reason,
                          "message": {"role": "assistant", "content": reply.text}}],

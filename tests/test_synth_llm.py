@@ -206,21 +206,34 @@ def test_prompts_are_kept_under_the_configured_token_estimate(monkeypatch: pytes
     for request, cand in zip(server.requests, seen, strict=True):
         assert prompt_chars(request.body) <= 700 * 3
         assert cand.record["prompt_tokens_estimate"] <= 700
-        assert "examples" in cand.record["prompt_trimmed"]
+        assert "of 30 examples" in cand.record["prompt_trimmed"]
     assert "more example(s) left out for length" in server.requests[0].body["messages"][1]["content"]
+
+
+def test_the_estimate_is_scaled_up_when_the_server_counts_more_tokens(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLUGSMITH_LLM_PROMPT_TOKENS", "1500")
+    ctx = _ctx(cases=30)
+    with LLMServer([Reply(fenced(BUGGY)), Reply(fenced(GOOD))], chars_per_token=1.0) as server:
+        strategy = LLMStrategy([_endpoint(server.base_url)], repair_rounds=1)
+        seen = _reject(strategy.candidates(ctx), ctx, ["fails 1 of 30 guide cases"])
+    counted = [server.tokens(r.body) for r in server.requests]
+    assert counted[0] > 1500 >= seen[0].record["prompt_tokens_estimate"]   # the first estimate was low
+    assert counted[1] <= 1500                                               # the second round fits
+    assert seen[1].record["prompt_tokens_estimate"] <= 1500
 
 
 def test_a_context_length_refusal_is_recorded_and_the_round_asked_again_smaller() -> None:
     ctx = _ctx(cases=30)
-    with LLMServer([Reply(fenced(GOOD))], context_tokens=1400) as server:
+    with LLMServer([Reply(fenced(GOOD))], context_tokens=1000) as server:
         endpoint = _endpoint(server.base_url, max_tokens=256)
         cand = next(LLMStrategy([endpoint]).candidates(ctx))
     first, second = server.requests
     assert prompt_chars(second.body) < prompt_chars(first.body)
     [refused] = ctx.skipped
-    assert "context_length_exceeded: This model's maximum context length is 1400 tokens" in refused["reason"]
-    assert f"under {1400 - 256 - 64} tokens" in refused["reason"]
-    assert cand.record["prompt_tokens_estimate"] <= 1400 - 256 - 64
+    assert "context_length_exceeded: This model's maximum context length is 1000 tokens" in refused["reason"]
+    assert f"under {1000 - 256 - 64} tokens" in refused["reason"]
+    assert cand.record["prompt_tokens_estimate"] <= 1000 - 256 - 64
 
 
 def test_max_tokens_and_temperature_come_from_the_environment_or_the_entry(

@@ -119,6 +119,7 @@ class _Rounds:
         self.deadline = min(ctx.deadline, time.monotonic() + budget)
         self.settings = {ep.id: round_settings(ep) for ep in endpoints}   # bad settings fail here, early
         self.limits = {ep.id: self.settings[ep.id].prompt_tokens for ep in endpoints}
+        self.scale = {ep.id: 1.0 for ep in endpoints}   # server's token count / our estimate, when higher
         self.current = 0
         self.bumps = 0              # rounds so far that changed nothing: each raises the temperature
         self.no_code = 0            # such rounds in a row without code: the instruction gets firmer
@@ -170,7 +171,7 @@ class _Rounds:
                                     max_tokens=settings.max_tokens,
                                     first_round=self.latest.round if self.latest else None)
                 prompt = compose(self.ctx, limit=self.limits[endpoint.id], nearest=self.nearest,
-                                 latest=self.latest, extra=extra)
+                                 latest=self.latest, extra=extra, scale=self.scale[endpoint.id])
                 temperature = self.temperature(settings)
                 self.say_asking(tag, endpoint, settings, prompt, temperature, timeout)
                 try:
@@ -185,6 +186,7 @@ class _Rounds:
                     self.failed(tag, round_no, index, failure)
                     break
                 self.current = index
+                self.calibrate(endpoint, prompt, reply)
                 return _Asked(endpoint, settings, prompt, temperature, reply)
         return None
 
@@ -198,6 +200,11 @@ class _Rounds:
                 f"{settings.max_tokens}, temperature {temperature:g}, waiting up to {timeout:.0f} s")
         log.info("%s", line)
         self.ctx.say(line)
+
+    def calibrate(self, endpoint: Endpoint, prompt: Prompt, reply: ChatReply) -> None:
+        """When the server counts more prompt tokens than the estimate, estimate higher from now on."""
+        if reply.prompt_tokens and prompt.tokens and reply.prompt_tokens > prompt.tokens:
+            self.scale[endpoint.id] = max(self.scale[endpoint.id], reply.prompt_tokens / prompt.tokens)
 
     def shrink(self, endpoint: Endpoint, settings: RoundSettings, failure: EndpointFailure) -> bool:
         """After 'the prompt does not fit my context of N', lower the endpoint's prompt limit to fit."""

@@ -3,7 +3,8 @@
 Every round's messages are built afresh: the system rules, the spec with its guide cases (never the
 held-back ones), and then either the nearest plugins' code (before there is a candidate) or the latest
 candidate and why it was rejected, in plain words. So a prompt does not grow with the rounds. Its size is
-estimated (characters / 3: code and JSON run at about 3-4 characters a token, so this errs high) and
+estimated (characters / 2.5: code and JSON run at about 2.6-4 characters a token, digits often one
+each, so this errs high; when a server reports counting more, later rounds scale the estimate up) and
 kept under the round's limit by shortening, in order, the related plugins' code, the feedback details,
 the examples and the port schemas; what was shortened is said in the result::
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -36,7 +38,7 @@ Compute the answer from the inputs; never hard-code the example outputs. Keep it
 ruff-clean, with a module docstring.
 Reply with the complete plugin.py in one ```python fenced block."""
 
-CHARS_PER_TOKEN = 3.0
+CHARS_PER_TOKEN = 2.5        # SmolLM2's tokenizer: 2.6 (numeric plan JSON) to 3.2 chars a token
 MESSAGE_OVERHEAD = 4          # tokens a chat template adds around each message
 
 PLAN_SCHEMA = ("a plan document, every field present with defaults filled in: {title, goal, kind, budget "
@@ -87,10 +89,10 @@ class _Fit:
 _LADDER = (
     _Fit(50, 3000, 1200, 2, 4000, 6000, ""),
     _Fit(50, 3000, 1200, 1, 2000, 3000, "related plugins' code shortened"),
-    _Fit(20, 1500, 800, 0, 0, 1500, "related plugins' code left out, details shortened"),
-    _Fit(4, 800, 600, 0, 0, 800, "related code left out; at most 4 examples, details shortened"),
-    _Fit(2, 400, 300, 0, 0, 400, "related code left out; 2 examples, schemas and details shortened"),
-    _Fit(1, 300, 200, 0, 0, 200, "related code left out; 1 example, schemas and details cut short"),
+    _Fit(20, 1500, 800, 0, 0, 1500, "related plugins' code left out, examples and details shortened"),
+    _Fit(4, 800, 600, 0, 0, 800, "related code left out, examples and details shortened"),
+    _Fit(2, 400, 300, 0, 0, 400, "related code left out, examples, schemas and details shortened"),
+    _Fit(1, 300, 200, 0, 0, 200, "related code left out, examples, schemas and details cut short"),
 )
 
 
@@ -206,16 +208,28 @@ def _messages(ctx: SynthContext, fit: _Fit, nearest: list[tuple[str, str]], late
 
 
 def compose(ctx: SynthContext, *, limit: int, nearest: list[tuple[str, str]], latest: Attempt | None,
-            extra: str = "") -> Prompt:
-    """The round's prompt: the largest rung of the ladder that fits ``limit`` (else the smallest)."""
+            extra: str = "", scale: float = 1.0) -> Prompt:
+    """The round's prompt: the largest rung of the ladder that fits ``limit`` (else the smallest).
+
+    ``scale`` corrects the estimate for a server whose tokenizer counted more than it (its reported
+    ``prompt_tokens`` over the estimate in an earlier round).
+    """
     messages: list[dict[str, str]] = []
     tokens = 0
     for fit in _LADDER:
         messages = _messages(ctx, fit, nearest, latest, extra)
-        tokens = estimate_tokens(messages)
+        tokens = math.ceil(estimate_tokens(messages) * scale)
         if tokens <= limit:
-            return Prompt(messages, tokens, limit, fit.says)
-    return Prompt(messages, tokens, limit, _LADDER[-1].says, over_limit=True)
+            return Prompt(messages, tokens, limit, _says(ctx, fit))
+    return Prompt(messages, tokens, limit, _says(ctx, _LADDER[-1]), over_limit=True)
+
+
+def _says(ctx: SynthContext, fit: _Fit) -> str:
+    """What a rung of the ladder left out, for the progress line and the record."""
+    shown, total = min(fit.examples, len(ctx.guide_cases)), len(ctx.guide_cases)
+    if shown == total:
+        return fit.says
+    return f"{fit.says}; {shown} of {total} examples" if fit.says else f"{shown} of {total} examples"
 
 
 __all__ = ["SYSTEM_PROMPT", "Attempt", "Prompt", "compose", "describe_schema", "estimate_tokens",

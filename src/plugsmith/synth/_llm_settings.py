@@ -7,7 +7,7 @@ come from the environment only::
 
     PLUGSMITH_LLM_MAX_TOKENS=1024      longest reply asked for; always sent as max_tokens
     PLUGSMITH_LLM_TEMPERATURE=0        the first round's temperature (a round that changed nothing raises it)
-    PLUGSMITH_LLM_PROMPT_TOKENS=3000   every prompt is kept under this estimate (chars / 3)
+    PLUGSMITH_LLM_PROMPT_TOKENS=3000   every prompt is kept under this estimate (chars / 2.5)
     PLUGSMITH_LLM_TIMEOUT=             longest wait for one reply, in seconds (default: the budget left)
     PLUGSMITH_LLM_REPAIR_ROUNDS=3      repair rounds after the first
     PLUGSMITH_LLM_BUDGET=600           seconds the strategy may use, its own, apart from --budget
