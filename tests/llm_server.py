@@ -35,7 +35,9 @@ class Reply:
 
     ``status`` other than 200 sends ``error`` (default: OpenAI's shape around ``text``) as the body.
     ``raw`` sends those bytes as they are, with ``content_type``. ``stall_s`` waits that long before
-    answering, and gives up (answers nothing) as soon as the client hangs up.
+    answering, and gives up (answers nothing) as soon as the client hangs up. A request that asks for
+    ``stream: true`` gets ``text`` as server-sent events, 8 characters each, ``chunk_delay_s`` apart,
+    until the client hangs up.
     """
 
     text: str = ""
@@ -47,6 +49,7 @@ class Reply:
     content_type: str = "application/json"
     stall_s: float = 0.0
     finish_reason: str = "stop"
+    chunk_delay_s: float = 0.0      # between the pieces of a streamed reply (a request with stream: true)
 
 
 @dataclass
@@ -88,6 +91,7 @@ class LLMServer:
         self.chars_per_token = chars_per_token
         self.requests: list[Recorded] = []
         self.hangups: list[float] = []
+        self.chunks_sent = 0
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -173,6 +177,28 @@ class LLMServer:
                         time.sleep(0.02)
                 return not server._closing.is_set()
 
+            def _stream(self, body: Request, reply: Reply) -> None:
+                """The reply as server-sent events, piece by piece, until done or the client hangs up."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = [reply.text[i:i + 8] for i in range(0, len(reply.text), 8)]
+                done = completion(body, reply, server.model, len(server.requests), server.tokens(body))
+                events = [{"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                          for piece in pieces]
+                events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}],
+                               "usage": done["usage"]})
+                try:
+                    for event in events:
+                        self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+                        self.wfile.flush()
+                        server.chunks_sent += 1
+                        if server._closing.wait(reply.chunk_delay_s):
+                            return
+                    self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    server.hangups.append(time.monotonic())
+
             def do_GET(self) -> None:
                 server.requests.append(Recorded(self.path, dict(self.headers)))
                 if self.path.rstrip("/") == "/v1/models":
@@ -200,6 +226,8 @@ class LLMServer:
                     return
                 if reply.raw is not None:
                     self._send_raw(reply.status, reply.raw, reply.content_type)
+                elif reply.status == 200 and body.get("stream"):
+                    self._stream(body, reply)
                 elif reply.status != 200:
                     self._send(reply.status, reply.error or {"error": {"message": reply.text or "failure"}})
                 else:

@@ -118,3 +118,27 @@ def test_nothing_listening_is_a_transport_failure() -> None:
     with pytest.raises(EndpointFailure) as info:
         chat(_endpoint(url), HI, max_tokens=16, temperature=0, timeout_s=5)
     assert info.value.kind == "transport" and "ConnectError" in str(info.value)
+
+
+def test_a_streamed_reply_is_joined_with_its_finish_reason_and_usage() -> None:
+    text = "```python\ndef run(inputs: dict) -> dict:\n    return {}\n```"
+    with LLMServer([Reply(text)]) as server:
+        reply = chat(_endpoint(server.base_url), HI, max_tokens=64, temperature=0, timeout_s=10, stream=True)
+    assert reply.text == text and reply.finish_reason == "stop"
+    assert reply.completion_tokens == len(text) // 4
+    assert server.requests[0].body["stream"] is True and server.chunks_sent == len(text) // 8 + 2
+
+
+def test_a_stream_given_up_at_the_deadline_stops_the_server_sending() -> None:
+    with LLMServer([Reply("x" * 8 * 200, chunk_delay_s=0.05)]) as server:
+        started = time.monotonic()
+        with pytest.raises(EndpointFailure) as info:
+            chat(_endpoint(server.base_url), HI, max_tokens=64, temperature=0, timeout_s=1.0, stream=True)
+        gave_up = time.monotonic()
+        deadline = gave_up + 2
+        while not server.hangups and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert info.value.kind == "timeout" and "still arriving after 1 s" in str(info.value)
+    assert gave_up - started < 1.6
+    assert server.hangups and server.hangups[0] - gave_up < 0.5   # the server's next write failed
+    assert server.chunks_sent < 60                                  # of 201: it stopped generating

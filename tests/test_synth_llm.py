@@ -24,7 +24,7 @@ OTHER = 'def run(inputs: dict) -> dict:\n    return {"n": sum(1 for _ in inputs[
 @pytest.fixture(autouse=True)
 def no_llm_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("BASE_URL", "MODEL", "API_KEY", "CONFIG", "", "MAX_TOKENS", "TEMPERATURE", "PROMPT_TOKENS",
-                "TIMEOUT", "REPAIR_ROUNDS", "BUDGET"):
+                "TIMEOUT", "REPAIR_ROUNDS", "BUDGET", "STREAM"):
         monkeypatch.delenv(f"PLUGSMITH_LLM_{var}".rstrip("_"), raising=False)
 
 
@@ -285,3 +285,18 @@ def test_feedback_is_plain_words() -> None:
     mixed = "- case a: input {} raised KeyError: 'items'\n- case b: input {} raised not run: timeout"
     assert plain_details(mixed) == ("- case a: input {} raised an error: KeyError: 'items'\n"
                                     "- case b: input {} did not run: it ran too long and was stopped")
+
+
+def test_a_stream_is_asked_for_unless_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LLMServer([Reply(fenced(GOOD)), Reply(fenced(GOOD))]) as server:
+        streamed = next(LLMStrategy([_endpoint(server.base_url)]).candidates(_ctx()))
+        monkeypatch.setenv("PLUGSMITH_LLM_STREAM", "0")
+        plain = next(LLMStrategy([_endpoint(server.base_url)]).candidates(_ctx()))
+    assert streamed.source == plain.source == GOOD
+    assert [r.body["stream"] for r in server.requests] == [True, False]
+    assert server.requests[0].body["stream_options"] == {"include_usage": True}
+    assert streamed.record["completion_tokens"] == plain.record["completion_tokens"] > 0
+    monkeypatch.setenv("PLUGSMITH_LLM_STREAM", "sometimes")
+    with pytest.raises(ConfigError) as info:
+        list(LLMStrategy([_endpoint("http://127.0.0.1:9/v1")]).candidates(_ctx()))
+    assert info.value.one_line().startswith("PLUGSMITH_LLM_STREAM: must be 1 or 0")

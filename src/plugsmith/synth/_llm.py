@@ -176,7 +176,7 @@ class _Rounds:
                 self.say_asking(tag, endpoint, settings, prompt, temperature, timeout)
                 try:
                     reply = chat(endpoint, prompt.messages, max_tokens=settings.max_tokens,
-                                 temperature=temperature, timeout_s=timeout)
+                                 temperature=temperature, timeout_s=timeout, stream=settings.stream)
                 except EndpointFailure as failure:
                     if not retry and self.shrink(endpoint, settings, failure):
                         self.note(f"{tag}: {endpoint.id}: {failure}; asking again with the prompt under "

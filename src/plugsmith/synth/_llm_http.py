@@ -1,14 +1,16 @@
 """One chat completion over HTTP: bounded in time and in size, every failure one line.
 
-``chat()`` posts ``{model, messages, max_tokens, temperature, stream: false}`` to
-``{base_url}/chat/completions`` and reads the reply as a stream of bytes, so that it can stop at
-``MAX_REPLY_BYTES`` and at the deadline. Each call has its own connection, closed when the call ends:
-a request that is given up (timeout, reply too large) is cancelled on our side by closing the
-connection. What the server does then is the server's (see docs/synthesis.md: vLLM aborts the request;
-llama.cpp's server and llama-cpp-python may generate on until ``max_tokens``, which is one reason
-``max_tokens`` is always sent).
+``chat()`` posts ``{model, messages, max_tokens, temperature, stream}`` to ``{base_url}/chat/completions``
+and reads the reply as a stream of bytes, so that it can stop at ``MAX_REPLY_BYTES`` (plus 512 bytes a
+token for a stream) and at the deadline. Each call has its own connection, closed when the call ends: a
+request that is given up (timeout, reply too large) is cancelled on our side by closing the connection.
+What the server does then is the server's (docs/synthesis.md): vLLM aborts the request; llama.cpp's
+server and llama-cpp-python stop a *streamed* reply at their next write, but may finish a non-streamed
+one, which is why the strategy streams by default and always sends ``max_tokens``.
 
-A reply that is not a usable chat completion (an HTTP error, HTML, a stream of server-sent events, an
+With ``stream`` (the strategy's default; ``PLUGSMITH_LLM_STREAM=0`` turns it off) the reply comes as
+server-sent events and is joined here; a server that answers a plain completion anyway is read too.
+A reply that is not a usable chat completion (an HTTP error, HTML, a stream that was not asked for, an
 empty body, no ``choices``, megabytes) raises :class:`EndpointFailure` with one line that says what came
 back, including the server's own error text (``context_length_exceeded: …``); the key is never in it.
 """
@@ -27,6 +29,7 @@ import httpx
 
 MAX_REPLY_BYTES = 1 << 20          # a chat completion of a plugin is a few KiB
 MAX_ERROR_BYTES = 64 << 10
+STREAM_BYTES_PER_TOKEN = 512       # a streamed event per token, with its id, model and timestamps
 CONNECT_TIMEOUT_S = 10.0
 _CONTEXT = re.compile(r"context(?: window| length| size|_length)\D{0,16}?(\d{3,})", re.IGNORECASE)
 
@@ -71,19 +74,27 @@ class EndpointFailure(Exception):
 
 
 def chat(endpoint: Endpoint, messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-         timeout_s: float) -> ChatReply:
-    """One chat completion within ``timeout_s`` seconds, or :class:`EndpointFailure`."""
+         timeout_s: float, stream: bool = False) -> ChatReply:
+    """One chat completion within ``timeout_s`` seconds, or :class:`EndpointFailure`.
+
+    With ``stream`` the reply is asked for as server-sent events: the deadline is then checked at
+    every token, and a server that only notices a closed connection when it writes (llama-cpp-python,
+    llama.cpp) stops generating as soon as the request is given up.
+    """
     url = endpoint.base_url.rstrip("/") + "/chat/completions"
     headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-    body = {"model": endpoint.model, "messages": messages, "max_tokens": max_tokens,
-            "temperature": temperature, "stream": False}
+    body: dict[str, Any] = {"model": endpoint.model, "messages": messages, "max_tokens": max_tokens,
+                            "temperature": temperature, "stream": stream}
+    if stream:
+        body["stream_options"] = {"include_usage": True}     # the token counts, in the last event
     started = time.monotonic()
     deadline = started + timeout_s
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, CONNECT_TIMEOUT_S))
     try:
         with httpx.Client(timeout=timeout) as client, \
                 client.stream("POST", url, json=body, headers=headers) as response:
-            limit = MAX_REPLY_BYTES if response.status_code == 200 else MAX_ERROR_BYTES
+            limit = MAX_ERROR_BYTES if response.status_code != 200 else MAX_REPLY_BYTES + (
+                STREAM_BYTES_PER_TOKEN * max_tokens if stream else 0)
             raw, complete = _read(response, limit, deadline)
             status, content_type = response.status_code, response.headers.get("content-type", "")
     except httpx.TimeoutException:
@@ -99,9 +110,12 @@ def chat(endpoint: Endpoint, messages: list[dict[str, str]], *, max_tokens: int,
         raise EndpointFailure("http", f"HTTP {status}" + (f": {message}" if message else ""), status=status,
                               context_tokens=context)
     if not complete:
-        raise EndpointFailure("bad_reply", f"the reply is larger than {MAX_REPLY_BYTES >> 10} KiB; "
+        raise EndpointFailure("bad_reply", f"the reply is larger than {limit >> 10} KiB; "
                               "stopped reading it (connection closed)")
-    return parse_completion(raw, content_type, round(time.monotonic() - started, 3))
+    seconds = round(time.monotonic() - started, 3)
+    if stream and _is_stream(raw, content_type):
+        return parse_stream(raw, seconds)
+    return parse_completion(raw, content_type, seconds)
 
 
 def _read(response: httpx.Response, limit: int, deadline: float) -> tuple[bytes, bool]:
@@ -163,11 +177,48 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _is_stream(raw: bytes, content_type: str) -> bool:
+    return "event-stream" in content_type or raw.lstrip().startswith(b"data:")
+
+
+def parse_stream(raw: bytes, seconds: float) -> ChatReply:
+    """A streamed reply (``data: {chunk}`` lines up to ``data: [DONE]``) joined into one reply."""
+    parts: list[str] = []
+    finish: str | None = None
+    usage: dict[str, Any] = {}
+    chunks = 0
+    for line in raw.decode("utf-8", "replace").splitlines():
+        payload = line[5:].strip() if line.startswith("data:") else ""
+        if not payload or payload == "[DONE]":
+            continue
+        try:
+            chunk = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(chunk, dict) and "error" in chunk:
+            said = describe_error(payload.encode(), "")[0]
+            raise EndpointFailure("http", f"error in the stream: {said}")
+        choices = chunk.get("choices") if isinstance(chunk, dict) else None
+        usage = chunk["usage"] if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict) else usage
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            continue
+        chunks += 1
+        delta = choices[0].get("delta") or choices[0].get("message") or {}
+        text = delta.get("content") if isinstance(delta, dict) else None
+        parts.append(text if isinstance(text, str) else "")
+        finish = choices[0].get("finish_reason") or finish
+    if not chunks:
+        raise EndpointFailure("bad_reply", "a stream without chat completion chunks")
+    return ChatReply(text="".join(parts), finish_reason=finish if isinstance(finish, str) else None,
+                     prompt_tokens=_int(usage.get("prompt_tokens")),
+                     completion_tokens=_int(usage.get("completion_tokens")), seconds=seconds)
+
+
 def parse_completion(raw: bytes, content_type: str, seconds: float) -> ChatReply:
     """A 200 reply's text, or :class:`EndpointFailure` saying what came back instead."""
     if not raw.strip():
         raise EndpointFailure("bad_reply", "the reply body is empty")
-    if "event-stream" in content_type or raw.lstrip().startswith(b"data:"):
+    if _is_stream(raw, content_type):
         raise EndpointFailure("bad_reply", "the reply is a stream of server-sent events, not one chat "
                               "completion (plugsmith asks with stream: false)")
     try:
@@ -197,4 +248,4 @@ def parse_completion(raw: bytes, content_type: str, seconds: float) -> ChatReply
 
 
 __all__ = ["MAX_REPLY_BYTES", "ChatReply", "Endpoint", "EndpointFailure", "chat", "describe_error",
-           "parse_completion"]
+           "parse_completion", "parse_stream"]

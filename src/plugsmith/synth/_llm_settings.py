@@ -9,6 +9,7 @@ come from the environment only::
     PLUGSMITH_LLM_TEMPERATURE=0        the first round's temperature (a round that changed nothing raises it)
     PLUGSMITH_LLM_PROMPT_TOKENS=3000   every prompt is kept under this estimate (chars / 2.5)
     PLUGSMITH_LLM_TIMEOUT=             longest wait for one reply, in seconds (default: the budget left)
+    PLUGSMITH_LLM_STREAM=1             ask for a stream, so that a request given up stops the server too
     PLUGSMITH_LLM_REPAIR_ROUNDS=3      repair rounds after the first
     PLUGSMITH_LLM_BUDGET=600           seconds the strategy may use, its own, apart from --budget
 
@@ -48,6 +49,7 @@ class RoundSettings:
     temperature: float
     prompt_tokens: int            # the estimate every prompt stays under
     timeout_s: float | None       # longest wait for one reply; None: whatever the budget leaves
+    stream: bool = True           # ask for server-sent events (a closed connection then stops the server)
 
 
 def _number(raw: Any, name: str, *, whole: bool, low: float, high: float) -> float:
@@ -91,8 +93,22 @@ def round_settings(endpoint: _Entry, env: Mapping[str, str] | None = None) -> Ro
         prompt = min(prompt, max(100, int(window) - max_tokens - CONTEXT_MARGIN))
     found = _pick(extra, ("timeout", "request_timeout"), env, "PLUGSMITH_LLM_TIMEOUT", where)
     timeout = _number(*found, whole=False, low=1, high=86_400) if found else None
+    found = _pick(extra, ("stream",), env, "PLUGSMITH_LLM_STREAM", where)
     return RoundSettings(max_tokens=max_tokens, temperature=temperature, prompt_tokens=prompt,
-                         timeout_s=timeout)
+                         timeout_s=timeout, stream=_flag(*found) if found else True)
+
+
+def _flag(raw: Any, name: str) -> bool:
+    """A yes/no setting: a JSON boolean, or 1/0, true/false, yes/no, on/off."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"must be 1 or 0 (true/false), not {raw!r}", subject=name,
+                      hint="fix the value, or remove it to use the default")
 
 
 def repair_rounds(env: Mapping[str, str] | None = None) -> int:
