@@ -300,3 +300,18 @@ def test_a_stream_is_asked_for_unless_turned_off(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ConfigError) as info:
         list(LLMStrategy([_endpoint("http://127.0.0.1:9/v1")]).candidates(_ctx()))
     assert info.value.one_line().startswith("PLUGSMITH_LLM_STREAM: must be 1 or 0")
+
+
+def test_every_llm_setting_read_by_the_code_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    import plugsmith.synth as synth
+
+    root = Path(synth.__file__).parent
+    code = "".join((root / name).read_text() for name in ("_llm.py", "_llm_settings.py", "_llm_config.py"))
+    docs = Path(__file__).parents[1] / "docs"
+    documented = (docs / "synthesis.md").read_text() + (docs / "planexe.md").read_text()
+    settings = set(re.findall(r"PLUGSMITH_LLM(?:_[A-Z_]+)?\b", code))
+    assert {"PLUGSMITH_LLM_MAX_TOKENS", "PLUGSMITH_LLM_BUDGET", "PLUGSMITH_LLM_STREAM"} <= settings
+    assert sorted(s for s in settings if s not in documented) == []
