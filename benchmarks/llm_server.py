@@ -4,8 +4,9 @@ Configure the server as plugsmith does (``PLUGSMITH_LLM_BASE_URL`` + ``PLUGSMITH
 ``llm_config.json``); without one the benchmark says so and exits 0. For each spec of
 ``benchmarks/synth/`` it runs the whole synthesis with ``--strategy llm`` in a private, temporary hub
 (nothing is published anywhere else), then runs an accepted plugin on the spec's hidden cases in the
-sandbox. It prints, per spec: outcome, rounds, tokens (the server's counts, and plugsmith's estimate of
-the prompts), time, hidden cases passed, and what went wrong in rounds that gave nothing to gate.
+sandbox. It prints, per spec: outcome, rounds, tokens (the server's counts, or the streamed events where
+it gives none, and plugsmith's estimate of the prompts), time, hidden cases passed, and what went wrong
+in rounds that gave nothing to gate.
 
     PLUGSMITH_LLM_BASE_URL=http://127.0.0.1:8080/v1 PLUGSMITH_LLM_MODEL=smollm2 \\
         python benchmarks/llm_server.py task_count total_cost --rounds 1
@@ -55,7 +56,7 @@ def _rounds(record: dict[str, Any]) -> tuple[int, int, int, int]:
     rounds = max((int(e["round"]) for e in entries), default=0)
     answered = [e for e in entries if "seconds" in e]
     total = (sum(e.get("prompt_tokens") or 0 for e in answered),
-             sum(e.get("completion_tokens") or 0 for e in answered),
+             sum(e.get("completion_tokens") or e.get("stream_chunks") or 0 for e in answered),
              sum(e.get("prompt_tokens_estimate") or 0 for e in answered))
     return (rounds, *total)
 

@@ -125,7 +125,7 @@ def test_a_streamed_reply_is_joined_with_its_finish_reason_and_usage() -> None:
     with LLMServer([Reply(text)]) as server:
         reply = chat(_endpoint(server.base_url), HI, max_tokens=64, temperature=0, timeout_s=10, stream=True)
     assert reply.text == text and reply.finish_reason == "stop"
-    assert reply.completion_tokens == len(text) // 4
+    assert reply.completion_tokens == len(text) // 4 and reply.chunks == -(-len(text) // 8)
     assert server.requests[0].body["stream"] is True and server.chunks_sent == len(text) // 8 + 2
 
 

@@ -229,10 +229,11 @@ class _Rounds:
     def take(self, round_no: int, asked: _Asked) -> str | None:
         """The reply's new code, or None after noting why the round gave nothing to gate."""
         reply, endpoint = asked.reply, asked.endpoint
-        tokens = "/".join("?" if n is None else str(n)
-                          for n in (reply.prompt_tokens, reply.completion_tokens))
+        made = (str(reply.completion_tokens) if reply.completion_tokens is not None
+                else f"~{reply.chunks}" if reply.chunks is not None else "?")
+        read = "?" if reply.prompt_tokens is None else str(reply.prompt_tokens)
         self.ctx.say(f"llm round {round_no}: {endpoint.id} replied in {reply.seconds:.1f} s (prompt/reply "
-                     f"tokens {tokens}, finish {reply.finish_reason or '?'})")
+                     f"tokens {read}/{made}, finish {reply.finish_reason or '?'})")
         cut = reply.finish_reason == "length" and reply.text.count("```") % 2 == 1
         code = None if cut else extract_code(reply.text)
         detail = self.detail(round_no, asked)
@@ -261,6 +262,8 @@ class _Rounds:
                  "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
                  "max_tokens": asked.settings.max_tokens, "temperature": asked.temperature,
                  "finish_reason": reply.finish_reason, "prompt_hash": prompt.hash}
+        if reply.chunks is not None:
+            found["stream_chunks"] = reply.chunks
         if prompt.trimmed:
             found["prompt_trimmed"] = prompt.trimmed
         return found

@@ -58,6 +58,7 @@ class ChatReply:
     prompt_tokens: int | None
     completion_tokens: int | None
     seconds: float
+    chunks: int | None = None      # events of a streamed reply (about one a token): a count without usage
 
 
 class EndpointFailure(Exception):
@@ -202,16 +203,16 @@ def parse_stream(raw: bytes, seconds: float) -> ChatReply:
         usage = chunk["usage"] if isinstance(chunk, dict) and isinstance(chunk.get("usage"), dict) else usage
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             continue
-        chunks += 1
         delta = choices[0].get("delta") or choices[0].get("message") or {}
         text = delta.get("content") if isinstance(delta, dict) else None
         parts.append(text if isinstance(text, str) else "")
+        chunks += bool(text)
         finish = choices[0].get("finish_reason") or finish
-    if not chunks:
+    if not parts:
         raise EndpointFailure("bad_reply", "a stream without chat completion chunks")
     return ChatReply(text="".join(parts), finish_reason=finish if isinstance(finish, str) else None,
                      prompt_tokens=_int(usage.get("prompt_tokens")),
-                     completion_tokens=_int(usage.get("completion_tokens")), seconds=seconds)
+                     completion_tokens=_int(usage.get("completion_tokens")), seconds=seconds, chunks=chunks)
 
 
 def parse_completion(raw: bytes, content_type: str, seconds: float) -> ChatReply:
