@@ -25,9 +25,10 @@ from pathlib import Path
 from plugsmith.gates import validate
 from plugsmith.sandbox import BwrapSandbox, Limits, RlimitSandbox
 from plugsmith.sandbox._bwrap import _seccomp_fd, build_argv
-from plugsmith.sandbox._launch import interpreter, launch_filter
+from plugsmith.sandbox._launch import interpreter
 from plugsmith.sandbox._process import rlimit_hook
-from plugsmith.sandbox._rlimit import seccomp_installer
+from plugsmith.sandbox._protections import fallback_plan
+from plugsmith.sandbox._rlimit import _hooks
 
 SMOKE = os.environ.get("PLUGSMITH_BENCH_SMOKE") == "1"
 REPS = 5 if SMOKE else 40
@@ -89,12 +90,13 @@ def _bare() -> None:
 
 
 def _bare_like_fallback() -> None:
-    """Started exactly as the fallback starts its runner: rlimits and seccomp in a pre-exec hook."""
-    limits = Limits()
+    """Started exactly as the fallback starts its runner: rlimits, the uid drop (as root) and seccomp in
+    a pre-exec hook, the runtime that uid can read."""
+    hooks = _hooks(Limits(), fallback_plan().drop)
     with tempfile.TemporaryDirectory() as cwd:
-        subprocess.run([str(interpreter()), "-I", "-S", "-c", "pass"], check=True, env={}, cwd=cwd,  # noqa: S603
-                       preexec_fn=rlimit_hook(limits, seccomp_installer(launch_filter())),
-                       start_new_session=True)
+        os.chmod(cwd, 0o755)
+        subprocess.run([str(hooks.runtime.interpreter), "-I", "-S", "-c", "pass"], check=True,  # noqa: S603
+                       env=dict(hooks.runtime.env), cwd=cwd, preexec_fn=hooks.preexec, start_new_session=True)
 
 
 def _bare_in_bwrap(plugin: Path) -> None:

@@ -92,6 +92,38 @@ def test_pure_code_passes() -> None:
     ("match x:\n    case object(__class__=c):\n        pass", "dunder"),
     ("def f(x: \"open('/x', 'w')\"): pass", "dynamic"),
     ("from functools import singledispatch", "import"),
+    # modules only as module.NAME: never a value that could be carried past the checks
+    ("import dataclasses\nm = dataclasses\nm.inspect", "module"),
+    ("import json\nf(json)", "module"),
+    ("import json\nx = [json][0].decoder", "module"),
+    ("import collections\nc = collections.abc", "module"),
+    ("import dataclasses\ngetattr(dataclasses, 'fields')", "module"),
+    ("import dataclasses\ndataclasses.inspect.getmembers", "attribute"),
+    ("import json\njson.decoder.re", "attribute"),
+    ("import json\njson._default_decoder", "attribute"),
+    ("from dataclasses import make_dataclass", "import"),
+    ("import typing\ntyping.get_type_hints", "attribute"),
+    ("import os.path", "import"),
+    # names are literal, and a literal name obeys the attribute rules
+    ("getattr(g, 'gi_frame')", "attribute"),
+    ("hasattr(f, 'f_globals')", "attribute"),
+    ("import operator\noperator.attrgetter('a.f_back')(x)", "attribute"),
+    ("import operator\noperator.methodcaller('_evaluate')(x)", "dunder"),
+    ("from operator import attrgetter as pick\npick(name)(x)", "dynamic"),
+    ("from operator import attrgetter as pick\nf = pick", "dynamic"),
+    ("x = b'\\x5f\\x5fimport\\x5f\\x5f'.decode()", "dunder"),
+    ("T = type('T', (), {})", "dynamic"),
+    # private methods of the standard library, other objects' private attributes, frame internals
+    ("ref._evaluate({}, {}, frozenset())", "attribute"),
+    ("from enum import Enum\nEnum._convert_('X', 'os', f)", "attribute"),
+    ("other._secret", "attribute"),
+    ("class C:\n    f_back: int = 0", "attribute"),
+    ("class C:\n    def _evaluate(self): pass", "attribute"),
+    ("class C:\n    def __instancecheck__(self, o):\n        return True", "dunder"),
+    ("class C:\n    def __subclasshook__(cls, o):\n        return True", "dunder"),
+    ("class C:\n    __match_args__ = ('f_back',)", "dunder"),
+    ("match x:\n    case C(f_back=b):\n        pass", "attribute"),
+    ("x = license", "builtin"),
 ])
 def test_forbidden_constructs(code: str, rule: str) -> None:
     rules = {f.rule for f in check_source(code)}
@@ -103,6 +135,155 @@ def test_forbidden_constructs(code: str, rule: str) -> None:
                                   "def f(x: 'list[int] | None') -> 'dict[str, int]': pass"])
 def test_pure_module_paths_and_type_strings_pass(code: str) -> None:
     assert check_source(code) == []
+
+
+LLM_STYLE = '''
+"""Ordinary hand-written plugin code, as a person or a language model writes it."""
+from __future__ import annotations
+
+import bisect
+import calendar
+import collections.abc
+import datetime as dt
+import functools
+import heapq
+import itertools
+import textwrap
+from collections import Counter, OrderedDict, defaultdict, deque, namedtuple
+from dataclasses import asdict, dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum, auto
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+Point = namedtuple("Point", ["x", "y"])
+
+
+class Level(Enum):
+    LOW = auto()
+    HIGH = auto()
+
+    @classmethod
+    def _missing_(cls, value: object) -> Level:
+        return cls.LOW
+
+
+class Span(NamedTuple):
+    start: dt.date
+    end: dt.date
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
+class Task:
+    name: str
+    cost: Decimal = Decimal("0")
+    tags: list[str] = field(default_factory=list)
+
+    def __lt__(self, other: Task) -> bool:
+        return (self.cost, self.name) < (other.cost, other.name)
+
+
+class Ledger:
+    __slots__ = ("_entries", "_total")
+
+    def __init__(self) -> None:
+        self._entries: deque[Task] = deque()
+        self._total = Decimal("0")
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} entries)"
+
+    def add(self, task: Task) -> None:
+        self._entries.append(task)
+        self._total += task.cost
+
+    @property
+    def total(self) -> Decimal:
+        return self._total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@functools.lru_cache(maxsize=None)
+def weekday_name(year: int, month: int, day: int) -> str:
+    return calendar.day_name[calendar.weekday(year, month, day)]
+
+
+def chunks(items: Iterable[Any], size: int) -> list[list[Any]]:
+    it = iter(items)
+    return [list(c) for c in iter(lambda: list(itertools.islice(it, size)), [])]
+
+
+def run(inputs: dict[str, Any]) -> dict[str, Any]:
+    ledger = Ledger()
+    for raw in sorted(inputs.get("tasks", []), key=lambda t: t.get("name", "")):
+        ledger.add(Task(raw["name"], Decimal(str(raw.get("cost", 0))), list(raw.get("tags", []))))
+    tags = Counter(tag for task in ledger for tag in task.tags)
+    by_first: defaultdict[str, list[str]] = defaultdict(list)
+    for task in ledger:
+        by_first[task.name[:1]].append(task.name)
+    cheapest = heapq.nsmallest(2, ledger)
+    grades = [10, 20, 30]
+    p = Point(1, 2)._replace(y=3)
+    span = Span(dt.date(2024, 1, 1), dt.date(2024, 1, 31))
+    ordered = OrderedDict(sorted(tags.items()))
+    optional: Optional[int] = None
+    return {
+        "total": str(ledger.total), "tags": dict(ordered), "first": dict(by_first),
+        "cheapest": [asdict(replace(t, tags=[])) for t in cheapest], "slot": bisect.bisect(grades, 15),
+        "point": p._asdict(), "days": (span.end - span.start).days, "level": Level(7).name,
+        "frac": str(Fraction(1, 3) + Fraction(1, 6)), "wrapped": textwrap.shorten("a b c d e", 5),
+        "weekday": weekday_name(2024, 1, 1), "chunks": chunks(range(5), 2), "repr": repr(ledger),
+        "mapping": isinstance(ordered, collections.abc.Mapping), "none": optional,
+        "has_name": hasattr(ledger, "total"),
+        "name": getattr(cheapest[0], "name", None) if cheapest else None,
+    }
+'''
+
+
+def test_ordinary_hand_written_code_passes() -> None:
+    assert check_source(LLM_STYLE) == []
+
+
+@pytest.mark.parametrize("code", [
+    "class C:\n    def m(self):\n        self._cache = {}\n        return self._cache",
+    "from collections import abc\nabc.Mapping",
+    "import collections.abc\nx = collections.abc.Sequence",
+    "import json\njson.decoder.JSONDecodeError",
+    "p._replace(x=1)._asdict()", "x = type(3).__name__",
+    "class C:\n    __slots__ = ('a',)",
+])
+def test_allowed_names_pass(code: str) -> None:
+    assert check_source(code) == []
+
+
+def test_allow_list_names_exist_and_hide_no_module() -> None:
+    """Every allow-listed name exists here, and none is (or holds as a public attribute) a module that
+    is not itself allowed."""
+    import importlib
+    import types
+
+    from plugsmith.gates._allowlist import MODULE_ATTRS
+
+    for module, names in MODULE_ATTRS.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            value = getattr(mod, name)
+            if isinstance(value, types.ModuleType):
+                assert value.__name__ in MODULE_ATTRS, (module, name)
+                continue
+            for attr in dir(value):
+                if not attr.startswith("_"):
+                    inner = getattr(value, attr, None)
+                    assert not isinstance(inner, types.ModuleType), (module, name, attr)
 
 
 def test_fs_read_permission_unlocks_open_for_reading_only() -> None:

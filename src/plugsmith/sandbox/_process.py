@@ -40,13 +40,18 @@ class RawRun:
     duration_ms: float
 
 
-def rlimit_hook(limits: Limits, extra: Callable[[], None] | None = None) -> Callable[[], None]:
-    """A pre-exec hook setting CPU, address space, process, file size, open files and core limits."""
+def rlimit_hook(limits: Limits, extra: Callable[[], None] | None = None, *,
+                uid: int | None = None) -> Callable[[], None]:
+    """A pre-exec hook setting CPU, address space, process, file size, open files and core limits.
+
+    ``uid``: the uid the child will run as, when ``extra`` switches to another one.
+    """
     cpu = max(1, int(limits.cpu_s + 0.999))
     memory = limits.memory_mb * 1024 * 1024
     fsize = limits.fsize_mb * 1024 * 1024
     # RLIMIT_NPROC counts every process of the real uid (root is exempt): leave room for the user's own
-    nproc = limits.nproc + (_processes_of(os.getuid()) if os.getuid() else 0)
+    owner = os.getuid() if uid is None else uid
+    nproc = limits.nproc + (_processes_of(owner) if owner else 0)
 
     def hook() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))

@@ -128,8 +128,10 @@ def _lockdown(program: str | None, landlock: dict[str, list[str]] | None) -> Non
 def _landlock(libc: object, fence: dict[str, list[str]]) -> None:
     """Landlock: read-only access beneath ``ro`` paths, full access beneath ``rw``, nothing elsewhere.
 
-    Used by the fallback backend, which has no private mount namespace. Silently skipped on kernels
-    without Landlock (the backend is announced as weaker anyway).
+    From ABI 4 the ruleset also handles TCP bind and connect with no port allowed (no network even if a
+    socket were obtained), from ABI 6 it scopes abstract Unix sockets and signals to the sandbox itself.
+    Used by the fallback backend, which has no private mount or network namespace. Skipped on kernels
+    without Landlock (the fallback's probe then reports the fence missing).
     """
     import ctypes
     import struct
@@ -139,19 +141,24 @@ def _landlock(libc: object, fence: dict[str, list[str]]) -> None:
     abi = syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))  # LANDLOCK_CREATE_RULESET_VERSION
     if abi < 1:
         return
-    handled = (1 << 13) - 1 | ((1 << 13) if abi >= 2 else 0) | ((1 << 14) if abi >= 3 else 0)
+    handled = ((1 << 13) - 1 | ((1 << 13) if abi >= 2 else 0) | ((1 << 14) if abi >= 3 else 0)
+               | ((1 << 15) if abi >= 5 else 0))
     read = 1 | 4 | 8  # execute, read file, read dir
-    attr = ctypes.create_string_buffer(struct.pack("=Q", handled), 8)
-    ruleset = syscall(444, attr, ctypes.c_size_t(8), ctypes.c_uint32(0))
-    if ruleset < 0:
+    fields = [handled] + ([3] if abi >= 4 else []) + ([3] if abi >= 6 else [])  # net: bind+connect TCP
+    raw = struct.pack(f"={len(fields)}Q", *fields)
+    attr = ctypes.create_string_buffer(raw, len(raw))
+    ruleset = syscall(444, attr, ctypes.c_size_t(len(raw)), ctypes.c_uint32(0))
+    if ruleset < 0:  # not enforced: the fallback's probe sees the missing fence and says so
         return
+    file_rights = 1 | 2 | 4 | (1 << 14) | (1 << 15)  # execute, write, read, truncate, ioctl_dev
     for access, paths in ((read, fence.get("ro", [])), (handled, fence.get("rw", []))):
         for path in paths:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             except OSError:
                 continue
-            rule = ctypes.create_string_buffer(struct.pack("=Qi", access, fd), 12)
+            allowed = access if os.path.isdir(path) else access & file_rights & handled
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", allowed, fd), 12)
             syscall(445, ctypes.c_int(ruleset), ctypes.c_int(1), rule, ctypes.c_uint32(0))
             os.close(fd)
     if syscall(446, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:

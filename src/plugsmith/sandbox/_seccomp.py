@@ -3,14 +3,19 @@
 Two layers, both returning ``EPERM`` for the syscalls they deny:
 
 * the *launch* filter, applied to the sandboxed interpreter before it starts (by ``bwrap --seccomp`` or
-  by the fallback's pre-exec hook): no new processes or threads (fork bombs and shelling out end here),
-  no signals to other processes (the parent survives), no sockets, no new sessions or namespaces, no
-  ptrace, no mounts;
+  by the fallback's pre-exec hook), the same for both backends. It denies, by group (``DENY_GROUPS``):
+  new processes and threads (fork bombs and shelling out end here), signals to other processes (the
+  parent survives), new sessions, every way to a network or a socket — ``socket``/``socketpair`` and
+  io_uring, whose kernel workers would otherwise open and connect sockets for the plugin — and the
+  kernel's attack surface: ptrace and other processes' memory, namespaces and mounts, keyrings, BPF,
+  perf events, userfaultfd, module loading, kexec, file handles, and the host-wide settings a root
+  process could change (hostname, clock, swap, reboot, quotas, accounting);
 * the *lockdown* filter, which the runner applies to itself after start-up and before importing the
   plugin: no ``execve`` (the plugin cannot replace the interpreter by a shell).
 
 Filters are only built for x86-64 and aarch64; elsewhere ``None`` is returned and the other layers
-(namespaces, rlimits) still apply. A syscall number from another ABI (x32) is denied too.
+(namespaces, rlimits) still apply. A syscall number from another ABI (x32), or another architecture, kills
+the process.
 """
 
 from __future__ import annotations
@@ -27,27 +32,57 @@ _RET_ALLOW = 0x7FFF0000
 _RET_ERRNO = 0x00050000
 _RET_KILL_PROCESS = 0x80000000
 
-_ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
-    "x86_64": (0xC000003E, {
-        "clone": 56, "fork": 57, "vfork": 58, "clone3": 435, "kill": 62, "tkill": 200, "tgkill": 234,
-        "socket": 41, "socketpair": 53, "setsid": 112, "setpgid": 109, "ptrace": 101, "mount": 165,
-        "umount2": 166, "unshare": 272, "setns": 308, "keyctl": 250, "bpf": 321, "perf_event_open": 298,
-        "userfaultfd": 323, "execve": 59, "execveat": 322, "pidfd_open": 434, "pidfd_send_signal": 424,
-        "process_vm_writev": 311, "process_vm_readv": 310,
-    }),
-    "aarch64": (0xC00000B7, {
-        "clone": 220, "clone3": 435, "kill": 129, "tkill": 130, "tgkill": 131, "socket": 198,
-        "socketpair": 199, "setsid": 157, "setpgid": 154, "ptrace": 117, "mount": 40, "umount2": 39,
-        "unshare": 97, "setns": 268, "keyctl": 219, "bpf": 280, "perf_event_open": 241, "userfaultfd": 282,
-        "execve": 221, "execveat": 281, "pidfd_open": 434, "pidfd_send_signal": 424,
-        "process_vm_writev": 271, "process_vm_readv": 270,
-    }),
+# name -> (x86-64 number, aarch64 number or None where the call does not exist there)
+_NUMBERS: dict[str, tuple[int, int | None]] = {
+    "clone": (56, 220), "fork": (57, None), "vfork": (58, None), "clone3": (435, 435),
+    "kill": (62, 129), "tkill": (200, 130), "tgkill": (234, 131), "pidfd_open": (434, 434),
+    "pidfd_send_signal": (424, 424), "setsid": (112, 157), "setpgid": (109, 154),
+    "socket": (41, 198), "socketpair": (53, 199),
+    "io_uring_setup": (425, 425), "io_uring_enter": (426, 426), "io_uring_register": (427, 427),
+    "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271),
+    "pidfd_getfd": (438, 438), "kcmp": (312, 272), "process_madvise": (440, 440),
+    "migrate_pages": (256, 238), "move_pages": (279, 239),
+    "mount": (165, 40), "umount2": (166, 39), "pivot_root": (155, 41), "chroot": (161, 51),
+    "unshare": (272, 97), "setns": (308, 268), "open_tree": (428, 428), "move_mount": (429, 429),
+    "fsopen": (430, 430), "fsconfig": (431, 431), "fsmount": (432, 432), "fspick": (433, 433),
+    "mount_setattr": (442, 442),
+    "keyctl": (250, 219), "add_key": (248, 217), "request_key": (249, 218),
+    "bpf": (321, 280), "perf_event_open": (298, 241), "userfaultfd": (323, 282),
+    "init_module": (175, 105), "finit_module": (313, 273), "delete_module": (176, 106),
+    "kexec_load": (246, 104), "kexec_file_load": (320, 294),
+    "open_by_handle_at": (304, 265), "name_to_handle_at": (303, 264), "fanotify_init": (300, 262),
+    "lookup_dcookie": (212, 18), "nfsservctl": (180, 42), "uselib": (134, None), "_sysctl": (156, None),
+    "sethostname": (170, 161), "setdomainname": (171, 162), "reboot": (169, 142), "swapon": (167, 224),
+    "swapoff": (168, 225), "acct": (163, 89), "settimeofday": (164, 170), "clock_settime": (227, 112),
+    "clock_adjtime": (305, 266), "adjtimex": (159, 171), "iopl": (172, None), "ioperm": (173, None),
+    "modify_ldt": (154, None), "quotactl": (179, 60), "quotactl_fd": (443, 443), "syslog": (103, 116),
+    "vhangup": (153, 58), "personality": (135, 92),
+    "execve": (59, 221), "execveat": (322, 281),
 }
 
-LAUNCH_DENY = ("clone", "fork", "vfork", "clone3", "kill", "tkill", "tgkill", "socket", "socketpair",
-               "setsid", "setpgid", "ptrace", "mount", "umount2", "unshare", "setns", "keyctl", "bpf",
-               "perf_event_open", "userfaultfd", "pidfd_open", "pidfd_send_signal", "process_vm_writev",
-               "process_vm_readv")
+_ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
+    "x86_64": (0xC000003E, {name: pair[0] for name, pair in _NUMBERS.items()}),
+    "aarch64": (0xC00000B7, {name: pair[1] for name, pair in _NUMBERS.items() if pair[1] is not None}),
+}
+
+IO_URING = ("io_uring_setup", "io_uring_enter", "io_uring_register")
+DENY_GROUPS: dict[str, tuple[str, ...]] = {
+    "processes": ("clone", "fork", "vfork", "clone3", "setsid", "setpgid"),
+    "signals": ("kill", "tkill", "tgkill", "pidfd_open", "pidfd_send_signal"),
+    "network": ("socket", "socketpair", *IO_URING),
+    "other processes": ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+                        "process_madvise", "migrate_pages", "move_pages"),
+    "namespaces and mounts": ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree",
+                              "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
+    "kernel surface": ("keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+                       "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+                       "open_by_handle_at", "name_to_handle_at", "fanotify_init", "lookup_dcookie",
+                       "nfsservctl", "uselib", "_sysctl", "modify_ldt", "iopl", "ioperm", "personality"),
+    "host settings": ("sethostname", "setdomainname", "reboot", "swapon", "swapoff", "acct",
+                      "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "quotactl",
+                      "quotactl_fd", "syslog", "vhangup"),
+}
+LAUNCH_DENY = tuple(name for group in DENY_GROUPS.values() for name in group)
 LOCKDOWN_DENY = ("execve", "execveat")
 
 
@@ -58,28 +93,26 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
 def build_filter(deny: tuple[str, ...], machine: str | None = None) -> bytes | None:
     """A BPF program denying ``deny`` with EPERM (``clone3`` with ENOSYS so libc falls back to ``clone``).
 
-    Returns None on an architecture this module does not know.
+    Returns None on an architecture this module does not know. Names the architecture lacks (``fork``
+    on aarch64) are skipped.
     """
     arch = _ARCHES.get(machine or platform.machine())
     if arch is None:
         return None
     audit_arch, table = arch
     numbers = [(table[name], errno.ENOSYS if name == "clone3" else errno.EPERM)
-               for name in deny if name in table]
-    body: list[bytes] = [_insn(_LD_W_ABS, 0, 0, 4)]
+               for name in dict.fromkeys(deny) if name in table]
     n = len(numbers)
-    # layout: [ld arch][jeq arch][ld nr][jge x32][jeq nr]*n [allow][errno...]*n [kill]
-    body.append(_insn(_JEQ_K, 0, 2 * n + 3, audit_arch))  # mismatch -> kill (last)
-    body.append(_insn(_LD_W_ABS, 0, 0, 0))
-    body.append(_insn(_JGE_K, 2 * n + 1, 0, 0x40000000))  # another ABI (x32) -> kill
-    for _nr, _err in numbers:
-        # skip the remaining n-1-i checks and the allow, landing on this syscall's errno return
-        body.append(_insn(_JEQ_K, n, 0, _nr))
-    body.append(_insn(_RET_K, 0, 0, _RET_ALLOW))
-    for _nr, err in numbers:
-        body.append(_insn(_RET_K, 0, 0, _RET_ERRNO | err))
-    body.append(_insn(_RET_K, 0, 0, _RET_KILL_PROCESS))
+    # layout: [ld arch][jeq arch][ld nr][jge x32][jeq nr]*n [allow][ENOSYS][EPERM][kill]
+    body: list[bytes] = [_insn(_LD_W_ABS, 0, 0, 4),
+                         _insn(_JEQ_K, 0, n + 5, audit_arch),   # another architecture -> kill
+                         _insn(_LD_W_ABS, 0, 0, 0),
+                         _insn(_JGE_K, n + 3, 0, 0x40000000)]   # another ABI (x32) -> kill
+    for i, (nr, err) in enumerate(numbers):
+        body.append(_insn(_JEQ_K, n - i + (err == errno.EPERM), 0, nr))
+    body += [_insn(_RET_K, 0, 0, _RET_ALLOW), _insn(_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
+             _insn(_RET_K, 0, 0, _RET_ERRNO | errno.EPERM), _insn(_RET_K, 0, 0, _RET_KILL_PROCESS)]
     return b"".join(body)
 
 
-__all__ = ["LAUNCH_DENY", "LOCKDOWN_DENY", "build_filter"]
+__all__ = ["DENY_GROUPS", "IO_URING", "LAUNCH_DENY", "LOCKDOWN_DENY", "build_filter"]
