@@ -50,15 +50,17 @@ def _hidden(path: Path, outcome: Any, sandbox: Any) -> str:
     return f"{sum(1 for c in checks if c.passed)}/{len(hidden)}"
 
 
-def _rounds(record: dict[str, Any]) -> tuple[int, int, int, int]:
-    """(rounds asked, server prompt tokens, server reply tokens, estimated prompt tokens)."""
+def _rounds(record: dict[str, Any]) -> tuple[int, str]:
+    """Rounds asked, and the answered rounds' tokens: "prompt+reply (prompt est. N)" ('?' where the
+    server gave no count; a stream's events stand in for reply tokens)."""
     entries = [*record.get("candidates", []), *(s for s in record.get("skipped", []) if "round" in s)]
     rounds = max((int(e["round"]) for e in entries), default=0)
     answered = [e for e in entries if "seconds" in e]
-    total = (sum(e.get("prompt_tokens") or 0 for e in answered),
-             sum(e.get("completion_tokens") or e.get("stream_chunks") or 0 for e in answered),
-             sum(e.get("prompt_tokens_estimate") or 0 for e in answered))
-    return (rounds, *total)
+    counted = [e["prompt_tokens"] for e in answered if e.get("prompt_tokens") is not None]
+    prompt = str(sum(counted)) if counted else "?"
+    reply = sum(e.get("completion_tokens") or e.get("stream_chunks") or 0 for e in answered)
+    estimate = sum(e.get("prompt_tokens_estimate") or 0 for e in answered)
+    return rounds, f"{prompt}+{reply} (prompt est. {estimate})"
 
 
 def run_one(path: Path, sandbox: Any) -> tuple[str, float]:
@@ -79,12 +81,12 @@ def run_one(path: Path, sandbox: Any) -> tuple[str, float]:
     finally:
         hub.close()
     record = outcome.record
-    rounds, prompt, reply, estimate = _rounds(record)
+    rounds, tokens = _rounds(record)
     problems = Counter(s.get("kind", "?") for s in record.get("skipped", []) if s.get("strategy") == "llm")
     rejected = Counter(c["stage"] for c in record.get("candidates", []) if not c["accepted"])
     status = "approved" if outcome.status != "failed" else "FAILED"
-    line = (f"  {spec.name:24s} {status:8s} rounds {rounds}  tokens {prompt}+{reply} (prompt est. {estimate})"
-            f"  {took:6.1f} s  hidden {_hidden(path, outcome, sandbox)}")
+    line = (f"  {spec.name:24s} {status:8s} rounds {rounds}  tokens {tokens}  {took:6.1f} s  "
+            f"hidden {_hidden(path, outcome, sandbox)}")
     if problems or rejected:
         line += "  [" + ", ".join([*(f"{n} {k}" for k, n in problems.items()),
                                    *(f"{n} rejected at {k}" for k, n in rejected.items())]) + "]"

@@ -113,3 +113,23 @@ def test_the_cli_prints_each_failure_on_stderr_and_exits_1(tmp_path: Path) -> No
     outcome = json.loads(done.stdout)
     [entry] = outcome["record"]["skipped"]
     assert entry["kind"] == "bad_reply" and "HTML page" in outcome["message"]
+
+
+def test_the_benchmark_runs_against_a_configured_server_and_skips_without_one() -> None:
+    import re
+
+    script = Path(__file__).parents[1] / "benchmarks" / "llm_server.py"
+    code = ('"""Number of tasks in the plan."""\n\n\ndef run(inputs: dict) -> dict:\n'
+            '    return {"count": len(inputs["plan_json"]["tasks"])}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGSMITH_LLM")}
+    skipped = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
+                             timeout=60)
+    assert skipped.returncode == 0 and "skipped: no LLM endpoint configured" in skipped.stdout
+    with LLMServer([Reply("Let me think."), Reply(fenced(code))]) as server:
+        env.update(PLUGSMITH_LLM_BASE_URL=server.base_url, PLUGSMITH_LLM_MODEL="scripted")
+        done = subprocess.run([sys.executable, str(script), "task_count", "--rounds", "1"],
+                              capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stdout.splitlines() if "task_count" in line and "rounds" in line)
+    pattern = r"approved rounds 2 +tokens \d+\+\d+ \(prompt est\. \d+\) .* hidden (\d+)/\1 +\[1 no_code\]"
+    assert re.search(pattern, line), line
