@@ -5,14 +5,17 @@ numbered JSON and Markdown files into it, and a finished task is skipped when th
 The pipeline imports PlanExe's solar-farm sample (``PLANEXE_SOURCE`` points elsewhere, e.g. at a real
 PlanExe run directory) and runs three capability tasks:
 
-- ``critical_path`` and ``resource_load``: built-in plugins, found in the hub;
+- ``critical_path`` and ``resource_demand`` (tasks needing each role at once, over time): built-in
+  plugins, found in the hub;
 - ``tasks_per_phase``: built into nothing — the first run synthesizes it from the examples below (the
   offline ``enumerate`` strategy), gates it, publishes it to the hub; later runs reuse it.
 
     RUN_ID_DIR=/tmp/solar python examples/planexe_pipeline.py
 
-Files written: ``100-plugsmith_plan.json`` (+ import report), ``101-critical_path.json/.md``,
-``101-resource_load.json/.md``, ``101-tasks_per_phase.json/.md``.
+Files written: ``1000-plugsmith_plan.json`` (+ import report), ``1001-critical_path.json/.md``,
+``1001-resource_demand.json/.md``, ``1001-tasks_per_phase.json/.md`` (four-digit numbers: PlanExe's own
+files have three, so they never collide). Inside PlanExe's real ``run_plan_pipeline.py`` use
+``plugsmith.planexe.derive_tasks(PlanTask, …)`` instead (see docs/planexe.md).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ TASKS_PER_PHASE = CapabilitySpec.model_validate({
 
 
 class ImportPlan(PlanExeImportTask):
-    """PlanExe's plan as plugsmith's ``plan_json`` (``100-plugsmith_plan.json``)."""
+    """PlanExe's plan as plugsmith's ``plan_json`` (``1000-plugsmith_plan.json``)."""
 
     source = luigi.OptionalPathParameter(default=str(SOURCE))
 
@@ -67,8 +70,8 @@ class Schedule(CapabilityTask):
     upstream = (ImportPlan,)
 
 
-class ResourceLoad(CapabilityTask):
-    capability = "resource_load"
+class ResourceDemand(CapabilityTask):
+    capability = "resource_demand"
     upstream = (ImportPlan,)
 
 
@@ -83,7 +86,7 @@ class FullPlan(luigi.WrapperTask):
     run_id_dir = luigi.PathParameter()
 
     def requires(self) -> list[luigi.Task]:
-        return [cls(run_id_dir=self.run_id_dir) for cls in (Schedule, ResourceLoad, TasksPerPhase)]
+        return [cls(run_id_dir=self.run_id_dir) for cls in (Schedule, ResourceDemand, TasksPerPhase)]
 
 
 def main() -> int:

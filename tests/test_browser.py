@@ -29,6 +29,16 @@ ARGS = [
     "--no-first-run",
 ]
 
+WIDE_README = (
+    "| column " * 12 + "|\n" + "|---" * 12 + "|\n" + "| a_rather_long_cell_value " * 12 + "|\n\n"
+    "```\n" + "x = 1  # " + "a long line of code " * 20 + "\n```\n"
+)
+CODE_V2 = (
+    "def run(inputs):\n    tasks = inputs['plan_json'].get('tasks', [])\n"
+    "    return {'total': round(sum(float(t.get('cost', 0)) for t in tasks), 2)}  # " + "wide " * 30 + "\n"
+)
+WIDTHS = (375, 1280)
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
@@ -46,8 +56,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
         mp.setenv("PLUGSMITH_HOME", str(home))
         srv = build_server(root, db_url=f"sqlite:///{home / 'hub.db'}", key_dir=home / "keys")
         assert srv.publish(
-            make_plugin(root, readme="# cost_total\n\nAdds up every task's cost.\n")
+            make_plugin(root, readme="# cost_total\n\nAdds up every task's cost.\n\n" + WIDE_README)
         ).is_success
+        assert srv.publish(make_plugin(root, version="1.1.0", code=CODE_V2)).is_success
         pending = srv.publish(make_plugin(root, "payroll_total", description="Payroll sum.")).json()
         assert pending["status"] == "pending_review"
         _seed_events(srv)
@@ -134,9 +145,9 @@ def test_search_and_open_a_plugin(live: tuple[Server, str], page: Any) -> None:
     page.click("button[type=submit]")
     assert "q=cost" in page.url
     assert page.inner_text("#result-count").startswith("1 result")
-    page.click("text=cost_total@1.0.0")
-    assert page.url.endswith("/plugins/cost_total@1.0.0")
-    assert "Adds up every task's cost." in page.inner_text("pre.readme")
+    page.goto(base + "/plugins/cost_total@1.0.0")
+    assert "Adds up every task's cost." in page.inner_text(".readme p")
+    assert page.locator(".readme table").count() == 1  # Markdown rendered, not shown as source
     assert page.locator("h2", has_text="Versions").count() == 1
     assert srv.client.get("/api/v1/plugins/cost_total").json()["tier"] in page.inner_text("main")
 
@@ -145,16 +156,70 @@ def test_reviewer_approves_a_pending_plugin(live: tuple[Server, str], page: Any)
     srv, base = live
     page.goto(base + "/review")
     assert "Sign in with a reviewer" in page.inner_text("main")
-    page.fill("input[name=token]", srv.tokens["reviewer2"])
-    page.click("form[action='/login'] button[type=submit]")
+    _sign_in(page, srv.tokens["reviewer2"])
     assert page.url.endswith("/review")
     cookie = next(c for c in page.context.cookies() if c["name"] == "plugsmith_token")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-    row = page.locator("tr", has_text="payroll_total@1.0.0")
-    row.locator("input[name=reason]").fill("checked the code")
-    row.locator("button[value=approve]").click()
+    card = page.locator("section.card", has_text="payroll_total@1.0.0")
+    assert card.locator("table.code tr").count() >= 3  # the whole plugin.py: no earlier approved version
+    card.locator("input[name=reason]").fill("checked the code")
+    card.locator("button[value=approve]").click()
     assert "payroll_total@1.0.0 is now approved" in page.inner_text("[role=status]")
     assert srv.client.get("/api/v1/plugins/payroll_total").json()["status"] == "approved"
+
+
+def _sign_in(page: Any, token: str) -> None:
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/login")
+    page.fill("input[name=token]", token)
+    page.click("form[action='/login'] button[type=submit]")
+
+
+PAGES = (
+    "/",
+    "/plugins/cost_total@1.0.0",
+    "/diff?from=cost_total@1.0.0&to=cost_total@1.1.0",
+    "/dashboard",
+    "/login",
+    "/review",
+)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_fit_phone_and_desktop_widths(live: tuple[Server, str], browser: Any, width: int) -> None:
+    """No page is wider than the screen: wide tables and code scroll in their own box, the header wraps."""
+    srv, base = live
+    context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(base + "/")
+        _sign_in(page, srv.tokens["reviewer"])
+        for path in PAGES:
+            response = page.goto(base + path)
+            assert response is not None and response.status == 200, path
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width, f"{path} is {scroll_width} px wide on a {width} px screen"
+            header = page.locator("header").bounding_box()
+            assert header and header["width"] >= width - 1, path  # the dark bar spans the screen
+            for link in ("Browse", "Review", "Dashboard"):
+                box = page.locator("header nav a", has_text=link).bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (path, link)
+            title = page.locator("main > h1").bounding_box()
+            assert title and title["width"] <= width, path
+            pixels = _decode_png(page.screenshot(clip={"x": 0, "y": 0, "width": 320, "height": 160}))
+            assert len(set(pixels)) > 10, f"{path} rendered blank"
+    finally:
+        context.close()
+
+
+def test_narrow_screens_hide_secondary_columns(live: tuple[Server, str], browser: Any) -> None:
+    _, base = live
+    for width, visible in ((375, False), (1280, True)):
+        context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(base + "/")
+        assert page.locator("th", has_text="downloads").is_visible() is visible
+        assert page.locator("th", has_text="plugin").is_visible()
+        context.close()
 
 
 def test_dashboard_renders_charts(live: tuple[Server, str], page: Any) -> None:

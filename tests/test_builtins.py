@@ -28,7 +28,8 @@ def _run(plugin: str, plan: dict[str, Any]) -> Any:
 
 def test_specs_match_the_plugin_directories() -> None:
     assert [s.name for s in builtin_specs()] == ["cost_estimation", "labour_cost", "critical_path",
-                                                 "risk_matrix", "resource_load", "budget_check"]
+                                                 "risk_matrix", "resource_load", "budget_check",
+                                                 "pert_schedule", "schedule_simulation", "resource_demand"]
     for directory in builtin_dirs():
         manifest = load_manifest(directory)
         spec = builtin_spec(manifest.capability)

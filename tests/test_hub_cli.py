@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import types
@@ -161,3 +163,140 @@ def test_bad_database_urls_are_one_line_exit_2(plugsmith_home: Path, url: str, n
     first = result.stderr.splitlines()[0]
     assert first.startswith("error: ") and needle in first
     assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+
+
+def _story_release(hub: Hub, tmp_path: Path) -> Any:
+    """A release whose manifest tells a synthesis story, with the hub's own record of that synthesis."""
+    plugin = make_plugin(tmp_path, body="# the second line\n")
+    manifest = json.loads((plugin / "plugin.json").read_text())
+    manifest["origin"] = "synthesized"
+    manifest["provenance"] = {
+        "spec_hash": "sha256:" + "ab" * 32, "strategy": "enumerate", "program_size": 4,
+        "dsl_program": "cost_breakdown = group(plan_json.tasks, ...)", "candidates_tried": 2,
+        "time_taken_s": 0.5, "guide_cases": 3, "holdout_cases": 1}
+    (plugin / "plugin.json").write_text(json.dumps(manifest))
+    report = GateReport(plugin_id="x", verdict="approved", tier=Tier.tier1, gates=[
+        GateResult(name="security", status=GateStatus.passed, message="nothing found"),
+        GateResult(name="benchmark", status=GateStatus.skipped, message="no cases for it")])
+    release = hub.publish(plugin, status=Status.approved, tier=Tier.tier1, gate_report=report)
+    hub.save_synthesis_record("sha256:" + "ab" * 32, "cost_estimation",
+                              {"outcome": {"checksum": release.checksum}})
+    return release
+
+
+def test_show_tells_provenance_gates_and_where_the_code_is(capsys: pytest.CaptureFixture[str], db_url: str,
+                                                           tmp_path: Path) -> None:
+    with Hub.open(db_url) as hub:
+        release = _story_release(hub, tmp_path)
+    code, out, _ = run(capsys, "--db", db_url, "hub", "show", "cost_estimation")
+    assert code == 0
+    provenance = out.split("\nprovenance\n", 1)[1].split("\n\n", 1)[0]
+    assert "1. spec: Written for the capability spec sha256:abababab" in provenance
+    assert "names this very artifact" in provenance  # the hub's own record confirms it
+    assert "2. strategy: Made by the 'enumerate' strategy in 0.50 s after 2 candidate(s)" in provenance
+    assert "cost_breakdown = group(plan_json.tasks, ...)" in provenance
+    assert "plugin.py has 3 line(s)" in provenance
+    assert "6. signature: Unsigned" in provenance
+    assert re.search(r"\n  security\s+pass\s+nothing found\n  benchmark\s+skip\s+no cases for it", out)
+    assert f"plugsmith hub show {release.ref} --source" in out
+    checkout = next(line.split()[0] for line in out.splitlines() if line.endswith("read-only checkout)"))
+    assert Path(checkout).read_text().startswith("def run(inputs):")
+
+
+def _piped(home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PLUGSMITH_HOME": str(home)}
+    cmd = [sys.executable, "-m", "plugsmith", *args]
+    return subprocess.run(cmd, capture_output=True, env=env, timeout=60)
+
+
+def test_show_source_prints_the_exact_file_when_piped(db_url: str, plugsmith_home: Path,
+                                                      tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path)
+    (plugin / "plugin.py").write_bytes(b"# caf\xe9\ndef run(inputs):\n    return {'cost_breakdown': {}}\n")
+    with Hub.open(db_url) as hub:
+        hub.publish(plugin, status=Status.approved, tier=Tier.tier1)
+    result = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--source")
+    assert result.returncode == 0 and result.stdout == (plugin / "plugin.py").read_bytes()
+    assert b"not UTF-8 text: byte 0xe9 at offset 5" in result.stderr
+    readme = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--file", "README.md")
+    assert readme.stdout == b"# cost_estimation\n"
+    outside = "../../hub.db"  # exists, on SQLite: the hub database beside the checkouts
+    escape = _piped(plugsmith_home, "--db", db_url, "hub", "show", "cost_estimation", "--file", outside)
+    assert escape.returncode == 2 and b"has no file '../../hub.db'" in escape.stderr and escape.stdout == b""
+
+
+def test_show_source_is_highlighted_on_a_terminal(plugsmith_home: Path, tmp_path: Path) -> None:
+    import pty
+
+    with Hub.open(f"sqlite:///{plugsmith_home / 'hub.db'}") as hub:
+        hub.publish(make_plugin(tmp_path), status=Status.approved, tier=Tier.tier1)
+    master, slave = pty.openpty()
+    env = {**os.environ, "PLUGSMITH_HOME": str(plugsmith_home), "TERM": "xterm-256color", "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "plugsmith", "hub", "show", "cost_estimation", "--source"],
+                            stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=60) == 0
+    os.close(master)
+    text = b"".join(chunks).decode()
+    assert "\x1b[" in text  # coloured
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert re.search(r"1 def run\(inputs\):", plain)  # numbered
+
+
+def test_diff_versions_itself_and_unrelated(capsys: pytest.CaptureFixture[str], db_url: str,
+                                            tmp_path: Path) -> None:
+    approved = {"status": Status.approved, "tier": Tier.tier1}
+    with Hub.open(db_url) as hub:
+        hub.publish(make_plugin(tmp_path), **approved)
+        hub.publish(make_plugin(tmp_path, version="1.1.0", body="# new line\n"), **approved)
+        hub.publish(make_plugin(tmp_path, "other_thing", outputs=("x",)), **approved)
+    old, new = "cost_estimation@1.0.0", "cost_estimation@1.1.0"
+    code, out, _ = run(capsys, "--db", db_url, "hub", "diff", old, new)
+    assert code == 0 and out.startswith("2 file(s) differ, +2 −1 lines\n")
+    assert "--- cost_estimation@1.0.0/plugin.py\n+++ cost_estimation@1.1.0/plugin.py\n" in out
+    assert "\n+# new line\n" in out and "\x1b[" not in out  # plain when not a terminal
+    code, out, _ = run(capsys, "--db", db_url, "hub", "diff", old, old)
+    assert code == 0 and out == ("cost_estimation@1.0.0 and cost_estimation@1.0.0 have identical contents "
+                                 "(same checksum)\n")
+    code, out, _ = run(capsys, "--db", db_url, "hub", "diff", old, "other_thing", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["related"] is False and "are different plugins" in data["summary"]
+    assert {f["path"] for f in data["files"]} == {"README.md", "plugin.json", "plugin.py"}
+    code, _, err = run(capsys, "--db", db_url, "hub", "diff", "cost_estimation", "nope@1.0")
+    assert code == 2 and "no such plugin" in err
+
+
+def test_show_source_and_diff_over_a_remote_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import plugsmith.cli._common as common
+    import test_server_helpers as srv_helpers
+    from plugsmith.hub._remote import RemoteHub
+
+    server = srv_helpers.build_server(tmp_path / "srv")
+    try:
+        first = srv_helpers.seed_release(server, srv_helpers.make_plugin(tmp_path))
+        code = "def run(inputs):\n    return {'total': 0.0}\n"
+        srv_helpers.seed_release(server, srv_helpers.make_plugin(tmp_path, version="1.1.0", code=code))
+        monkeypatch.setattr(common, "open_hub", lambda: RemoteHub(
+            "http://hub.test", transport=srv_helpers.SyncASGITransport(server.app)))
+        rc, out, err = run(capsys, "--hub-url", "http://hub.test", "hub", "show", first.ref)
+        assert rc == 0, err
+        assert "6. signature: Signed with the hub's ed25519 key" in out  # the server's record, over HTTP
+        assert "http://hub.test/plugins/cost_total@1.0.0   (the web page)" in out
+        rc, out, _ = run(capsys, "hub", "show", "cost_total@1.1.0", "--source")
+        assert rc == 0 and out == code
+        rc, out, _ = run(capsys, "hub", "diff", first.ref, "cost_total@1.1.0")
+        assert rc == 0 and "+    return {'total': 0.0}" in out
+    finally:
+        server.client.close()
+        server.hub.close()

@@ -19,7 +19,7 @@ def test_synthesis_then_reuse_on_a_postgresql_hub(postgres_url: str, tmp_path: P
     m = first.metrics
     assert (m["synthesized"], m["failed"], m["recovery_rate"]) == (2, 0, 1.0), first.failed
     second = run_plan_pipeline(EXAMPLES / "event.yaml", tmp_path / "two", db=postgres_url, workers=2)
-    assert (second.metrics["synthesized"], second.metrics["resolved_from_hub"]) == (0, 8)
+    assert (second.metrics["synthesized"], second.metrics["resolved_from_hub"]) == (0, 11)  # 9 built-ins + 2
 
     from plugsmith.hub import Hub
     from plugsmith.pipeline import hub_metrics

@@ -1,7 +1,8 @@
-"""Report rendering from a run directory: inline SVG Gantt and risk matrix, self-contained HTML, Markdown."""
+"""Report rendering from a run directory: HTML Gantt and SVG risk matrix, self-contained HTML, Markdown."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,12 @@ def _run_dir(tmp_path: Path, *, failed: bool = False) -> Path:
 def test_html_is_self_contained_with_gantt_and_risk_matrix(tmp_path: Path) -> None:
     view = load_view(_run_dir(tmp_path))
     html = render_html(view, run_metrics(view))
-    assert html.count("<svg") == 2
-    assert len(re.findall(r'<rect class="bar', html)) == 3
-    assert len(re.findall(r'<rect class="bar critical"', html)) == 2
+    assert html.count("<svg") == 1  # the risk matrix; the Gantt chart is HTML and CSS
+    assert len(re.findall(r'<div class="row task', html)) == 3
+    assert len(re.findall(r'<span class="bar crit"', html)) == 2  # a and b are critical
+    labels = re.findall(r'<div class="row task[^"]*"><span class="label" title="([^"]*)">([^<]*)</span>',
+                        html)
+    assert labels == [("Dig", "Dig"), ("Pour", "Pour"), ("Paint", "Paint")]  # names, no id run into them
     assert len(re.findall(r'<rect class="cell"', html)) == 25
     assert re.search(r'font-weight="bold">2</text>', html)  # the likelihood 4 x impact 5 cell
     for fetch in ("<script", "<link", "src=", "url(", "@import"):
@@ -73,6 +77,9 @@ def test_html_is_self_contained_with_gantt_and_risk_matrix(tmp_path: Path) -> No
     assert "Tiny &lt;plan&gt; &amp; co" in html and "Rain &lt;heavy&gt;" in html  # escaped, not injected
     assert "synthesized (enumerate)" in html and "hub (exact)" in html
     assert "<td>Ann</td>" in html and "Some capabilities failed" not in html
+    # the risk table names the task once, by name: no id column repeating the task column
+    row = re.search(r"<tr><td[^>]*>Rain &lt;heavy&gt;</td>(.*?)</tr>", html)
+    assert row is not None and re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1)) == ["Dig", "4", "5", "20"]
 
 
 def test_failed_capability_is_announced_and_the_rest_still_rendered(tmp_path: Path) -> None:
@@ -80,7 +87,7 @@ def test_failed_capability_is_announced_and_the_rest_still_rendered(tmp_path: Pa
     metrics = run_metrics(view)
     html, md = render_html(view, metrics), render_markdown(view, metrics)
     assert "Some capabilities failed" in html and "could not be computed" in html
-    assert html.count("<svg") == 2
+    assert html.count("<svg") == 1 and html.count('class="row task') == 3
     assert "**Some capabilities failed; the rest of the report is complete.**" in md
     assert "| cost_per_owner | failed |" in md
     assert metrics["failed"] == 1 and metrics["recovery_rate"] == 0.0
@@ -90,11 +97,70 @@ def test_markdown_holds_schedule_risks_and_capabilities(tmp_path: Path) -> None:
     view = load_view(_run_dir(tmp_path))
     md = render_markdown(view, run_metrics(view))
     assert md.startswith("# Tiny <plan> & co\n")
-    assert "Critical path: a → b." in md
-    assert "| c | 2.00 | 3.00 | 4.00 | 5.00 | 2.00 |  |" in md
-    assert "| r1 | a | 4 | 5 | 20 | Rain <heavy> |" in md
+    assert "Project duration: 5 days." in md
+    assert "1. Dig: 2 days, day 0 to 2\n2. Pour: 3 days, day 2 to 5\n" in md  # the critical path, by name
+    assert "| Paint | 1 | — | day 2 to 3 | 2 |  |" in md
+    assert "| Rain <heavy> | Dig | 4 | 5 | 20 |" in md
     row = "| cost_per_owner | ok | core_schedule | 1.0.0 | Tier 0 | builtin | synthesized (enumerate) |"
     assert row in md
+
+
+def _no_data_run(tmp_path: Path) -> Path:
+    """The tiny run, plus a cost capability that was not run because the plan has no cost data."""
+    run = _run_dir(tmp_path)
+    reqs = json.loads((run / "002-requirements.json").read_text())
+    reqs["requirements"].append({"capability": "cost_estimation", "sources": ["stage"], "spec": {}})
+    write_json(run / "002-requirements.json", reqs)
+    write_json(run / "009-cost_estimation.json", {
+        "capability": "cost_estimation", "status": "no_data", "recovered": False, "release": None,
+        "output": None, "attempts": [], "replacement": None, "error": None,
+        "note": "no cost data in this plan (no task costs, no resource hours at a rate)"})
+    plan = json.loads((run / "001-plan.json").read_text())
+    plan["data_quality"] = [{"code": "no_estimate", "severity": "serious",
+                             "summary": "1 task has no duration estimate; PlanExe's minimum of 1 day is used",
+                             "items": [{"subject": "c", "message": "no estimate"}]}]
+    write_json(run / "001-plan.json", plan)
+    return run
+
+
+def test_capability_without_data_says_so_instead_of_printing_zeros(tmp_path: Path) -> None:
+    view = load_view(_no_data_run(tmp_path))
+    metrics = run_metrics(view)
+    html, md = render_html(view, metrics), render_markdown(view, metrics)
+    assert metrics["failed"] == 0 and metrics["without_data"] == ["cost_estimation"]
+    assert "<code>cost_estimation</code>: no cost data in this plan" in html
+    assert "- `cost_estimation`: no cost data in this plan" in md
+    assert "| cost_estimation | no data |" in md and "Some capabilities failed" not in md
+    costs = md.split("## Costs")[1].split("\n## ")[0]
+    assert "0.00" not in costs and "no cost data in this plan" in costs
+
+
+def test_data_quality_names_the_tasks(tmp_path: Path) -> None:
+    view = load_view(_no_data_run(tmp_path))
+    html, md = render_html(view, run_metrics(view)), render_markdown(view, run_metrics(view))
+    assert "- **Serious:** 1 task has no duration estimate" in md
+    assert "  - Paint (`c`): no estimate" in md
+    assert re.search(r'<details class="serious"><summary><b>Serious:</b> 1 task has no duration', html)
+    assert '<li>Paint<span class="id">c</span> — no estimate</li>' in html
+
+
+def test_phases_group_the_gantt_chart_and_the_task_tables(tmp_path: Path) -> None:
+    run = _run_dir(tmp_path)
+    stage = json.loads((run / "001-plan.json").read_text())
+    stage["plan"]["phases"] = [{"id": "p", "name": "Ground works", "parent": None},
+                               {"id": "q", "name": "Finish", "parent": None}]
+    for task, phase in zip(stage["plan"]["tasks"], ["p", "p", "q"], strict=True):
+        task["phase"] = phase
+    write_json(run / "001-plan.json", stage)
+    view = load_view(run)
+    html, md = render_html(view, run_metrics(view)), render_markdown(view, run_metrics(view))
+    phases = re.findall(r'<details class="phase" open><summary class="row"><span class="label" '
+                        r'title="([^"]*)">', html)
+    assert phases == ["Ground works (2 tasks, 2 critical)", "Finish (1 task)"]
+    assert html.count('<span class="bar phase"') == 2  # a summary bar per phase
+    assert re.search(r"<summary><b>Ground works</b> — 2 tasks, 2 critical, days 0–5</summary>", html)
+    assert "### Ground works\n\n| task |" in md and "### Finish\n" in md
+    assert "1. Dig (Ground works): 2 days" in md
 
 
 def test_run_metrics_count_gaps_synthesis_and_coverage(tmp_path: Path) -> None:
@@ -110,6 +176,6 @@ def test_run_metrics_count_gaps_synthesis_and_coverage(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("span,step", [(5.0, 1), (47.0, 5), (400.0, 50), (1000.0, 100)])
 def test_gantt_ticks_stay_readable(span: float, step: int) -> None:
-    from plugsmith.pipeline._svg import _tick_step
+    from plugsmith.pipeline._gantt import tick_step
 
-    assert _tick_step(span) == step
+    assert tick_step(span) == step

@@ -61,3 +61,24 @@ def test_bad_input_is_refused_before_any_stage_runs(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unsupported database URL"):
         run_plan_pipeline(plan, tmp_path / "out", db="mysql://nope")
     assert not (tmp_path / "out").exists()
+
+
+def test_progress_counts_against_the_real_total_from_the_first_stage(tmp_path: Path) -> None:
+    """The first stage file appears before the requirements say how many stages follow: "(1/14)", not
+    "(1/?)", because the run passes the total it knows from checking the plan."""
+    from plugsmith.pipeline import StageWatcher
+
+    lines: list[str] = []
+    watcher = StageWatcher(tmp_path, lines.append, total=14)
+    write_json(tmp_path / "001-plan.json", {})
+    watcher.poll()
+    write_json(tmp_path / "002-requirements.json", {"requirements": [{"capability": "x"}]})
+    watcher.poll()
+    assert lines == ["stage 001-plan done (1/14)", "stage 002-requirements done (2/14)"]
+    unknown: list[str] = []
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    blind = StageWatcher(fresh, unknown.append)  # without a total it can only count what it sees
+    write_json(fresh / "001-plan.json", {})
+    blind.poll()
+    assert unknown == ["stage 001-plan done (1/?)"]

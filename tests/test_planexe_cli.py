@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from plugsmith.cli import app, main
+from test_pipeline_helpers import builtin_home_template, seeded_home  # noqa: F401
 
 DATA = Path(__file__).parent / "data" / "planexe"
 
@@ -23,7 +24,7 @@ def test_import_writes_plan_and_report_beside_it(tmp_path: Path) -> None:
     plan = json.loads(out.read_text())
     report = json.loads((tmp_path / "out" / "solar.import-report.json").read_text())
     assert len(plan["tasks"]) == 18 and plan["meta"]["import_report"] == report
-    assert report["counts"] == {"unmapped": 10, "dropped": 4, "note": 2}
+    assert report["counts"] == {"unmapped": 10, "dropped": 4, "note": 3}  # + no risk register
     assert "## Dropped" in (tmp_path / "out" / "solar.import-report.md").read_text()
     assert "18 tasks, 9 phases, 18 dependencies" in result.output and "dropped:" in result.output
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
@@ -80,3 +81,62 @@ def test_subprocess_exit_codes(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "plugsmith", "plan", "import-planexe",
                               str(tmp_path / "nope")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and missing.stderr.count("\n") <= 2 and "no such file" in missing.stderr
+
+
+SILO = DATA / "runs" / "20250321_silo"
+WHOLE = "023-3-wbs_project_level1_and_level2_and_level3.json"
+
+
+def _run_dir(tmp_path: Path, names: list[str]) -> Path:
+    run = tmp_path / "silo"
+    run.mkdir()
+    for name in names:
+        (run / name).write_bytes((SILO / name).read_bytes())
+    return run
+
+
+def test_run_on_a_truncated_file_is_one_line_with_file_and_pointer(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = _run_dir(tmp_path, [WHOLE, "021-task_dependencies_raw.json"])
+    (run / "022-2-task_durations.json").write_text((SILO / "022-2-task_durations.json").read_text()[:5000])
+    code, err = run_main(["run", str(run), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "Traceback" not in err
+    first = err.splitlines()[0]
+    assert first == (f"error: {run / '022-2-task_durations.json'}: /9/mitigation_strategy: the file is cut "
+                     "short at line 77 column 28")
+    assert not (tmp_path / "out" / "001-plan.json").exists()  # refused before any stage ran
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("seeded_home")
+def test_run_without_durations_and_dependencies_completes_and_warns(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = _run_dir(tmp_path, [WHOLE, "018-3-wbs_level1_project_title.json"])
+    code, err = run_main(["run", str(run), "--out", str(tmp_path / "out")], capsys)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: data: ")]
+    assert warnings == [
+        "warning: data: 2 input files a schedule needs are missing or empty: 022-2-task_durations.json, "
+        "021-task_dependencies_raw.json",
+        "warning: data: 200 tasks have no duration estimate; PlanExe's minimum of 1 day is used: "
+        "Identify Key Stakeholders and Requirements, Define Project Goals and Objectives, "
+        "Establish Project Success Criteria and 197 more"]
+    md = (tmp_path / "out" / "report.md").read_text()
+    quality = md.split("## Data quality")[1].split("\n## ")[0]
+    assert "`022-2-task_durations.json`: is missing; no duration estimates" in quality
+    assert "`021-task_dependencies_raw.json`: is missing; no dependencies" in quality
+    assert "Project duration: 1 days" in md  # every task 1 day, none after another: said, not hidden
+
+    code, err = run_main(["run", str(run), "--out", str(tmp_path / "out"), "--strict"], capsys)
+    assert code == 1 and "2 serious data problem(s) in the plan (--strict)" in err
+
+
+@pytest.mark.usefixtures("seeded_home")
+def test_strict_passes_a_plan_without_serious_problems(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    code, err = run_main(["run", str(examples / "product_launch.json"), "--out", str(tmp_path / "out"),
+                          "--strict", "--no-synth"], capsys)
+    assert code == 0 and "warning: data" not in err
+    # the progress lines count against the real total from the first stage on: 5 + 10 capabilities + 2
+    assert "stage 001-plan done (1/17)" in err and "stage 017-metrics done (17/17)" in err

@@ -40,10 +40,13 @@ COMPLY, FINALIZE = "ede79c1f-28b0-41f8-9821-f54c75aef546", "7d21ac90-9e16-4da0-b
 # leaves in document order: the 6 level-3 tasks take their subtask's place, the other 12 subtasks are leaves
 SOLAR_TASKS = [PERMIT, EIA, DELAYS, EIA2, REPORT, SHARE, LAYOUT, PLANS, FUND, ACQUIRE, STAFF, SAFETY,
                MITIGATE, COMMUNITY, IMPLEMENT, PROGRESS, COMPLY, FINALIZE]
-# durations file: 6e6e 30 (20-40) split over its 3 level-3 tasks -> ceil 10 (7-14); 7570 22 (15-30) over 3
-# -> ceil 8 (5-10); 9180 and 73f1 have their own estimates; the rest have none anywhere -> 0
-SOLAR_DAYS = {PERMIT: (10, 7, 14), EIA: (10, 7, 14), DELAYS: (10, 7, 14),
-              EIA2: (8, 5, 10), REPORT: (8, 5, 10), SHARE: (8, 5, 10),
+# durations file (PlanExe's HierarchyEstimatorWBS): 6e6e 30 (20-40) is shared by its 3 level-3 tasks ->
+# ceil(30/3) = 10 each, range scaled by 20/30 and 40/30 -> 6.67-13.33; 7570 22 (15-30) over 3 -> ceil 8,
+# range 8*15/22 = 5.45 to 8*30/22 = 10.91; 9180 and 73f1 keep their own estimates (their phase 1d3a, 45,
+# is below their sum 52, so it hands nothing out); the rest have no estimate anywhere -> PlanExe's minimum
+# of 1 day and no range
+SOLAR_DAYS = {PERMIT: (10, 6.67, 13.33), EIA: (10, 6.67, 13.33), DELAYS: (10, 6.67, 13.33),
+              EIA2: (8, 5.45, 10.91), REPORT: (8, 5.45, 10.91), SHARE: (8, 5.45, 10.91),
               LAYOUT: (30, 20, 40), PLANS: (22, 15, 30)}
 # dependency file, a phase standing for its leaves; 4 edges onto a task's own phase are dropped
 SOLAR_EDGES = {
@@ -73,8 +76,8 @@ def test_solar_farm_tasks_phases_and_durations() -> None:
         expected = SOLAR_DAYS.get(tid)
         got = by_id[tid]
         if expected is None:
-            assert (got.duration_days, got.days_min, got.days_max) == (0.0, None, None)
-            assert got.attributes["duration_source"] == "missing"
+            assert (got.duration_days, got.days_min, got.days_max) == (1.0, None, None)
+            assert got.attributes["duration_source"] == "minimum"
         else:
             assert (got.duration_days, got.days_min, got.days_max) == expected
     assert by_id[PERMIT].phase == PROCURE and by_id[FUND].phase == FUNDING
@@ -92,6 +95,7 @@ def test_solar_farm_dependencies_and_report() -> None:
     assert dropped == {PROCURE, LAYOUT, MITIGATE, COMMUNITY}  # each depended on the phase containing it
     missing = {i.subject for i in report.of_kind("unmapped")}
     assert missing == set(SOLAR_TASKS) - set(SOLAR_DAYS)  # the 10 leaves without any estimate
+    assert {i.code for i in report.of_kind("unmapped")} == {"no_estimate"}
     assert plan.meta["import_report"] == report.to_dict()
     assert report.files == {"dependencies": "solarfarm_task_dependencies.json",
                             "durations": "solarfarm_task_durations.json",
@@ -114,14 +118,15 @@ def test_solar_farm_critical_path_by_the_builtin_schedule_plugin_in_the_sandbox(
         sandbox.close()
     assert outcome.completed and outcome.runs[0].ok, outcome.reason or outcome.runs[0].error
     schedule = outcome.runs[0].output["schedule"]  # type: ignore[index]
-    # By hand: the 7570 tasks (8 d, no predecessors) feed 9180 (30 d), which ends at day 38; the 6e6e tasks
-    # end at 10 and 73f1 at 22 with slack. Zero-day tasks after 9180 finish at 38 too, so they are critical,
-    # but the walk stops at the first task that ends the project; the first 7570 task wins the tie.
-    assert schedule["project_duration_days"] == 38
-    assert schedule["critical_path"] == [EIA2, LAYOUT]
+    # By hand: the 7570 tasks (8 d, no predecessors) feed 9180 (30 d), which ends at day 38; then the
+    # 1-day tasks d82c (38-39), 27ae and d394 (39-40; 27ae first in document order) and 3a3a (40-41).
+    # 5ff8 (after 9180, 38-39) has 2 days of slack; 73f1 ends at 22 and 6e6e's tasks at 10.
+    assert schedule["project_duration_days"] == 41
+    assert schedule["critical_path"] == [EIA2, LAYOUT, FUND, STAFF, IMPLEMENT]
     critical = {tid for tid, row in schedule["tasks"].items() if row["critical"]}
-    assert critical == {EIA2, REPORT, SHARE, LAYOUT, FUND, STAFF, SAFETY, MITIGATE, IMPLEMENT}
-    assert schedule["tasks"][PLANS]["slack"] == 16 and schedule["tasks"][PERMIT]["slack"] == 28
+    assert critical == {EIA2, REPORT, SHARE, LAYOUT, FUND, STAFF, SAFETY, IMPLEMENT}
+    assert schedule["tasks"][PLANS]["slack"] == 16 and schedule["tasks"][PERMIT]["slack"] == 29
+    assert schedule["tasks"][MITIGATE]["slack"] == 2
 
 
 # --- tv remote: one whole tree; 2 phases, 6 level-2 subtasks, 4 of which were decomposed (1 or 2 children)
@@ -143,10 +148,11 @@ def test_tv_remote_whole_tree(path: Path) -> None:
     assert {p.id: p.parent for p in plan.phases} == {INIT: None, SCOPE: INIT, ASSESS: INIT, SEARCH: None,
                                                     ACCESS: SEARCH, EXPAND: SEARCH}
     days = {t.id: (t.duration_days, t.days_min, t.days_max) for t in plan.tasks}
-    # 5312 150 (100-200) over 2 -> 75 (50-100); a6af own 2 (1-3); 35e9 350 (300-400) over 1; 7011 and
-    # 8f49 only give days_max 1; 4ea8 has nothing
+    # 5312 150 (100-200) shared by 2 -> 75 (50-100); a6af own 2 (1-3); 35e9 350 (300-400) over 1; 7011 and
+    # 8f49 only give days_max 1 (no realistic estimate, so nothing to share or scale); 4ea8 has nothing:
+    # those get PlanExe's minimum of 1 day
     assert days == {GATHER: (75, 50, 100), CHANGE: (75, 50, 100), STAKE: (2, 1, 3), FRIDGE: (350, 300, 400),
-                    CONFIRM: (0, None, 1), LIVING: (0, None, 1), CHECK: (0, None, None)}
+                    CONFIRM: (1, None, None), LIVING: (1, None, None), CHECK: (1, None, None)}
     assert edges(plan) == {(STAKE, GATHER), (STAKE, CHANGE), (FRIDGE, GATHER), (FRIDGE, CHANGE),
                            (CONFIRM, FRIDGE), (LIVING, CONFIRM), (CHECK, CONFIRM), (CHECK, LIVING)}
     assert {i.subject for i in report.of_kind("unmapped")} == {CONFIRM, LIVING, CHECK}
@@ -254,7 +260,7 @@ def test_unknown_ids_bad_durations_and_cycles_are_reported(tmp_path: Path) -> No
     assert any(i.kind == "dropped" and "cycle" in i.message for i in report.items)
     assert any("resource 7" in x for x in lines)
     by_id = {t.id: t for t in plan.tasks}
-    assert by_id["b"].duration_days == 4 and by_id["b"].days_min is None and by_id["a"].duration_days == 0
+    assert by_id["b"].duration_days == 4 and by_id["b"].days_min is None and by_id["a"].duration_days == 1
     # DFS from a (document order): a -> c -> b -> a closes the cycle, so b's edge onto a is the one dropped
     assert edges(plan) == {("a", "c"), ("c", "b")}
     assert by_id["c"].attributes["planexe_fields"] == {"colour": "red"}
@@ -288,6 +294,9 @@ def test_duplicate_ids_keep_one_copy(tmp_path: Path) -> None:
     (lambda p: p, PlanError, "no PlanExe work breakdown structure"),
     (lambda p: p / "missing", NotFound, "no such file"),
     (lambda p: (p / "wbs_project.json").write_text("{oops") and p, PlanError, "not valid JSON"),
+    (lambda p: (p / "wbs_project.json").write_text('{"wbs_project": {"id": "r", "task_') and p, PlanError,
+     "/wbs_project: the file is cut short at line 1 column 29"),
+    (lambda p: (p / "wbs_project.json").write_text('{"a": 1} x') and p, PlanError, "not valid JSON (Extra"),
     (lambda p: (p / "wbs_project.json").write_text("[1]") and p, PlanError, "expected an object"),
     (lambda p: (p / "notes.json").write_text("{}") and p / "notes.json", PlanError, "not a PlanExe file"),
 ])
@@ -311,7 +320,8 @@ def test_report_round_trips_and_renders() -> None:
     assert again.to_dict() == report.to_dict()
     md = report.to_markdown()
     assert "## Dropped" in md and PROCURE in md and not report.clean
-    assert report.lines()[0].endswith("10 unmapped, 4 dropped, 2 notes")
+    # notes: two phases estimated below their parts (303c, 1d3a: 45 < 30 + 22) and no risk register
+    assert report.lines()[0].endswith("10 unmapped, 4 dropped, 3 notes")
 
 
 def test_public_names_resolve() -> None:

@@ -19,6 +19,10 @@ from plugsmith.spec import CapabilitySpec
 ROOT = Path(__file__).resolve().parents[1]
 SOLAR = ROOT / "tests" / "data" / "planexe" / "solarfarm"
 EIA2, LAYOUT = "aba85c55-284a-4905-84b8-e68682fbb7f1", "9180ee65-d7cf-47fe-ad75-b4bf073b4a16"
+FUND, STAFF = "d82ca21a-e022-48b7-9376-9c9b0db5b812", "27ae8461-08a1-4718-b450-c255a8e08866"
+IMPLEMENT = "3a3add9b-6edd-464b-970a-c4cab9a2b366"
+# by hand (see test_planexe_import): 7570's tasks (8 d) -> 9180 (30 d) -> d82c -> 27ae -> 3a3a (1 d each)
+SOLAR_CRITICAL_PATH = [EIA2, LAYOUT, FUND, STAFF, IMPLEMENT]
 # leaves per phase, counted by hand in the level-2/3 files: 6e6e and 7570 were decomposed into 3 tasks each;
 # 1d3a keeps both subtasks; the 5 other major phases keep 2 subtasks each; 303c has no direct leaf
 TASKS_PER_PHASE = {
@@ -47,24 +51,26 @@ def test_example_pipeline_end_to_end(tmp_path: Path) -> None:
     proc = run_example(first, home)
     assert proc.returncode == 0, proc.stderr[-3000:]
     names = sorted(p.name for p in first.iterdir())
-    assert names == ["100-plugsmith_plan.json", "100-plugsmith_plan_import_report.md",
-                     "101-critical_path.json", "101-critical_path.md",
-                     "101-resource_load.json", "101-resource_load.md",
-                     "101-tasks_per_phase.json", "101-tasks_per_phase.md"]
-    schedule = load(first / "101-critical_path.json")
+    assert names == ["1000-plugsmith_plan.json", "1000-plugsmith_plan_import_report.md",
+                     "1001-critical_path.json", "1001-critical_path.md",
+                     "1001-resource_demand.json", "1001-resource_demand.md",
+                     "1001-tasks_per_phase.json", "1001-tasks_per_phase.md"]
+    schedule = load(first / "1001-critical_path.json")
     assert schedule["resolved_by"] == "hub" and schedule["plugin"]["origin"] == "builtin"
-    assert schedule["outputs"]["schedule"]["critical_path"] == [EIA2, LAYOUT]
-    per_phase = load(first / "101-tasks_per_phase.json")
+    assert schedule["outputs"]["schedule"]["critical_path"] == SOLAR_CRITICAL_PATH
+    per_phase = load(first / "1001-tasks_per_phase.json")
     assert (per_phase["resolved_by"], per_phase["strategy"]) == ("synthesized", "enumerate")
     assert per_phase["plugin"]["origin"] == "synthesized" and per_phase["plugin"]["tier"] == "Tier 1"
     assert per_phase["outputs"] == {"tasks_per_phase": TASKS_PER_PHASE}
-    assert "| 6e6e7e83-8db9-4ac9-88d3-0aeda252a19e | 3 |" in (first / "101-tasks_per_phase.md").read_text()
-    assert "Land permit" in json.dumps(load(first / "101-resource_load.json")["outputs"])
+    assert "| 6e6e7e83-8db9-4ac9-88d3-0aeda252a19e | 3 |" in (first / "1001-tasks_per_phase.md").read_text()
+    demand = load(first / "1001-resource_demand.json")["outputs"]["resource_demand"]
+    # only the 6 level-3 tasks list resources; the 12 undecomposed subtasks have none
+    assert demand["roles"]["Land permit"]["tasks"] == 1 and demand["tasks_without_roles"] == 12
 
     # a second plan run against the same hub reuses the synthesized plugin
     proc = run_example(second, home)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    again = load(second / "101-tasks_per_phase.json")
+    again = load(second / "1001-tasks_per_phase.json")
     assert again["resolved_by"] == "hub" and again["plugin"]["checksum"] == per_phase["plugin"]["checksum"]
 
     # resuming a finished run redoes nothing
@@ -94,14 +100,14 @@ class Impossible(CapabilityTask):
 def test_unresolvable_capability_fails_with_the_synthesis_record_beside_it(tmp_path: Path) -> None:
     task = Impossible(run_id_dir=tmp_path)
     assert not luigi.build([task], local_scheduler=True, workers=1, log_level="ERROR")
-    assert (tmp_path / "100-plugsmith_plan.json").is_file()  # the upstream task still ran
-    assert not (tmp_path / "101-impossible_thing.json").exists()
-    record = load(tmp_path / "101-impossible_thing-synthesis.json")
+    assert (tmp_path / "1000-plugsmith_plan.json").is_file()  # the upstream task still ran
+    assert not (tmp_path / "1001-impossible_thing.json").exists()
+    record = load(tmp_path / "1001-impossible_thing-synthesis.json")
     assert record["capability"] == "impossible_thing" and record["error"]
     assert record["outcome"]["status"] in {"failed", "rejected"}
     with pytest.raises(CapabilityFailure) as info:
         task.run()
-    assert "101-impossible_thing-synthesis.json" in (info.value.hint or "")
+    assert "1001-impossible_thing-synthesis.json" in (info.value.hint or "")
 
 
 class NoUpstream(CapabilityTask):
@@ -152,12 +158,12 @@ def test_runtime_failure_falls_back_to_the_next_plugin_and_records_it(tmp_path: 
         run_dir = tmp_path / "run"
         run_dir.mkdir()
         assert not luigi.build([Answer(run_id_dir=run_dir)], local_scheduler=True, log_level="ERROR")
-        record = load(run_dir / "101-answer_cap-synthesis.json")
+        record = load(run_dir / "1001-answer_cap-synthesis.json")
         assert "ValueError: boom" in record["error"] and "breaks its schema" in record["error"]
         assert len(hub.events("failure", capability="answer_cap")) == 2
         hub.publish(good, status=Status.approved, tier=Tier.tier1)
         assert luigi.build([Answer(run_id_dir=run_dir)], local_scheduler=True, log_level="ERROR")
-        result = load(run_dir / "101-answer_cap.json")
+        result = load(run_dir / "1001-answer_cap.json")
         assert result["outputs"] == {"answer": 18} and result["plugin"]["name"] == "answer_good"
         assert hub.events("use", capability="answer_cap")
     finally:
@@ -168,7 +174,7 @@ def test_no_gap_synthesis_when_off(tmp_path: Path) -> None:
     with pytest.raises(CapabilityFailure, match="synthesis is off"):
         luigi.build([SolarPlan(run_id_dir=tmp_path)], local_scheduler=True, log_level="ERROR")
         Answer(run_id_dir=tmp_path).run()
-    assert load(tmp_path / "101-answer_cap-synthesis.json")["outcome"] is None
+    assert load(tmp_path / "1001-answer_cap-synthesis.json")["outcome"] is None
 
 
 @pytest.mark.slow
@@ -181,8 +187,8 @@ def test_plugsmith_run_accepts_a_planexe_run_directory(tmp_path: Path) -> None:
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     stage = next((tmp_path / "out").glob("*-critical_path.json"))
-    assert load(stage)["output"]["schedule"]["critical_path"] == [EIA2, LAYOUT]
-    assert load(stage)["output"]["schedule"]["project_duration_days"] == 38
+    assert load(stage)["output"]["schedule"]["critical_path"] == SOLAR_CRITICAL_PATH
+    assert load(stage)["output"]["schedule"]["project_duration_days"] == 41
 
 
 def test_policy_refusal_is_a_capability_failure(tmp_path: Path, plugsmith_home: Path) -> None:
@@ -197,6 +203,6 @@ def test_policy_refusal_is_a_capability_failure(tmp_path: Path, plugsmith_home: 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     assert not luigi.build([Answer(run_id_dir=run_dir)], local_scheduler=True, log_level="ERROR")
-    error = load(run_dir / "101-answer_cap-synthesis.json")["error"]
+    error = load(run_dir / "1001-answer_cap-synthesis.json")["error"]
     assert "answer_tier1@1.0.0" in error and "Tier 1 is not allowed" in error
-    assert not (run_dir / "101-answer_cap.json").exists()
+    assert not (run_dir / "1001-answer_cap.json").exists()

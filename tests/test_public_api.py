@@ -20,6 +20,8 @@ PACKAGES = [
     "plugsmith.governance",
     "plugsmith.planexe",
     "plugsmith.server",
+    "plugsmith.mcp",
+    "plugsmith.reading",
     "plugsmith.builtins",
 ]
 

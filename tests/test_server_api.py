@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -263,7 +264,7 @@ def test_html_pages_and_html_errors(server: Server, tmp_path: Path) -> None:
     tier = server.client.get("/api/v1/plugins/cost_total").json()["tier"]
     assert f">{tier}</span>" in page.text and "cost_total@1.0.0" in page.text
     plugin = server.client.get("/plugins/cost_total")
-    assert "Hello &lt;b&gt;reader&lt;/b&gt;" in plugin.text and "<svg" in plugin.text
+    assert "Hello &lt;b&gt;reader&lt;/b&gt;" in plugin.text and "No recorded uses yet" in plugin.text
     missing = server.client.get("/plugins/nope")
     assert missing.status_code == 404 and missing.text.startswith("<!doctype html>")
     review = server.client.get("/review")
@@ -328,17 +329,18 @@ def test_metrics_follow_the_pipeline_runs_when_recorded(server: Server) -> None:
     assert overall["gate_pass_rate"] == 0.6 and overall["reuse_lift"] == 1.0
     assert overall["coverage"] == 0.9 and overall["time_to_add_capability_s"] == 3.0
     assert body["daily"]["events"] == [2]
-    assert "Pipeline runs per day" in server.client.get("/dashboard").text
+    assert "Capabilities per run" in server.client.get("/dashboard").text  # per run: fewer than 4 days
 
 
 def test_pages_handle_odd_input_and_roles(server: Server) -> None:
     odd = server.client.get("/", params={"tier": "Tier 9", "status": "weird", "capability": "Not A Name"})
     assert odd.status_code == 200 and "0 result(s)" in odd.text
-    bad_login = server.client.post("/login", data={"token": "psk_nope"})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', server.client.get("/login").text).group(1)  # type: ignore[union-attr]
+    bad_login = server.client.post("/login", data={"token": "psk_nope", "csrf": csrf})
     assert bad_login.status_code == 401 and "unknown or revoked" in bad_login.text
     anon = server.client.post("/review/cost_total@1.0.0", data={"decision": "approve"})
     assert anon.status_code == 303 and anon.headers["location"] == "/login"
-    login = server.client.post("/login", data={"token": server.tokens["publisher"]})
+    login = server.client.post("/login", data={"token": server.tokens["publisher"], "csrf": csrf})
     assert login.status_code == 303 and "httponly" in login.headers["set-cookie"].lower()
     server.client.cookies.set("plugsmith_token", server.tokens["publisher"])
     assert server.client.get("/review").status_code == 403

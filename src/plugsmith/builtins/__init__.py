@@ -15,7 +15,13 @@ core_schedule          critical_path        schedule {tasks, critical_path, dura
 core_risk_matrix       risk_matrix          risk_matrix {matrix 5x5, bands, top_risks}
 core_resource_load     resource_load        resource_load {by_role, by_owner}
 core_budget_check      budget_check         budget_check {total, budget, variance, status}
+core_pert_schedule     pert_schedule        pert {tasks, critical_path, expected, P50/P80/P95}
+core_schedule_simul…   schedule_simulation  simulation {P50/P80/P95, phase_criticality, …}
+core_resource_demand   resource_demand      resource_demand {period_days, roles: {series, peak}}
 =====================  ===================  =============================================
+
+The last three fit PlanExe plans (three-point estimates, roles without hours, no costs): a seeded
+Monte Carlo of the project duration, a PERT schedule and the demand per role over time.
 """
 
 from plugsmith.builtins._install import install_builtins, install_one, missing_builtins

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent
 
 # Built-in plugin directories in a fixed order (the order the report presents them).
 NAMES = ("core_cost_rollup", "core_labour_cost", "core_schedule", "core_risk_matrix", "core_resource_load",
-         "core_budget_check")
+         "core_budget_check", "core_pert_schedule", "core_schedule_simulation", "core_resource_demand")
 
 
 def builtin_dirs() -> list[Path]:

@@ -14,6 +14,7 @@ MODULES = [
     "plugsmith.cli.hub",       # hub init|publish|search|show|versions|deprecate|yank|verify
     "plugsmith.cli.plan",      # plan import-planexe|validate
     "plugsmith.cli.serve",     # serve, token            (server)
+    "plugsmith.cli.mcp",       # mcp                     (the hub as MCP tools)
     "plugsmith.cli.schema",    # schema NAME
 ]
 

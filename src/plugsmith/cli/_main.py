@@ -19,12 +19,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from plugsmith import __version__
+
+        sys.stdout.write(f"plugsmith {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     db: Annotated[str | None, typer.Option("--db", help="Hub database URL (default: SQLite in "
                                             "$PLUGSMITH_HOME; env PLUGSMITH_DB).")] = None,
     hub_url: Annotated[str | None, typer.Option("--hub-url", help="A shared hub server "
                                                  "(env PLUGSMITH_HUB_URL).")] = None,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the plugsmith version and exit.")] = False,
 ) -> None:
     OPTIONS.db = db
     OPTIONS.hub_url = hub_url
@@ -49,6 +59,11 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, turning ``PlugsmithError`` into one line and an exit code."""
     from plugsmith.errors import PlugsmithError
 
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2 or "--help" in args:  # help (or a usage error) is coming: format it cheaply
+        from plugsmith.cli._fasthelp import import_rich_utils
+
+        import_rich_utils()
     try:
         rc = app(args=argv, standalone_mode=False)
     except PlugsmithError as exc:

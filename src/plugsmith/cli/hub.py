@@ -217,35 +217,44 @@ def _ranked_table(results: list[dict[str, Any]], title: str) -> None:
 
 
 @hub_app.command("show")
-def show(ref: RefArg, as_json: JsonOpt = False) -> None:
-    """Show one release: manifest, status, tier, checksum, gates and evaluation."""
-    from plugsmith.cli._common import open_hub, print_json
+def show(ref: RefArg, as_json: JsonOpt = False,
+         source: Annotated[bool, typer.Option("--source", help="Print plugin.py (highlighted on a terminal, "
+                                              "its exact bytes when piped).")] = False,
+         file: Annotated[str | None, typer.Option("--file", help="Print this file of the release instead "
+                                                  "(e.g. README.md, tests/cases.json).")] = None) -> None:
+    """Show one release: what it is, its provenance as a story, its gates and where to read its code."""
+    from plugsmith import config
+    from plugsmith.cli import _reading
+    from plugsmith.cli._common import OPTIONS, open_hub, print_json
 
     with open_hub() as hub:
         release = hub.get(ref)
-    if as_json:
-        print_json(release.to_dict())
-        return
-    m = release.manifest
-    reason = f" ({release.status_reason})" if release.status_reason else ""
-    lines = [
-        f"{release.ref}  ({release.plugin_id})",
-        f"  capability : {release.capability}",
-        f"  status     : {release.status.value}{reason}",
-        f"  tier       : {release.tier.value if release.tier else 'untiered'}",
-        f"  origin     : {release.origin.value}",
-        f"  checksum   : {release.checksum}",
-        f"  inputs     : {', '.join(m.inputs) or '-'}",
-        f"  outputs    : {', '.join(m.outputs)}",
-        f"  published  : {release.created_at.isoformat(timespec='seconds')}",
-        f"  reuse count: {release.reuse_count}",
-    ]
-    if m.description:
-        lines.insert(1, f"  {m.description}")
-    gates = (release.gate_report or {}).get("gates") or []
-    if gates:
-        lines.append("  gates      : " + ", ".join(f"{g.get('name')}={g.get('status')}" for g in gates))
+        if source or file:
+            _reading.print_source(hub, release, file or "plugin.py")
+            return
+        if as_json:
+            print_json({**release.to_dict(), "signature": _reading.signature_of(hub, release)})
+            return
+        lines = _reading.show_lines(hub, release, page_url=config.hub_url(OPTIONS.hub_url))
     print("\n".join(lines))
+
+
+@hub_app.command("diff")
+def diff(old: Annotated[str, typer.Argument(help="The release to compare from (name@version, name or id).")],
+         new: Annotated[str, typer.Argument(help="The release to compare to.")],
+         context: Annotated[int, typer.Option(min=0, max=1000, help="Lines of context around changes.")] = 3,
+         as_json: JsonOpt = False) -> None:
+    """Show what changed between two releases, file by file (any two: versions, or unrelated plugins)."""
+    from plugsmith.cli import _reading
+    from plugsmith.cli._common import open_hub, print_json
+    from plugsmith.reading import diff_releases
+
+    with open_hub() as hub:
+        result = diff_releases(hub, hub.get(old), hub.get(new), context=context)
+    if as_json:
+        print_json(_reading.diff_json(result))
+    else:
+        _reading.print_diff(result)
 
 
 @hub_app.command("versions")

@@ -17,9 +17,12 @@ def run(
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Leave gaps open; do not synthesize.")] = False,
     catalog: Annotated[Path | None, typer.Option("--catalog", help="Extra catalog file (JSON).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run result as JSON.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the plan has serious data problems "
+                                         "(made-up durations, lost dependencies, …).")] = False,
 ) -> None:
     """Run the plan pipeline: requirements, hub resolution, synthesis of gaps, execution, report."""
     from plugsmith.cli._common import OPTIONS, err, print_json
+    from plugsmith.errors import WorkFailed
     from plugsmith.pipeline import console_progress, run_plan_pipeline
 
     with console_progress(enabled=not json_out) as progress:
@@ -32,12 +35,24 @@ def run(
         rate = "n/a" if m["recovery_rate"] is None else f"{m['recovery_rate']:.2f}"
         typer.echo(f"report: {result.report_html}\n        {result.report_md}")
         typer.echo(f"metrics: {result.metrics_path}")
+        lacking = len(m.get("without_data") or [])
         typer.echo(f"capabilities: {m['capabilities_required']} required, {m['resolved_from_hub']} from the "
-                   f"hub, {m['synthesized']} synthesized, {m['failed']} failed; recovery rate {rate}")
+                   f"hub, {m['synthesized']} synthesized, {m['failed']} failed"
+                   + (f", {lacking} without data in the plan" if lacking else "") + f"; recovery rate {rate}")
         if result.stages_skipped:
             typer.echo(f"resumed: {len(result.stages_skipped)} stage(s) already done were skipped")
     for failure in result.failed:
         err(f"warning: capability {failure['capability']} failed: {failure['error']}")
+    from plugsmith.pipeline._quality import Finding
+
+    problems = result.serious_data_problems
+    for finding in problems:
+        err(f"warning: data: {Finding.from_json(finding).line()}")
+    if problems:
+        err(f"data quality: {len(problems)} serious problem(s); see 'Data quality' in {result.report_md}")
+    if strict and problems:
+        raise WorkFailed(f"{len(problems)} serious data problem(s) in the plan (--strict)", subject=str(plan),
+                         hint="fix the inputs the warnings name, or run without --strict")
 
 
 def metrics(

@@ -10,6 +10,7 @@
 """
 
 from plugsmith.governance._audit import AUDIT_FILE, audit_path
+from plugsmith.governance._audit import append as append_audit
 from plugsmith.governance._audit import read as read_audit
 from plugsmith.governance._gatekeeper import NEVER_LOAD, Decision, Gatekeeper, reviewed
 from plugsmith.governance._lifecycle import (
@@ -34,6 +35,7 @@ __all__ = [
     "HubKey",
     "LifecyclePolicy",
     "Policy",
+    "append_audit",
     "audit_path",
     "auto_deprecate",
     "benchmark_capability",

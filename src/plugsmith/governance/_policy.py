@@ -11,6 +11,10 @@ Example (every key optional)::
     [limits."Tier 2"]                                # sandbox limits per tier ("default" for the rest)
     cpu_s = 2
     wall_s = 5
+
+    [mcp]                                            # `plugsmith mcp` (see docs/mcp.md)
+    allow_synthesis = false                          # may MCP clients synthesize with request_capability
+    tiers = ["Tier 0", "Tier 1"]                     # tiers served as MCP tools (within allowed_tiers)
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from plugsmith.spec import Permission, Tier
 TIER2_LIMITS = Limits(cpu_s=2.0, wall_s=5.0, memory_mb=256, nproc=8, fsize_mb=1, output_bytes=1_000_000,
                       stdout_bytes=16_000)
 _LIMIT_KEYS = {f.name: f.type for f in fields(Limits)}
-_KEYS = {"allowed_tiers", "sensitive_capabilities", "grantable", "limits", "allow_weak_fallback"}
+_KEYS = {"allowed_tiers", "sensitive_capabilities", "grantable", "limits", "allow_weak_fallback", "mcp"}
+_MCP_KEYS = {"allow_synthesis", "tiers"}
 
 
 def _default_limits() -> dict[str, Limits]:
@@ -45,6 +50,8 @@ class Policy:
     limits: dict[str, Limits] = field(default_factory=_default_limits)
     allow_weak_fallback: bool = False
     source: str = "defaults"
+    mcp_synthesis: bool = False   # safe default: MCP clients only get what the hub already has
+    mcp_tiers: set[Tier] = field(default_factory=lambda: {Tier.tier0, Tier.tier1})
 
     @classmethod
     def load(cls, path: Path | None = None) -> Policy:
@@ -77,6 +84,7 @@ class Policy:
             raise ConfigError("allow_weak_fallback must be true or false", subject=source)
         policy.allow_weak_fallback = weak
         policy.limits.update(_limits(data.get("limits", {}), source, policy.limits))
+        _mcp(policy, data.get("mcp", {}), source)
         return policy
 
     def limits_for(self, tier: Tier | None) -> Limits:
@@ -89,6 +97,21 @@ def _strings(value: Any, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{key} must be a list of strings")
     return value
+
+
+def _mcp(policy: Policy, raw: Any, source: str) -> None:
+    """``[mcp]``: whether MCP clients may trigger synthesis, and which tiers are served as tools."""
+    if not isinstance(raw, dict) or set(raw) - _MCP_KEYS:
+        raise ConfigError(f"[mcp] may only set {sorted(_MCP_KEYS)}", subject=source)
+    if "allow_synthesis" in raw:
+        if not isinstance(raw["allow_synthesis"], bool):
+            raise ConfigError("[mcp] allow_synthesis must be true or false", subject=source)
+        policy.mcp_synthesis = raw["allow_synthesis"]
+    if "tiers" in raw:
+        try:
+            policy.mcp_tiers = {Tier(t) for t in _strings(raw["tiers"], "[mcp] tiers")}
+        except ValueError as exc:
+            raise ConfigError(str(exc), subject=source, hint="tiers: 'Tier 0', 'Tier 1', 'Tier 2'") from None
 
 
 def _limits(raw: Any, source: str, current: dict[str, Limits]) -> dict[str, Limits]:

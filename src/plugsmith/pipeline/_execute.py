@@ -73,6 +73,7 @@ class Execution:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     replacement: dict[str, Any] | None = None
     error: str | None = None
+    note: str | None = None  # status "no_data": what the plan lacks for this capability
 
     @property
     def recovered(self) -> bool:
@@ -81,7 +82,7 @@ class Execution:
     def to_json(self) -> dict[str, Any]:
         return {"capability": self.capability, "status": self.status, "recovered": self.recovered,
                 "release": self.release, "output": self.output, "attempts": self.attempts,
-                "replacement": self.replacement, "error": self.error}
+                "replacement": self.replacement, "error": self.error, "note": self.note}
 
 
 @dataclass

@@ -22,11 +22,16 @@ _COUNT = re.compile(r"\((\d+)/(\d+|\?)\)$")
 
 
 class StageWatcher(threading.Thread):
-    """Polls ``run_dir`` and calls ``progress`` once per new numbered stage file."""
+    """Polls ``run_dir`` and calls ``progress`` once per new numbered stage file.
 
-    def __init__(self, run_dir: Path, progress: Progress, interval: float = 0.1) -> None:
+    ``total`` (the number of stage files the run will have, known once the requirements are) makes the
+    first lines read "(1/14)" rather than "(1/?)"; without it the count comes from the run directory.
+    """
+
+    def __init__(self, run_dir: Path, progress: Progress, interval: float = 0.1,
+                 total: int | None = None) -> None:
         super().__init__(name="plugsmith-stage-watcher", daemon=True)
-        self.run_dir, self.progress, self.interval = run_dir, progress, interval
+        self.run_dir, self.progress, self.interval, self.total = run_dir, progress, interval, total
         self.seen = {p.name for p in files.stage_files(run_dir)}
         self._stop_event = threading.Event()
 
@@ -35,7 +40,7 @@ class StageWatcher(threading.Thread):
         for path in present:
             if path.name not in self.seen:
                 self.seen.add(path.name)
-                total = files.tail_number(self.run_dir, 1)
+                total = self.total or files.tail_number(self.run_dir, 1)
                 self.progress(f"stage {path.stem} done ({len(self.seen)}/{total or '?'})")
 
     def run(self) -> None:

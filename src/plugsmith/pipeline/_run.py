@@ -34,28 +34,36 @@ class RunResult:
     stages_run: list[str] = field(default_factory=list)
     stages_skipped: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    data_quality: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every capability was computed."""
+        """True when every capability was computed (or said that the plan lacks its data)."""
         return not self.failed
+
+    @property
+    def serious_data_problems(self) -> list[dict[str, Any]]:
+        """Data-quality findings that make a figure wrong (``--strict`` exits 1 on any)."""
+        return [f for f in self.data_quality if f.get("severity") == "serious"]
 
     def to_json(self) -> dict[str, Any]:
         return {"run_dir": str(self.run_dir), "report_html": str(self.report_html),
                 "report_md": str(self.report_md), "metrics_path": str(self.metrics_path), "ok": self.ok,
                 "failed": self.failed, "stages_run": self.stages_run, "stages_skipped": self.stages_skipped,
-                "duration_s": self.duration_s, "metrics": self.metrics}
+                "duration_s": self.duration_s, "data_quality": self.data_quality, "metrics": self.metrics}
 
 
-def _precheck(plan_path: Path, catalog: Path | None) -> str:
-    """Validate plan, catalog and requirements up front so bad input exits 2 before any stage runs."""
+def _precheck(plan_path: Path, catalog: Path | None) -> tuple[str, int]:
+    """Validate plan, catalog and requirements up front so bad input exits 2 before any stage runs.
+
+    Returns the plan id and the number of stage files the run will have (for the progress line)."""
     from plugsmith.pipeline._stage import plan_hash
     from plugsmith.pipeline._stages import stage_specs
     from plugsmith.plan import extract_requirements, load_catalog, load_plan
 
     plan = load_plan(plan_path)
-    extract_requirements(plan, stage_specs(), catalog=load_catalog(catalog), source=str(plan_path))
-    return plan_hash(plan.model_dump(mode="json"))
+    reqs = extract_requirements(plan, stage_specs(), catalog=load_catalog(catalog), source=str(plan_path))
+    return plan_hash(plan.model_dump(mode="json")), files.FIRST_CAPABILITY + len(reqs) + 1
 
 
 def _prepare(run_dir: Path, plan_id: str) -> None:
@@ -112,14 +120,14 @@ def run_plan_pipeline(plan_path: Path, out_dir: Path, *, db: str | None = None, 
 
     t0 = time.perf_counter()
     plan_path, out_dir = Path(plan_path).resolve(), Path(out_dir).resolve()
-    plan_id = _precheck(plan_path, catalog)
+    plan_id, total = _precheck(plan_path, catalog)
     db_url = config.db_url(db)
     out_dir.mkdir(parents=True, exist_ok=True)
     _prepare(out_dir, plan_id)
     before = {p.name for p in files.stage_files(out_dir)}
     root = make(MetricsStage, run_dir=str(out_dir), plan_path=str(plan_path), db_url=db_url,
                 catalog=str(Path(catalog).resolve()) if catalog else "", synthesize=synthesize)
-    watcher = StageWatcher(out_dir, progress) if progress else None
+    watcher = StageWatcher(out_dir, progress, total=total) if progress else None
     if progress:
         progress(f"run directory {out_dir}" + (f" (resuming: {len(before)} stage(s) done)" if before else ""))
     if watcher:
@@ -138,10 +146,11 @@ def run_plan_pipeline(plan_path: Path, out_dir: Path, *, db: str | None = None, 
                          hint="fix the cause and run again with the same --out to resume")
     after = [p.name for p in files.stage_files(out_dir)]
     report_stage = files.read_json(files.stage_path(out_dir, files.tail_number(out_dir, 0) or 0, "report"))
+    quality = files.read_json(files.stage_path(out_dir, files.FIXED["plan"], "plan")).get("data_quality", [])
     return RunResult(out_dir, out_dir / "report.html", out_dir / "report.md", metrics_path,
                      files.read_json(metrics_path), list(report_stage.get("failed", [])),
                      [n for n in after if n not in before], sorted(before),
-                     round(time.perf_counter() - t0, 3))
+                     round(time.perf_counter() - t0, 3), list(quality))
 
 
 __all__ = ["RunResult", "run_plan_pipeline"]

@@ -32,11 +32,13 @@ class PlanStage(Stage):
     slug = "plan"
 
     def produce(self) -> dict[str, Any]:
+        from plugsmith.pipeline._quality import assess
         from plugsmith.plan import load_plan
 
         plan = load_plan(Path(self.plan_path)).model_dump(mode="json")
         run_id = _dt.datetime.now(_dt.UTC).strftime("run_%Y%m%dT%H%M%S_") + secrets.token_hex(3)
-        return {"source": self.plan_path, "plan_id": plan_hash(plan), "run_id": run_id, "plan": plan}
+        return {"source": self.plan_path, "plan_id": plan_hash(plan), "run_id": run_id, "plan": plan,
+                "data_quality": [f.to_json() for f in assess(plan)]}
 
 
 class RequirementsStage(Stage):
@@ -209,12 +211,16 @@ class CapabilityStage(Stage):
 
     def produce(self) -> dict[str, Any]:
         from plugsmith.governance import Gatekeeper, Policy
-        from plugsmith.pipeline._execute import Executor
+        from plugsmith.pipeline._execute import Execution, Executor
+        from plugsmith.pipeline._quality import missing_data
         from plugsmith.plan import Requirement
         from plugsmith.sandbox import get_sandbox
 
         req = Requirement.from_json(self.read("requirements")["requirements"][self.index])
         plan_stage = self.read("plan")
+        lacking = missing_data(self.capability, plan_stage["plan"])
+        if lacking is not None:  # say so instead of computing the figure from absent data as if it were 0
+            return Execution(req.name, status="no_data", note=lacking).to_json()
         ref = chosen_refs(self.read("resolution"), self.read("synthesis")).get(self.capability)
         hub, sandbox = self.open_hub(), get_sandbox()
         try:
@@ -259,7 +265,7 @@ class ReportStage(Stage):
         rows = view.capability_rows()
         return {"files": ["report.html", "report.md"],
                      "failed": [{"capability": r["capability"], "error": r["error"]} for r in rows
-                                if r["status"] != "ok"]}
+                                if r["status"] not in ("ok", "no_data")]}
 
 
 class MetricsStage(Stage):

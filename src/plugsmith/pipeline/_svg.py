@@ -1,62 +1,14 @@
-"""Inline SVG charts for the HTML report: a Gantt-style schedule and a 5x5 risk matrix.
+"""Inline SVG charts for the HTML report: the 5x5 risk matrix, a histogram and per-role sparklines.
 
-Plain strings, no external fonts, scripts or stylesheets, so the report stays self-contained.
+Plain strings, no external fonts, scripts or stylesheets, so the report stays self-contained. Each chart
+has a ``viewBox`` and scales down with the page (``max-width:100%`` in the report's CSS).
 """
 
 from __future__ import annotations
 
-import math
 from html import escape
-from typing import Any
 
-ROW = 20
-LABEL_W = 230
-CHART_W = 640
-CRITICAL = "#c0392b"
-NORMAL = "#2e86c1"
-SLACK = "#d6eaf8"
 BAND_COLOURS = {"low": "#a9dfbf", "medium": "#f9e79f", "high": "#f5b7b1"}
-
-
-def _tick_step(span: float) -> int:
-    """A round tick interval giving roughly ten ticks over ``span`` days."""
-    raw = max(span / 10, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw))
-
-
-def gantt_svg(tasks: list[dict[str, Any]], schedule: dict[str, Any]) -> str:
-    """Bars from earliest start to earliest finish (critical tasks in red), slack as a pale tail."""
-    rows = schedule.get("tasks") or {}
-    shown = [t for t in tasks if t["id"] in rows]
-    span = max(float(schedule.get("project_duration_days") or 0), 1.0)
-    scale = CHART_W / span
-    height = ROW * len(shown) + 40
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Schedule (Gantt chart)" '
-             f'width="{LABEL_W + CHART_W + 20}" height="{height}" font-family="sans-serif" font-size="11">']
-    step = _tick_step(span)
-    for day in range(0, int(span) + 1, step):
-        x = LABEL_W + day * scale
-        parts.append(f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height - 10}" stroke="#ddd"/>'
-                     f'<text x="{x:.1f}" y="12" text-anchor="middle" fill="#555">{day}</text>')
-    for i, task in enumerate(shown):
-        row = rows[task["id"]]
-        y = 22 + i * ROW
-        es, ef, lf = (float(row[k]) for k in ("earliest_start", "earliest_finish", "latest_finish"))
-        label = escape(f"{task['id']} {task.get('name') or ''}".strip()[:38])
-        colour = CRITICAL if row.get("critical") else NORMAL
-        parts.append(f'<text x="4" y="{y + 12}">{label}</text>')
-        if lf > ef:
-            parts.append(f'<rect x="{LABEL_W + ef * scale:.1f}" y="{y + 4}" '
-                         f'width="{(lf - ef) * scale:.1f}" height="{ROW - 8}" fill="{SLACK}">'
-                         f'<title>slack {row.get("slack")} d</title></rect>')
-        cls = "bar critical" if row.get("critical") else "bar"
-        parts.append(f'<rect class="{cls}" x="{LABEL_W + es * scale:.1f}" y="{y + 2}" '
-                     f'width="{max((ef - es) * scale, 1.5):.1f}" height="{ROW - 4}" fill="{colour}" '
-                     f'rx="2"><title>{label}: day {es:g} to {ef:g}</title></rect>')
-    parts.append(f'<text x="{LABEL_W}" y="{height - 1}" fill="#555">days from plan start '
-                 f'(red: critical path; pale: slack)</text></svg>')
-    return "".join(parts)
 
 
 def band(score: int) -> str:
@@ -67,8 +19,9 @@ def risk_matrix_svg(matrix: list[list[int]]) -> str:
     """Likelihood (rows, 5 at the top) by impact (columns); each cell shows its count of risks."""
     cell, left, top = 56, 70, 20
     size = left + 5 * cell + 20
+    height = top + 5 * cell + 50
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Risk matrix" width="{size}" '
-             f'height="{top + 5 * cell + 50}" font-family="sans-serif" font-size="12">']
+             f'height="{height}" viewBox="0 0 {size} {height}" font-family="sans-serif" font-size="12">']
     for likelihood in range(5, 0, -1):
         y = top + (5 - likelihood) * cell
         parts.append(f'<text x="{left - 8}" y="{y + cell / 2 + 4}" text-anchor="end">{likelihood}</text>')
@@ -89,4 +42,46 @@ def risk_matrix_svg(matrix: list[list[int]]) -> str:
     return "".join(parts)
 
 
-__all__ = ["band", "gantt_svg", "risk_matrix_svg"]
+def histogram_svg(start: float, width: float, counts: list[int], marks: dict[str, float]) -> str:
+    """Bars of a histogram of project durations, with vertical lines at the named marks (P50, …)."""
+    w, h, pad = 480, 150, 24
+    most = max(counts, default=0) or 1
+    span = width * len(counts) or 1.0
+    bar = (w - 2 * pad) / max(len(counts), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="histogram" viewBox="0 0 {w} {h}" '
+             f'width="{w}" height="{h}" font-family="sans-serif" font-size="11" aria-label="Distribution of '
+             f'the simulated project duration">']
+    for i, n in enumerate(counts):
+        bh = (h - 2 * pad) * n / most
+        low = start + i * width
+        parts.append(f'<rect class="hbar" x="{pad + i * bar:.1f}" y="{h - pad - bh:.1f}" '
+                     f'width="{bar - 1:.1f}" height="{bh:.1f}" fill="#85c1e9"><title>{low:.0f} to '
+                     f'{low + width:.0f} days: {n} runs</title></rect>')
+    for name, value in marks.items():
+        x = pad + (value - start) / span * (w - 2 * pad)
+        parts.append(f'<line x1="{x:.1f}" y1="{pad - 6}" x2="{x:.1f}" y2="{h - pad}" stroke="#c0392b"/>'
+                     f'<text x="{x:.1f}" y="{pad - 9}" text-anchor="middle" fill="#c0392b">'
+                     f'{escape(name)}</text>')
+    parts.append(f'<text x="{pad}" y="{h - 6}" fill="#555">{start:.0f} days</text><text x="{w - pad}" '
+                 f'y="{h - 6}" text-anchor="end" fill="#555">{start + span:.0f} days</text></svg>')
+    return "".join(parts)
+
+
+def sparkline_svg(series: list[float], peak: float, label: str) -> str:
+    """A small area chart of one role's demand over time (height relative to ``peak``)."""
+    w, h = 160, 24
+    if not series:
+        return ""
+    top = max(peak, max(series), 1e-9)
+    step = w / max(len(series), 1)
+    points = [f"0,{h}"]
+    for i, v in enumerate(series):
+        y = h - (h - 2) * v / top
+        points += [f"{i * step:.1f},{y:.1f}", f"{(i + 1) * step:.1f},{y:.1f}"]
+    points.append(f"{w},{h}")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="spark" viewBox="0 0 {w} {h}" width="{w}" '
+            f'height="{h}" role="img" aria-label="{escape(label)}"><polygon points="{" ".join(points)}" '
+            f'fill="#aed6f1" stroke="#2e86c1" stroke-width="1"/></svg>')
+
+
+__all__ = ["band", "histogram_svg", "risk_matrix_svg", "sparkline_svg"]

@@ -49,12 +49,15 @@ class RunView:
                          "plugin": release.get("name"), "version": release.get("version"),
                          "tier": release.get("tier"), "origin": release.get("origin"),
                          "how": how_resolved(res.get(name), syn.get(name), execution),
-                         "sources": req["sources"], "error": execution.get("error")})
+                         "sources": req["sources"], "error": execution.get("error"),
+                         "note": execution.get("note")})
         return rows
 
 
 def how_resolved(res: dict[str, Any] | None, syn: dict[str, Any] | None, ex: dict[str, Any]) -> str:
     """A short phrase: hub (exact) / hub (near match 0.82) / synthesized (enumerate) / reused …"""
+    if ex.get("status") == "no_data":
+        return f"not run: {ex.get('note')}"
     if res and res["status"] == "resolved":
         how = "hub (exact)" if res["how"] == "exact" else f"hub (near match {res.get('score', 0):.2f})"
     elif syn and syn.get("outcome"):

@@ -64,7 +64,8 @@ def run_metrics(view: RunView) -> dict[str, Any]:
     new = {cap: o for cap, o in outcomes if o["status"] == "approved"}
     tried = sum(int(o.get("candidates_tried") or 0) for _, o in outcomes)
     tasks, covered = _coverage(view)
-    met_without = [c for c, s in status.items() if s == "ok" and c not in new]
+    # a capability the plan has no data for was still met by the hub: it needed no synthesis
+    met_without = [c for c, s in status.items() if s in ("ok", "no_data") and c not in new]
     return {
         "run_id": view.plan_stage["run_id"], "plan_id": view.plan_stage["plan_id"],
         "plan_title": view.plan["title"], "plan_kind": view.plan.get("kind", "general"),
@@ -72,8 +73,9 @@ def run_metrics(view: RunView) -> dict[str, Any]:
         "resolved_from_hub": len(resolved),
         "synthesized": len(new),
         "reused_by_synthesis": sum(1 for _, o in outcomes if o["status"] == "reused"),
-        "failed": sum(1 for s in status.values() if s != "ok"),
-        "failed_capabilities": sorted(c for c, s in status.items() if s != "ok"),
+        "failed": sum(1 for s in status.values() if s not in ("ok", "no_data")),
+        "failed_capabilities": sorted(c for c, s in status.items() if s not in ("ok", "no_data")),
+        "without_data": sorted(c for c, s in status.items() if s == "no_data"),
         "missing_capability_failures": len(missing),
         "recovered": sum(1 for c in missing if status.get(c) == "ok"),
         "recovery_rate": _ratio(sum(1 for c in missing if status.get(c) == "ok"), len(missing)),

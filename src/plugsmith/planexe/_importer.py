@@ -8,6 +8,8 @@ depends only on the input files: same files, same plan.
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,36 +68,70 @@ def import_planexe_with_report(path: Path | Sequence[Path]) -> tuple[Plan, Impor
 
 
 def build_tree(found: Sources, report: ImportReport) -> WbsNode:
-    """The WBS tree: the whole-tree file when present, else level 1 + 2 (+ 3, dependencies, durations)."""
-    if "project" in found.data:
-        root = tree_from_project(found.data["project"], found.files["project"].name, report)
-        drop_duplicates(root, report)
-        for role in ("project12", "level1", "level2", "level3", "dependencies", "durations"):
-            if role in found.files:
-                report.add("note", found.files[role].name, "already part of the whole WBS tree; not read")
-                found.ignored.append(found.files.pop(role).name)
-                found.data.pop(role)
-        return root
-    if "project12" in found.data:
-        root = tree_from_project(found.data["project12"], found.files["project12"].name, report)
-    elif "level1" in found.data and "level2" in found.data:
-        root = tree_from_levels(found.data["level1"], found.data["level2"], found.files["level1"].name,
-                                found.files["level2"].name, report)
-    else:
-        raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
-                        hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
-                        "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
-                        "duration files)")
+    """The WBS tree with everything known about each node, whatever combination of files is present.
+
+    The tree comes from the best file there is: the whole tree (023-3), else level 1 + 2 as one file
+    (019), else the level-1 and level-2 files. Level-3 tasks, dependencies (021) and estimates (022-2)
+    are then added to each node the tree says nothing about: in a current run directory the whole-tree
+    file is the tree *only*, and durations and dependencies live in their own files.
+    """
+    root, base = _base_tree(found, report)
     drop_duplicates(root, report)
+    used = {"project": (), "project12": (), "levels": ("level1", "level2")}[base]
+    for role in ("project12", "level1", "level2"):
+        if role in found.files and role != base and role not in used:
+            report.add("note", found.files[role].name, "already part of the WBS tree; not read")
+            found.ignored.append(found.files.pop(role).name)
+            found.data.pop(role)
     steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
     for role, add in steps:
         if role in found.data:
             add(root, found.data[role], found.files[role].name, report)
+    _report_missing(root, found, report)
     return root
 
 
+def _base_tree(found: Sources, report: ImportReport) -> tuple[WbsNode, str]:
+    if "project" in found.data:
+        return tree_from_project(found.data["project"], found.files["project"].name, report), "project"
+    if "project12" in found.data:
+        return tree_from_project(found.data["project12"], found.files["project12"].name, report), "project12"
+    if "level1" in found.data and "level2" in found.data:
+        return tree_from_levels(found.data["level1"], found.data["level2"], found.files["level1"].name,
+                                found.files["level2"].name, report), "levels"
+    raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
+                    hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
+                    "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
+                    "duration files)")
+
+
+# role -> (what the plan loses without it, PlanExe's file name)
+_NEEDED = {"durations": ("no duration estimates: every task gets PlanExe's minimum of 1 day",
+                         "022-2-task_durations.json"),
+           "dependencies": ("no dependencies: every task can start on day 0",
+                            "021-task_dependencies_raw.json")}
+
+
+def _report_missing(root: WbsNode, found: Sources, report: ImportReport) -> None:
+    """Say which of the files a schedule needs are absent (and not made up for by the tree)."""
+    has = {"durations": any("days_realistic" in n.fields for n in root.walk()),
+           "dependencies": any("depends_on_task_ids" in n.fields for n in root.walk())}
+    for role, (why, name) in _NEEDED.items():
+        if not has[role]:
+            state = "has no entries" if role in found.files else "is missing"
+            report.add("unmapped", found.files[role].name if role in found.files else name,
+                       f"{state}; {why}", "missing_file")
+    if not any(n.depth >= 3 for n in root.walk()) and "level3" not in found.files:
+        report.add("note", "023-2-wbs_level3.json", "is missing; tasks are PlanExe's level-2 subtasks, not "
+                   "their decomposition", "missing_optional")
+    if "risks" not in found.files:
+        report.add("note", "003-1-identify_risks_raw.json", "is missing; the plan has no risk register",
+                   "missing_optional")
+
+
 def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
-    if not root.title:
+    title = _title(found, report) or root.title
+    if not title:
         report.add("unmapped", root.id, "the project has no title; 'PlanExe plan' used")
     durations = allot_durations(root, report)
     edges = resolve_dependencies(root, report)
@@ -111,10 +147,36 @@ def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
                                                         report)
     if "prompt" in found.data:
         planexe["prompt"] = found.data["prompt"].strip()
+    start = _start(found, report)
     # every finding is in the report by now: it goes into meta complete
     meta = {"source": "planexe", "planexe": planexe, "import_report": report.to_dict()}
-    return Plan(title=root.title or "PlanExe plan", goal=str(root.fields.get("final_deliverable") or ""),
-                tasks=tasks, phases=phases, risks=risks, meta=meta)
+    return Plan(title=title or "PlanExe plan", goal=str(root.fields.get("final_deliverable") or ""),
+                start=start, tasks=tasks, phases=phases, risks=risks, meta=meta)
+
+
+def _title(found: Sources, report: ImportReport) -> str:
+    """``018-3-wbs_level1_project_title.json``: PlanExe writes the bare title (a JSON string also works)."""
+    raw = str(found.data.get("title") or "").strip()
+    if raw.startswith('"'):
+        try:
+            raw = str(json.loads(raw)).strip()
+        except json.JSONDecodeError:
+            report.add("unmapped", found.files["title"].name, "not a title; the WBS project's own used")
+            return ""
+    return " ".join(raw.split())[:300]
+
+
+def _start(found: Sources, report: ImportReport) -> str | None:
+    """The plan's start date: the day PlanExe's pipeline started (``001-1-start_time.json``)."""
+    if "start" not in found.data:
+        return None
+    raw = found.data["start"].get("server_iso_utc") if isinstance(found.data["start"], dict) else None
+    try:
+        return _dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        report.add("unmapped", f"{found.files['start'].name}/server_iso_utc",
+                   f"{raw!r} is not an ISO timestamp; the plan has no start date")
+        return None
 
 
 def _parent_id(node: WbsNode, root: WbsNode) -> str | None:
@@ -123,8 +185,6 @@ def _parent_id(node: WbsNode, root: WbsNode) -> str | None:
 
 def _task(leaf: WbsNode, root: WbsNode, allot: Allotment, depends_on: list[str], notes: list[dict[str, str]],
           report: ImportReport) -> Task:
-    if allot.source == "missing":
-        report.add("unmapped", leaf.id, "no days_realistic for the task or any of its phases; 0 days")
     attributes: dict[str, Any] = {"wbs_depth": leaf.depth, "duration_source": allot.source}
     if leaf.fields.get("detailed_description"):
         attributes["description"] = leaf.fields["detailed_description"]
@@ -138,7 +198,7 @@ def _task(leaf: WbsNode, root: WbsNode, allot: Allotment, depends_on: list[str],
         risk = Risk(description=str(leaf.fields.get("delay_risks") or ""),
                     mitigation=str(leaf.fields.get("mitigation_strategy") or ""))
     return Task(id=leaf.id, name=leaf.title, phase=_parent_id(leaf, root),
-                duration_days=allot.days["days_realistic"] or 0.0, days_min=allot.days["days_min"],
+                duration_days=allot.days["days_realistic"] or 1.0, days_min=allot.days["days_min"],
                 days_max=allot.days["days_max"], depends_on=depends_on,
                 resources=_resources(leaf, report), risk=risk, attributes=attributes)
 

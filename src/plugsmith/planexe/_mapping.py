@@ -1,11 +1,9 @@
 """Mapping PlanExe's estimates, dependencies and risks onto leaf tasks.
 
-Durations. PlanExe estimates durations for major phases and subtasks (``022-2-task_durations.json``)
-and decomposes subtasks afterwards (level 3), so most leaves have no estimate of their own. A leaf takes
-its own ``days_realistic`` (and min/max) when it has one; otherwise it takes an even share of the
-nearest estimated ancestor's days left over after that ancestor's estimated children, rounded *up* to
-whole days — the rule of PlanExe's own ``HierarchyEstimatorWBS``, so the numbers match PlanExe's Gantt
-chart. A leaf with neither gets 0 days and is reported.
+Durations follow PlanExe's own schedule (``plugsmith.planexe._estimate``), so each task gets the days
+PlanExe's Gantt chart shows. Each leaf also gets a range: its days scaled by the min/realistic and
+max/realistic ratios of the nearest node (itself or an ancestor) whose estimate has them, which is what
+a three-point (PERT) schedule and a Monte Carlo simulation need.
 
 Dependencies. Ids may name a phase or a leaf; a phase stands for all of its leaf tasks, on either side
 of the edge. A dependency between a node and its own ancestor or descendant (a subtask "after" the
@@ -20,84 +18,126 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugsmith.planexe._estimate import estimate_durations
 from plugsmith.planexe._report import ImportReport
 from plugsmith.planexe._wbs import WbsNode
 from plugsmith.spec import Risk
 
 DAY_FIELDS = ("days_min", "days_max", "days_realistic")
-_DAYS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:days?|d)?\s*$", re.IGNORECASE)
+_DAYS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:days?|d)?\s*$", re.IGNORECASE)
 
 
 def parse_days(value: Any) -> float | None:
     """A non-negative number of days from a number or a string like ``"12"`` / ``"12 days"``; else None."""
+    number = _number(value)
+    return number if number is not None and number >= 0 else None
+
+
+def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 and math.isfinite(value) else None
+        return float(value) if math.isfinite(value) else None
     if isinstance(value, str) and (m := _DAYS.match(value)):
         return float(m.group(1))
     return None
 
 
 def estimates(node: WbsNode, report: ImportReport) -> dict[str, float | None]:
-    """The node's own min/max/realistic days; an unparsable value is reported and treated as absent."""
+    """The node's own min/max/realistic days. A negative realistic estimate counts as 1 day (as in
+    PlanExe's schedule); anything else that is not a number of days is treated as absent. Both are
+    reported."""
     out: dict[str, float | None] = {}
     for key in DAY_FIELDS:
         raw = node.fields.get(key)
-        out[key] = None if raw is None else parse_days(raw)
-        if raw is not None and out[key] is None:
-            report.add("unmapped", node.id, f"{key} {raw!r} is not a number of days; ignored")
+        number = None if raw is None else _number(raw)
+        out[key] = number if number is None or number >= 0 else None
+        if raw is None:
+            continue
+        if number is None:
+            report.add("unmapped", node.id, f"{key} {raw!r} is not a number of days; ignored",
+                       "estimate_invalid")
+        elif number < 0 and key == "days_realistic":
+            out[key] = 1.0
+            report.add("unmapped", node.id, f"{key} {raw!r} is negative; 1 day used (as PlanExe's schedule "
+                       "does)", "estimate_invalid")
+        elif number < 0:
+            report.add("unmapped", node.id, f"{key} {raw!r} is negative; ignored", "estimate_invalid")
     return out
 
 
 @dataclass
 class Allotment:
     days: dict[str, float | None]
-    source: str  # "estimate" | "share of <id>" | "missing"
-
-
-def _ceil(x: float) -> float:
-    return float(math.ceil(round(x, 9)))
+    source: str  # "estimate" | "share of <id>" | "even split of <id>" | "minimum"
 
 
 def allot_durations(root: WbsNode, report: ImportReport) -> dict[str, Allotment]:
-    """Durations for every leaf, by the rule in the module docstring."""
+    """Days (and a min-max range) for every leaf, by PlanExe's rules; findings go to the report."""
     own = {n.id: estimates(n, report) for n in root.walk()}
+    resolved = estimate_durations(root, {k: v["days_realistic"] for k, v in own.items()})
+    _report_overruns(root, own, report)
+    ratios = _ratios(root, own, report)
     result: dict[str, Allotment] = {}
-
-    def visit(node: WbsNode, inherited: dict[str, float | None], origin: str | None) -> None:
-        mine = own[node.id]
-        days = {k: mine[k] if mine[k] is not None else inherited[k] for k in DAY_FIELDS}
-        here = node.id if mine["days_realistic"] is not None else origin
-        if not node.children:
-            source = ("estimate" if mine["days_realistic"] is not None
-                      else f"share of {origin}" if days["days_realistic"] is not None else "missing")
-            result[node.id] = Allotment(days, source)
-            return
-        shares = _shares(node, days, own, report)
-        for child in node.children:
-            visit(child, shares, here)
-
-    visit(root, dict.fromkeys(DAY_FIELDS), None)
+    for leaf in root.leaves():
+        if leaf is root:
+            continue
+        got = resolved[leaf.id]
+        days: dict[str, float | None] = {"days_realistic": float(got.days), "days_min": None,
+                                         "days_max": None}
+        if got.source == "minimum":
+            why = ("an estimate of 0 days" if own[leaf.id]["days_realistic"] is not None else
+                   "no estimate for the task or its share of its phase")
+            report.add("unmapped", leaf.id, f"{why}; PlanExe's minimum of 1 day used", "no_estimate")
+        else:
+            days["days_min"], days["days_max"] = _range(leaf, float(got.days), ratios)
+        if got.source.startswith("even split"):
+            report.add("note", leaf.id, f"its own estimate is replaced by an even split of its phase "
+                       f"({got.days:g} days), as PlanExe's schedule does", "estimate_overridden")
+        result[leaf.id] = Allotment(days, got.source)
     return result
 
 
-def _shares(node: WbsNode, days: dict[str, float | None], own: dict[str, dict[str, float | None]],
-            report: ImportReport) -> dict[str, float | None]:
-    shares: dict[str, float | None] = {}
-    for key in DAY_FIELDS:
-        pool = days[key]
-        given = [own[c.id][key] for c in node.children if own[c.id][key] is not None]
-        rest = len(node.children) - len(given)
-        if pool is None or rest == 0:
-            shares[key] = None
-        else:
-            shares[key] = _ceil(max(pool - sum(v for v in given if v is not None), 0.0) / rest)
-        if key == "days_realistic" and pool is not None and given and sum(
-                v for v in given if v is not None) > pool:
-            report.add("note", node.id, f"its parts are estimated at {sum(v for v in given if v):g} days, "
-                       f"more than its own {pool:g}")
-    return shares
+Ratios = dict[str, tuple[float | None, float | None]]
+
+
+def _ratios(root: WbsNode, own: dict[str, dict[str, float | None]], report: ImportReport) -> Ratios:
+    """min/realistic and max/realistic of every estimate that has a range; a range that does not
+    contain its realistic estimate is widened to contain it (and reported)."""
+    out: Ratios = {}
+    for node in root.walk():
+        est = own[node.id]
+        real, lo, hi = est["days_realistic"], est["days_min"], est["days_max"]
+        if not real or (lo is None and hi is None):
+            continue
+        if (lo is not None and lo > real) or (hi is not None and hi < real):
+            shown = "-".join("?" if v is None else f"{v:g}" for v in (lo, hi))
+            report.add("note", node.id, f"range {shown} days does not contain its realistic estimate "
+                       f"{real:g}; widened to contain it", "estimate_invalid")
+        out[node.id] = (min(lo, real) / real if lo is not None else None,
+                        max(hi, real) / real if hi is not None else None)
+    return out
+
+
+def _range(leaf: WbsNode, days: float, ratios: Ratios) -> tuple[float | None, float | None]:
+    """The leaf's min and max: its days scaled by the nearest estimate (itself or above) with a range."""
+    for node in (leaf, *leaf.ancestors()):
+        if node.id in ratios:
+            lo, hi = ratios[node.id]
+            return (round(days * lo, 2) if lo is not None else None,
+                    round(days * hi, 2) if hi is not None else None)
+    return None, None
+
+
+def _report_overruns(root: WbsNode, own: dict[str, dict[str, float | None]], report: ImportReport) -> None:
+    """A phase whose parts are estimated at more than the phase itself (PlanExe then uses the parts)."""
+    for node in root.walk():
+        total = own[node.id]["days_realistic"]
+        parts = [own[c.id]["days_realistic"] for c in node.children]
+        given = sum(math.ceil(v) for v in parts if v is not None)
+        if node.children and total is not None and given > math.ceil(total):
+            report.add("note", node.id, f"its parts are estimated at {given:g} days, more than its own "
+                       f"{total:g}; the parts are used", "exceeds_phase")
 
 
 @dataclass
@@ -123,7 +163,8 @@ def resolve_dependencies(root: WbsNode, report: ImportReport) -> Edges:
         why = node.fields.get("depends_on_task_explanations") or []
         why = why if isinstance(why, list) else [why]
         for i, target_id in enumerate(targets):
-            _add_edge(node, target_id, str(why[i]) if i < len(why) else "", index, edges, report)
+            text = why[i] if i < len(why) else why[0] if len(why) == 1 else ""  # one reason for them all
+            _add_edge(node, target_id, str(text or ""), index, edges, report)
     for leaf, deps in edges.depends_on.items():
         edges.depends_on[leaf] = sorted(set(deps), key=order.__getitem__)
     break_cycles(edges.depends_on, report)
@@ -134,12 +175,14 @@ def _add_edge(node: WbsNode, target_id: Any, why: str, index: dict[str, WbsNode]
               report: ImportReport) -> None:
     target = index.get(target_id) if isinstance(target_id, str) else None
     if target is None:
-        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}; dependency ignored")
+        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}; dependency ignored",
+                   "unknown_id")
         return
     if target is node or target in node.ancestors() or node in target.ancestors():
         relation = "itself" if target is node else "a phase that contains it" if target in \
             node.ancestors() else "a task inside it"
-        report.add("dropped", node.id, f"depends on {target_id} ({relation}); cannot be scheduled")
+        report.add("dropped", node.id, f"depends on {target_id} ({relation}); cannot be scheduled",
+                   "dependency_dropped")
         return
     providers = [leaf.id for leaf in target.leaves()]
     for leaf in node.leaves():
@@ -168,7 +211,7 @@ def break_cycles(depends_on: dict[str, list[str]], report: ImportReport) -> None
             if state.get(dep) == 1:
                 deps.pop(i)
                 stack[-1] = (task, i)
-                report.add("dropped", task, f"dependency on {dep} would close a cycle")
+                report.add("dropped", task, f"dependency on {dep} would close a cycle", "cycle")
             elif dep not in state:
                 state[dep] = 1
                 stack.append((dep, 0))

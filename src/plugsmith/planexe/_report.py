@@ -15,11 +15,16 @@ Kind = Literal["unmapped", "dropped", "note"]
 
 @dataclass(frozen=True, slots=True)
 class ReportItem:
-    """One finding: ``unmapped`` (data we could not use), ``dropped`` (an edge removed) or ``note``."""
+    """One finding: ``unmapped`` (data we could not use), ``dropped`` (an edge removed) or ``note``.
+
+    ``code`` sorts findings into the data-quality section's groups (``no_estimate``,
+    ``estimate_invalid``, ``unknown_id``, ``missing_file``, … see ``plugsmith.planexe.CODES``).
+    """
 
     kind: Kind
     subject: str
     message: str
+    code: str = ""
 
     def line(self) -> str:
         return f"{self.kind}: {self.subject}: {self.message}"
@@ -34,8 +39,8 @@ class ImportReport:
     items: list[ReportItem] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
 
-    def add(self, kind: Kind, subject: str, message: str) -> None:
-        self.items.append(ReportItem(kind, subject, message))
+    def add(self, kind: Kind, subject: str, message: str, code: str = "") -> None:
+        self.items.append(ReportItem(kind, subject, message, code))
 
     def of_kind(self, kind: Kind) -> list[ReportItem]:
         return [item for item in self.items if item.kind == kind]
@@ -53,14 +58,16 @@ class ImportReport:
             "source": self.source,
             "files": dict(self.files),
             "counts": self.counts(),
-            "items": [{"kind": i.kind, "subject": i.subject, "message": i.message} for i in self.items],
+            "items": [{"kind": i.kind, "subject": i.subject, "message": i.message, "code": i.code}
+                      for i in self.items],
             "ignored_files": list(self.ignored_files),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImportReport:
         """Rebuild a report from ``to_dict`` output (e.g. from ``plan.meta["import_report"]``)."""
-        items = [ReportItem(i["kind"], i["subject"], i["message"]) for i in data.get("items", [])]
+        items = [ReportItem(i["kind"], i["subject"], i["message"], i.get("code", ""))
+                 for i in data.get("items", [])]
         return cls(source=str(data.get("source", "")), files=dict(data.get("files", {})), items=items,
                    ignored_files=list(data.get("ignored_files", [])))
 

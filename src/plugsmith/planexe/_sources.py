@@ -8,7 +8,6 @@ A loose file whose name says nothing is recognised by its content.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from plugsmith.errors import NotFound, PlanError
+from plugsmith.planexe._json import read_json, read_text
 from plugsmith.planexe._report import ImportReport
 
 # role -> accepted names, best first
@@ -28,8 +28,12 @@ ROLES: dict[str, tuple[str, ...]] = {
     "dependencies": ("task_dependencies_raw.json", "task_dependencies.json"),
     "durations": ("task_durations.json",),
     "risks": ("identify_risks_raw.json", "identify_risks.json"),
+    "title": ("wbs_level1_project_title.json",),
+    "start": ("start_time.json",),
     "prompt": ("plan.txt",),
 }
+# roles whose files are text, not JSON (PlanExe writes the project title as bare text in a .json file)
+TEXT_ROLES = frozenset({"prompt", "title"})
 _NUMBER = re.compile(r"^\d{3}(?:-\d+)*-")
 
 
@@ -63,15 +67,6 @@ class Sources:
     files: dict[str, Path] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"not valid JSON: {exc}".splitlines()[0], subject=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"cannot read the file: {exc}".splitlines()[0], subject=str(path)) from None
 
 
 def _assign(found: Sources, role: str, path: Path, report: ImportReport) -> None:
@@ -120,8 +115,8 @@ def collect(path: Path | Sequence[Path], report: ImportReport) -> Sources:
                                 "the whole WBS project tree or the risk register")
             _assign(found, role, p, report)
     for role, file in found.files.items():
-        found.data[role] = file.read_text(encoding="utf-8") if role == "prompt" else read_json(file)
+        found.data[role] = read_text(file) if role in TEXT_ROLES else read_json(file)
     return found
 
 
-__all__ = ["ROLES", "Sources", "collect", "read_json", "role_by_content", "role_by_name"]
+__all__ = ["ROLES", "TEXT_ROLES", "Sources", "collect", "read_json", "role_by_content", "role_by_name"]

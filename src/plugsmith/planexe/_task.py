@@ -1,18 +1,29 @@
-"""``CapabilityTask``: a Luigi task, in the style of PlanExe's own tasks, that computes one capability.
+"""Luigi tasks, in the style of PlanExe's own, that compute capabilities inside a PlanExe-style pipeline.
 
 A PlanExe pipeline is a chain of Luigi tasks sharing ``run_id_dir``, each writing numbered files
-(``NNN-name.json`` and ``NNN-name.md``) into it. A ``CapabilityTask`` subclass names a capability spec
-and its upstream tasks; ``run()`` resolves the capability in the hub — a built-in or published plugin,
-else one synthesized on the spot — checks it against the governance policy, runs it in the sandbox on
-the upstream outputs and writes ``NNN-<capability>.json`` and ``.md``. When nothing can compute it, the
-task fails with ``CapabilityFailure`` and leaves ``NNN-<capability>-synthesis.json`` (what synthesis
-tried and why it failed) beside where its output would be::
+(``NNN-name.json`` and ``NNN-name.md``) into it. A capability task names a capability spec and its
+upstream tasks; ``run()`` resolves the capability in the hub — a built-in or published plugin, else
+one synthesized on the spot — checks it against the governance policy, runs it in the sandbox on the
+upstream outputs and writes ``NNNN-<capability>.json`` and ``.md``. When nothing can compute it, the
+task fails with ``CapabilityFailure`` and leaves ``NNNN-<capability>-synthesis.json`` (what synthesis
+tried and why it failed) beside where its output would be.
+
+The behaviour lives in mixins (``PlugsmithMixin``, ``PlanExeImportMixin``, ``CapabilityMixin``) that
+declare no Luigi parameters, so they combine with any host task class: ``CapabilityTask`` is the
+stand-alone combination (its own ``run_id_dir``), and ``plugsmith.planexe.derive_tasks(PlanTask)``
+combines them with PlanExe's own ``PlanTask`` so the tasks carry PlanExe's parameters (``run_id_dir``,
+``speedvsdetail``, ``llm_models``) and clone PlanExe's tasks with the very values the pipeline runs
+with — Luigi then schedules each PlanExe task once::
 
     class Schedule(CapabilityTask):
         capability = "critical_path"             # a built-in name, a CapabilitySpec, or a spec file
         upstream = (ImportPlan,)                 # gives the plan_json port
 
     luigi.build([Schedule(run_id_dir=Path(os.environ["RUN_ID_DIR"]))], local_scheduler=True)
+
+File numbers have four digits and start at 1000 (``FIRST_NUMBER``): PlanExe numbers its files with
+three (``001-1-start_time.json`` … ``999-pipeline_complete.txt``), so no number of ours can be one of
+PlanExe's, whatever PlanExe adds.
 """
 
 from __future__ import annotations
@@ -38,18 +49,17 @@ if TYPE_CHECKING:
 # luigi is typed but its functions are not annotated: call them through Any
 _LocalTarget: Any = luigi.LocalTarget
 _flatten: Any = luigi.task.flatten
+FIRST_NUMBER = 1000
 
 
 def _default_run_dir() -> Path:
     return Path(os.environ.get("RUN_ID_DIR") or "run")
 
 
-class PlugsmithTask(luigi.Task):
-    """What plugsmith's tasks share: the run directory, a file number and the ports they offer."""
+class PlugsmithMixin:
+    """What plugsmith's tasks share on top of any Luigi task with a ``run_id_dir``: a file number, the
+    upstream tasks (cloned with this task's own parameter values) and the ports they offer."""
 
-    run_id_dir = luigi.PathParameter(default=_default_run_dir())
-    db_url = luigi.OptionalParameter(default=None, significant=False,
-                                     description="hub database URL (default: PLUGSMITH_DB or SQLite)")
     number: ClassVar[int | None] = None
     upstream: ClassVar[tuple[type[luigi.Task], ...]] = ()
 
@@ -58,28 +68,42 @@ class PlugsmithTask(luigi.Task):
         return [me.clone(cls) for cls in self.upstream]
 
     def file_number(self) -> int:
-        """The class's ``number``, else one more than the highest upstream number (100 at the start)."""
+        """The class's ``number``, else one more than the highest upstream number (1000 at the start)."""
         if self.number is not None:
             return self.number
-        ups = [t.file_number() for t in self.requires() if isinstance(t, PlugsmithTask)]
-        return max(ups, default=99) + 1
+        ups = [t.file_number() for t in self.requires() if isinstance(t, PlugsmithMixin)]
+        return max(ups, default=FIRST_NUMBER - 1) + 1
 
     def ports(self) -> dict[str, Any]:
         """The values this task offers downstream tasks, by port name (read from its output)."""
         raise NotImplementedError
 
+    def run_dir(self) -> Path:
+        return Path(getattr(self, "run_id_dir"))  # noqa: B009 - a Luigi parameter of the host class
+
     def path(self, suffix: str) -> Path:
-        return Path(self.run_id_dir) / f"{self.file_number():03d}-{self.stem()}{suffix}"
+        return self.run_dir() / f"{self.file_number():04d}-{self.stem()}{suffix}"
 
     def stem(self) -> str:
         raise NotImplementedError
 
+    def hub_url(self) -> str | None:
+        return getattr(self, "db_url", None) or None
 
-class PlanExeImportTask(PlugsmithTask):
-    """Import the PlanExe plan in ``source`` (default: the run directory itself) as ``plan_json``."""
 
-    source = luigi.OptionalPathParameter(default=None)
-    number: ClassVar[int | None] = 100
+class PlugsmithTask(PlugsmithMixin, luigi.Task):
+    """Stand-alone base: its own ``run_id_dir`` (default ``RUN_ID_DIR``) and hub URL."""
+
+    run_id_dir = luigi.PathParameter(default=_default_run_dir())
+    db_url = luigi.OptionalParameter(default=None, significant=False,
+                                     description="hub database URL (default: PLUGSMITH_DB or SQLite)")
+
+
+class PlanExeImportMixin(PlugsmithMixin):
+    """Import the PlanExe plan in the run directory (or ``source``, when the class has it) as
+    ``plan_json``: PlanExe's files are found by name, so upstream PlanExe tasks only have to have run."""
+
+    number: ClassVar[int | None] = FIRST_NUMBER
 
     def stem(self) -> str:
         return "plugsmith_plan"
@@ -89,22 +113,32 @@ class PlanExeImportTask(PlugsmithTask):
                 "markdown": _LocalTarget(str(self.path("_import_report.md")))}
 
     def run(self) -> None:
+        from plugsmith.pipeline._quality import assess
         from plugsmith.planexe._importer import import_planexe_with_report
 
-        plan, report = import_planexe_with_report(Path(self.source or self.run_id_dir))
-        write_atomic(self.path("_import_report.md"), report.to_markdown())
+        plan, report = import_planexe_with_report(Path(getattr(self, "source", None) or self.run_dir()))
+        findings = assess(plan.model_dump(mode="json"))
+        quality = ["", "## Data quality", ""] + [f"- {f.severity}: {f.summary}" for f in findings]
+        write_atomic(self.path("_import_report.md"), report.to_markdown() + "\n".join(quality) + "\n")
         write_atomic(self.path(".json"), plan.model_dump_json(indent=2) + "\n")
 
     def ports(self) -> dict[str, Any]:
         return {"plan_json": json.loads(self.path(".json").read_text(encoding="utf-8"))}
 
 
-class CapabilityTask(PlugsmithTask):
+class PlanExeImportTask(PlanExeImportMixin, PlugsmithTask):
+    """Stand-alone import task; ``source`` defaults to the run directory itself."""
+
+    source = luigi.OptionalPathParameter(default=None)
+
+
+class CapabilityMixin(PlugsmithMixin):
     """Compute one capability with a plugin from the hub (synthesized on a gap), under the policy.
 
     Subclasses set ``capability`` (a ``CapabilitySpec``, a path to a spec file, or a built-in capability
     name) and ``upstream`` (task classes whose ports feed this one). Override ``build_inputs`` to feed
-    ports from tasks that are not plugsmith tasks.
+    ports from tasks that are not plugsmith tasks. A built-in capability whose data the plan lacks
+    (cost figures in a PlanExe plan) writes ``status: no_data`` and the reason instead of zeros.
     """
 
     capability: ClassVar[CapabilitySpec | Path | str | None] = None
@@ -140,11 +174,14 @@ class CapabilityTask(PlugsmithTask):
         data = json.loads(self.path(".json").read_text(encoding="utf-8"))
         return dict(data.get("outputs") or {})
 
+    def plan_id(self) -> str:
+        return self.run_dir().name
+
     def build_inputs(self, spec: CapabilitySpec) -> dict[str, Any]:
         """The plugin's inputs: each input port of the spec, taken from the upstream tasks' ports."""
         offered: dict[str, Any] = {}
         for task in _flatten(self.requires()):
-            if isinstance(task, PlugsmithTask):
+            if isinstance(task, PlugsmithMixin):
                 offered.update(task.ports())
         missing = [p for p in spec.inputs if p not in offered]
         if missing:
@@ -160,7 +197,9 @@ class CapabilityTask(PlugsmithTask):
 
         spec = self.spec()
         inputs = self.build_inputs(spec)
-        hub = Hub.open(self.db_url)
+        if self._no_data(spec, inputs):
+            return
+        hub = Hub.open(self.hub_url())
         sandbox = get_sandbox()
         try:
             gatekeeper = Gatekeeper(hub, Policy.load())
@@ -169,6 +208,19 @@ class CapabilityTask(PlugsmithTask):
         finally:
             sandbox.close()
             hub.close()
+
+    def _no_data(self, spec: CapabilitySpec, inputs: dict[str, Any]) -> bool:
+        """Write the "no data" record when the plan lacks what this (built-in) capability needs."""
+        from plugsmith.pipeline._quality import missing_data
+
+        plan = inputs.get("plan_json")
+        lacking = missing_data(spec.name, plan) if isinstance(plan, dict) else None
+        if lacking is None:
+            return False
+        doc = {"capability": spec.name, "status": "no_data", "note": lacking, "outputs": {}}
+        write_atomic(self.path(".md"), f"# {spec.name}\n\nNot computed: {lacking}.\n")
+        write_atomic(self.path(".json"), json.dumps(doc, indent=2) + "\n")
+        return True
 
     # --- resolution -------------------------------------------------------------------------------
     def _resolve(self, spec: CapabilitySpec, hub: Hub, sandbox: Sandbox,
@@ -246,7 +298,7 @@ class CapabilityTask(PlugsmithTask):
     def _write(self, spec: CapabilitySpec, release: Release, outcome: Outcome | None, outputs: dict[str, Any],
                elapsed_ms: float, backend: str) -> None:
         how = "hub" if outcome is None else "reused" if outcome.status == Status.reused else "synthesized"
-        doc = {"capability": spec.name, "resolved_by": how,
+        doc = {"capability": spec.name, "status": "ok", "resolved_by": how,
                "plugin": {"id": release.plugin_id, "name": release.name, "version": release.version,
                           "tier": release.tier.value if release.tier else None,
                           "origin": release.origin.value, "checksum": release.checksum},
@@ -263,8 +315,10 @@ class CapabilityTask(PlugsmithTask):
         write_atomic(target, json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
         return CapabilityFailure(why, subject=spec.name, hint=f"see {target}")
 
-    def plan_id(self) -> str:
-        return Path(self.run_id_dir).name
+
+
+class CapabilityTask(CapabilityMixin, PlugsmithTask):
+    """Stand-alone capability task (its own ``run_id_dir``); see ``CapabilityMixin``."""
 
 
 def _result(spec: CapabilitySpec, result: SandboxOutcome) -> tuple[dict[str, Any], str]:
@@ -287,4 +341,5 @@ def _result(spec: CapabilitySpec, result: SandboxOutcome) -> tuple[dict[str, Any
     return outputs, ""
 
 
-__all__ = ["CapabilityTask", "PlanExeImportTask", "PlugsmithTask"]
+__all__ = ["FIRST_NUMBER", "CapabilityMixin", "CapabilityTask", "PlanExeImportMixin", "PlanExeImportTask",
+           "PlugsmithMixin", "PlugsmithTask"]

@@ -127,7 +127,9 @@ def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) ->
                        "the WBS; task skipped")
             continue
         if task_id in index:
-            report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped")
+            if index[task_id].parent is not parent:  # the same task already in the tree is no news
+                report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped",
+                           "duplicate")
             continue
         node = parent.add(WbsNode(task_id, str(raw.get("name") or raw.get("description") or "")))
         if raw.get("description"):
@@ -137,45 +139,73 @@ def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) ->
         index[task_id] = node
 
 
-def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport) -> None:
-    """``021-task_dependencies_raw.json``: entries for the same task are merged, not overwritten."""
+def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport) -> int:
+    """``021-task_dependencies_raw.json`` onto the nodes whose tree entry has no dependencies.
+
+    Entries for the same task are merged, not overwritten: older PlanExe versions write one entry per
+    dependency (the solar-farm sample lists "Design Solar Farm Layout" twice), so replacing would drop
+    real constraints. Returns how many nodes got dependencies from this file.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("task_dependency_details"), list):
-        raise PlanError("not a PlanExe task dependency file: expected 'task_dependency_details'",
-                        subject=source)
+        raise PlanError("/task_dependency_details: not a PlanExe task dependency file (expected a list "
+                        "under 'task_dependency_details')", subject=source)
     index = {n.id: n for n in root.walk()}
+    from_tree = {n.id for n in root.walk() if "depends_on_task_ids" in n.fields}
+    done: set[str] = set()
     for i, raw in enumerate(data["task_dependency_details"]):
         node = index.get(_id_of(raw.get("dependent_task_id")) or "") if isinstance(raw, dict) else None
-        if node is None:
+        if node is None or not isinstance(raw, dict):
             what = raw.get("dependent_task_id") if isinstance(raw, dict) else raw
             report.add("unmapped", f"{source}/task_dependency_details/{i}",
-                       f"dependent_task_id {what!r} is not in the WBS; dependency skipped")
+                       f"dependent_task_id {what!r} is not in the WBS; dependency skipped", "unknown_id")
+            continue
+        if node.id in from_tree:
             continue
         ids = node.fields.setdefault("depends_on_task_ids", [])
         why = node.fields.setdefault("depends_on_task_explanations", [])
         new_ids = raw.get("depends_on_task_id_list") or []
-        ids.extend(new_ids if isinstance(new_ids, list) else [new_ids])
+        new_ids = new_ids if isinstance(new_ids, list) else [new_ids]
         new_why = raw.get("depends_on_task_explanation_list") or []
-        why.extend(new_why if isinstance(new_why, list) else [new_why])
+        new_why = new_why if isinstance(new_why, list) else [new_why]
+        if len(new_why) == 1 and len(new_ids) > 1:  # one reason given for all of them
+            new_why = new_why * len(new_ids)
+        ids.extend(new_ids)
+        why.extend(new_why[:len(new_ids)] + [""] * (len(new_ids) - len(new_why)))
+        done.add(node.id)
+    return len(done)
 
 
 DURATION_FIELDS = ("delay_risks", "mitigation_strategy", "days_min", "days_max", "days_realistic")
 
 
-def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -> None:
-    """``022-2-task_durations.json``: estimates, delay risks and mitigations per task id."""
+def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -> int:
+    """``022-2-task_durations.json`` (estimates, delay risks, mitigations) onto the nodes whose tree entry
+    has no estimate; a later entry for the same id wins, as in PlanExe's schedule. Returns the count."""
     if not isinstance(data, list):
-        raise PlanError("not a PlanExe task duration file: expected a list", subject=source)
+        raise PlanError("/: not a PlanExe task duration file (expected a list of estimates)", subject=source)
     index = {n.id: n for n in root.walk()}
+    from_tree = {n.id for n in root.walk() if any(k in n.fields for k in ("days_min", "days_max",
+                                                                         "days_realistic"))}
+    done: set[str] = set()
     for i, raw in enumerate(data):
         node = index.get(_id_of(raw.get("task_id")) or "") if isinstance(raw, dict) else None
         if node is None or not isinstance(raw, dict):
             what = raw.get("task_id") if isinstance(raw, dict) else raw
-            report.add("unmapped", f"{source}/{i}", f"duration for task_id {what!r}, which is not in the "
-                       "WBS; skipped")
+            report.add("unmapped", f"{source}/{i}", f"estimate for task_id {what!r}, which is not in the "
+                       "WBS; skipped", "unknown_id")
             continue
+        if node.id in from_tree:
+            continue
+        if node.id in done:
+            report.add("note", node.id, f"estimated again at {source}/{i}; the later estimate is used, as in "
+                       "PlanExe", "duplicate")
+        if "days_realistic" not in raw:
+            report.add("unmapped", f"{source}/{i}", "no days_realistic in this estimate", "estimate_invalid")
         for key in DURATION_FIELDS:
             if raw.get(key) is not None:
                 node.fields[key] = raw[key]
+        done.add(node.id)
+    return len(done)
 
 
 def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
@@ -189,7 +219,7 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         for child in node.children:
             if child.id in seen:
                 report.add("unmapped", child.id, "duplicate id in the WBS; the later copy (and its "
-                           "subtasks) skipped")
+                           "subtasks) skipped", "duplicate")
                 continue
             seen.add(child.id)
             kept.append(child)

@@ -104,9 +104,10 @@ class _Hooks:
     sweep: bool
 
 
-def _hooks(limits: Limits, drop: bool) -> _Hooks:
+def _hooks(limits: Limits, drop: bool, program: Callable[[], bytes | None] = launch_filter) -> _Hooks:
+    """``program``: the seccomp filter to start under (the warm worker's still lets it fork)."""
     runtime = runtime_for_other_uid() if drop else Runtime(interpreter(), python_root())
-    installer = seccomp_installer(launch_filter())
+    installer = seccomp_installer(program())
     dropper = drop_hook(drop)
 
     def extra() -> None:

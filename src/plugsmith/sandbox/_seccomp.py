@@ -58,6 +58,8 @@ _NUMBERS: dict[str, tuple[int, int | None]] = {
     "modify_ldt": (154, None), "quotactl": (179, 60), "quotactl_fd": (443, 443), "syslog": (103, 116),
     "vhangup": (153, 58), "personality": (135, 92),
     "execve": (59, 221), "execveat": (322, 281),
+    "shmget": (29, 194), "shmat": (30, 196), "semget": (64, 190), "msgget": (68, 186),  # IPC: warm calls
+    "mq_open": (240, 180),
 }
 
 _ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)

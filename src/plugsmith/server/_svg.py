@@ -89,11 +89,12 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, fmt
             f'height="{max(height, 0.5):.1f}" fill="#73a657"><title>{escape(label)}: '
             f"{escape(fmt.format(value))}</title></rect>"
         )
-    ticks = (
-        f'<text x="{left}" y="{HEIGHT - 8}" font-size="10" fill="#555">{escape(labels[0])}</text>'
-        f'<text x="{right}" y="{HEIGHT - 8}" font-size="10" fill="#555" text-anchor="end">'
-        f"{escape(labels[-1])}</text>"
-    )
+    ticks = f'<text x="{left}" y="{HEIGHT - 8}" font-size="10" fill="#555">{escape(labels[0])}</text>'
+    if len(labels) > 1:
+        ticks += (
+            f'<text x="{right}" y="{HEIGHT - 8}" font-size="10" fill="#555" text-anchor="end">'
+            f"{escape(labels[-1])}</text>"
+        )
     return _frame(title, _axes(top, fmt) + "".join(bars) + ticks)
 
 
@@ -111,4 +112,67 @@ def gauge(title: str, value: float | None) -> str:
     return _frame(title, body, width=width, height=height, kind="gauge")
 
 
-__all__ = ["bar_chart", "gauge", "line_chart"]
+def hbar_chart(title: str, labels: Sequence[str], values: Sequence[float], *, fmt: str = "{:g}") -> str:
+    """Horizontal bars with their labels and values written out: counts that read without axes."""
+    row, label_w = 22, 150
+    width, height = WIDTH, max(row * len(values) + 8, 40)
+    if not values:
+        return line_chart(title, [], [])
+    top = max(max(values), 1e-9)
+    bars = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=False)):
+        y = 6 + i * row
+        length = (value / top) * (width - label_w - 60)
+        bars.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" fill="#333" text-anchor="end">'
+            f'{escape(label[:24])}</text><rect class="bar" x="{label_w}" y="{y + 2}" '
+            f'width="{max(length, 1):.1f}" '
+            f'height="{row - 6}" fill="#73a657"><title>{escape(label)}: {escape(fmt.format(value))}</title>'
+            f'</rect><text x="{label_w + max(length, 1) + 4:.1f}" y="{y + 14}" font-size="12" fill="#333">'
+            f"{escape(fmt.format(value))}</text>"
+        )
+    return _frame(title, "".join(bars), width=width, height=height)
+
+
+def stacked_bar_chart(
+    title: str, labels: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]]
+) -> str:
+    """One stacked bar per label (e.g. per run); ``series`` is (name, colour, values) with a legend."""
+    if not labels:
+        return line_chart(title, [], [])
+    totals = [sum(values[i] for _, _, values in series) for i in range(len(labels))]
+    top = max(max(totals), 1e-9)
+    left, bottom, right, upper = PAD + 8, HEIGHT - PAD - 14, WIDTH - 10, 12
+    slot = (right - left) / len(labels)
+    width = max(min(slot * 0.7, 48), 1.0)
+    parts = []
+    for i, label in enumerate(labels):
+        y = float(bottom)
+        x = left + i * slot + (slot - width) / 2
+        for name, colour, values in series:
+            h = (values[i] / top) * (bottom - upper)
+            if values[i]:
+                parts.append(
+                    f'<rect class="bar" x="{x:.1f}" y="{y - h:.1f}" width="{width:.1f}" height="{h:.1f}" '
+                    f'fill="{colour}"><title>{escape(label)}: {escape(name)} {values[i]:g}</title></rect>'
+                )
+            y -= h
+    legend = "".join(
+        f'<rect x="{left + j * 110}" y="{HEIGHT - 14}" width="10" height="10" fill="{colour}"/>'
+        f'<text x="{left + j * 110 + 14}" y="{HEIGHT - 5}" font-size="10" fill="#333">{escape(name)}</text>'
+        for j, (name, colour, _) in enumerate(series)
+    )
+    ticks = f'<text x="{left}" y="{bottom + 12}" font-size="10" fill="#555">{escape(labels[0])}</text>'
+    if len(labels) > 1:
+        ticks += (
+            f'<text x="{right}" y="{bottom + 12}" font-size="10" fill="#555" text-anchor="end">'
+            f"{escape(labels[-1])}</text>"
+        )
+    axes = (
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
+        f'<text x="4" y="{upper + 8}" font-size="10" fill="#555">{top:g}</text>'
+    )
+    return _frame(title, axes + "".join(parts) + ticks + legend)
+
+
+__all__ = ["bar_chart", "gauge", "hbar_chart", "line_chart", "stacked_bar_chart"]

@@ -213,6 +213,11 @@ class WriteService:
             reviewer=token.id,
             reason=reason,
         )
+        from plugsmith.governance import _audit  # the same audit line `plugsmith review` writes
+
+        _audit.append({"action": "review", "allowed": approve, "ref": release.ref,
+                       "plugin_id": release.plugin_id, "checksum": release.checksum, "via": "server",
+                       "reason": f"{status} by {who}" + (f": {reason}" if reason else "")})
         self.reads.invalidate()
         return self.reads.release_json(updated)
 

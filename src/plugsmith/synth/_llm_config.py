@@ -152,7 +152,8 @@ def endpoint_from_env(env: Mapping[str, str]) -> LLMEndpoint | None:
 
 
 def config_path(path: Path | None, env: Mapping[str, str]) -> Path | None:
-    """Explicit path, else ``PLUGSMITH_LLM_CONFIG``, else ``./llm_config.json``, else the home's one."""
+    """Explicit path, else ``PLUGSMITH_LLM_CONFIG``, else PlanExe's ``$PLANEXE_CONFIG_PATH/llm_config.json``
+    (an absolute directory, as PlanExe requires), else ``./llm_config.json``, else the home's one."""
     named = path or (Path(env["PLUGSMITH_LLM_CONFIG"]) if env.get("PLUGSMITH_LLM_CONFIG") else None)
     if named is not None:
         if not Path(named).is_file():
@@ -161,7 +162,10 @@ def config_path(path: Path | None, env: Mapping[str, str]) -> Path | None:
         return Path(named)
     raw_home = env.get("PLUGSMITH_HOME")
     home = Path(raw_home).expanduser() if raw_home else Path.home() / ".plugsmith"
-    return next((p for p in (Path.cwd() / CONFIG_NAME, home / CONFIG_NAME) if p.is_file()), None)
+    planexe = Path(env.get("PLANEXE_CONFIG_PATH") or "")
+    candidates = ([planexe / CONFIG_NAME] if planexe.is_absolute() else []) + [Path.cwd() / CONFIG_NAME,
+                                                                              home / CONFIG_NAME]
+    return next((p for p in candidates if p.is_file()), None)
 
 
 def _read(file: Path) -> dict[str, Any]:
