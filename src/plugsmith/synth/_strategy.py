@@ -49,7 +49,7 @@ class Verdict:
 
     candidate: Candidate
     accepted: bool
-    stage: str                      # "memorised" | "guide" | "holdout" | "gates" | "accepted"
+    stage: str                      # "memorised" | "guide" | "holdout" | "edges" | "gates" | "accepted"
     reasons: list[str] = field(default_factory=list)
     feedback: str = ""              # test diffs and gate findings, safe to show the strategy
     report: GateReport | None = None
@@ -57,7 +57,13 @@ class Verdict:
 
 @dataclass
 class SynthContext:
-    """Everything a strategy may look at. Holdout cases are deliberately not here."""
+    """Everything a strategy may look at. Held-back cases' expected outputs are deliberately not here.
+
+    ``guide_cases`` may grow between candidates: in a CEGIS round the flow moves a held-back case that
+    the last candidate failed into it (``rounds`` counts them). ``unlabelled_inputs`` are the held-back
+    cases' *inputs* only, so a search can tell programs apart on them; ``avoid_inputs`` are generated edge
+    inputs a candidate raised on, which the next one had better handle.
+    """
 
     spec: CapabilitySpec
     hub: Hub | None
@@ -70,6 +76,10 @@ class SynthContext:
     progress: Callable[[str], None] | None = None
     last_verdict: Verdict | None = None
     share: float = 1.0              # of the time left, what the current strategy may spend searching
+    unlabelled_inputs: list[dict[str, Any]] = field(default_factory=list)
+    avoid_inputs: list[dict[str, Any]] = field(default_factory=list)
+    rounds: int = 0
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # the record's ``skipped`` list
 
     def time_left(self) -> float:
         """Seconds left of the synthesis budget (never negative)."""
@@ -85,6 +95,12 @@ class SynthContext:
         if self.progress is not None:
             self.progress(message)
 
+    def note_skipped(self, strategy: str, reason: str, **detail: Any) -> None:
+        """Put an attempt that produced no candidate (an endpoint that failed, a reply without code)
+        on the record's ``skipped`` list, and say it: nothing a strategy tried goes unrecorded."""
+        self.skipped.append({"strategy": strategy, "reason": reason, **detail})
+        self.say(f"{strategy}: {reason}")
+
 
 @runtime_checkable
 class Strategy(Protocol):
@@ -92,7 +108,9 @@ class Strategy(Protocol):
 
     A strategy may also define ``unavailable(ctx) -> str | None``: a one-line reason to skip it this
     time (not configured, nothing to start from), recorded in the synthesis record. Without it the
-    strategy is always tried.
+    strategy is always tried. And ``own_budget(ctx) -> float | None``: seconds it may use from when it
+    starts, instead of what is left of the request's budget (the ``llm`` strategy's minutes are not
+    the offline search's seconds).
     """
 
     name: str
@@ -104,6 +122,12 @@ class Strategy(Protocol):
 def unavailable_reason(strategy: Strategy, ctx: SynthContext) -> str | None:
     """The strategy's reason to be skipped, or None (strategies without the optional hook never skip)."""
     hook = getattr(strategy, "unavailable", None)
+    return hook(ctx) if callable(hook) else None
+
+
+def own_budget(strategy: Strategy, ctx: SynthContext) -> float | None:
+    """The strategy's own time budget in seconds, or None when it shares the request's."""
+    hook = getattr(strategy, "own_budget", None)
     return hook(ctx) if callable(hook) else None
 
 
@@ -153,9 +177,10 @@ def _shape_problem(strategy: object) -> str | None:
         return "needs an int attribute 'cost' (lower runs first)"
     if not callable(getattr(strategy, "candidates", None)):
         return "needs a method candidates(ctx)"
-    hook = getattr(strategy, "unavailable", None)
-    if hook is not None and not callable(hook):
-        return "'unavailable' must be a method unavailable(ctx)"
+    for hook_name in ("unavailable", "own_budget"):
+        hook = getattr(strategy, hook_name, None)
+        if hook is not None and not callable(hook):
+            return f"'{hook_name}' must be a method {hook_name}(ctx)"
     return None
 
 
@@ -186,6 +211,7 @@ __all__ = [
     "StrategyRegistry",
     "SynthContext",
     "Verdict",
+    "own_budget",
     "register",
     "registry",
     "unavailable_reason",
