@@ -152,7 +152,7 @@ def test_run_without_durations_and_dependencies_completes_and_warns(
     quality = md.split("## Data quality")[1].split("\n## ")[0]
     assert "`022-2-task_durations.json`: is missing; no duration estimates" in quality
     assert "`021-task_dependencies_raw.json`: is missing; no dependencies" in quality
-    assert "Project duration: 1 day," in md  # every task 1 day, none after another: said, not hidden
+    assert "Project duration: 1 day." in md  # every task 1 day, none after another: said, not hidden
 
     code, err = run_main(["run", str(run), "--out", str(tmp_path / "out"), "--strict"], capsys)
     assert code == 1 and "2 serious data problem(s) in the plan (--strict)" in err
