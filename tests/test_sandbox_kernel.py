@@ -196,7 +196,8 @@ def _victim() -> subprocess.Popen[bytes]:
 
 def _state(pid: int) -> tuple[str, str]:
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    limits = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines() if "open files" in line)
+    lines = Path(f"/proc/{pid}/limits").read_text().splitlines()
+    limits = next(line for line in lines if "open files" in line)
     return stat[16], limits  # nice, the open-files limit
 
 

@@ -180,7 +180,7 @@ class WarmWorker:
                **hooks.runtime.env}
         argv = [str(hooks.runtime.interpreter), *PYTHON_FLAGS, *zygote_args()]
         header.update(plugin=str(plugin / "plugin.py"), scratch=str(work), sweep=[],
-                      ro=_fence(plugin, str(work), hooks.runtime)["ro"], writable=False)  # host disk: no files
+                      ro=_fence(plugin, str(work), hooks.runtime)["ro"], writable=False)  # host disk
         return argv, {"preexec_fn": hooks.preexec, "env": env, "cwd": str(work)}, header, ()
 
     def _start(self) -> None:
