@@ -319,6 +319,9 @@ def test_findings_carry_line_numbers() -> None:
     "f = str.format", "m = '{}'.format_map", "list(map(str.format, ts, xs))",   # computed templates
     "import operator\noperator.methodcaller('format', x)(t)", "getattr('', 'format')",
     "ｇetattr(x, name)",                                                  # NFKC: the parser normalises it
+    "def unused(type):\n    return type\nT = type(type)('T', (), {})",   # rebinding in another scope
+    "class Grab:\n    def __eq__(self, other):\n        return other\nok = Grab() == type(int)",
+    "x = table[type(int)]",                                               # table.__getitem__(type)
 ])
 def test_shaped_names_used_as_values_are_flagged(code: str) -> None:
     assert {f.rule for f in check_source(code)} & {"dynamic", "attribute"}, code
@@ -326,7 +329,8 @@ def test_shaped_names_used_as_values_are_flagged(code: str) -> None:
 
 @pytest.mark.parametrize("code", [
     "x = type(3).__name__", "y = type(3) is int", "z = isinstance(1, (int, type(None)))",
-    "w = {int: 1}[type(1)]", "m = f'{type(1)}'", "s = str(type(1))", "print(type(1))",
+    "w = type(1) in (int, float, type(None))", "m = f'{type(1)}'", "v = type(a) is Point",
+    "s = str(type(1))", "print(type(1))",
     "raise TypeError('bad ' + type(x).__name__)", "if type(a) != type(b):\n    pass",
     "x: type[int] = int", "def f(c: type) -> type:\n    return c", "ok = isinstance(c, type)",
     "import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass A:\n    x: int",

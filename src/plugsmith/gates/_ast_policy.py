@@ -32,7 +32,7 @@ from plugsmith.gates._allowlist import (
     stdlib_private,
     submodule,
 )
-from plugsmith.gates._ast_shapes import FORMAT_METHODS, Shapes
+from plugsmith.gates._ast_shapes import FORMAT_METHODS, SHAPED_BUILTINS, Shapes
 
 FORBIDDEN_CALLS = frozenset({
     "eval", "exec", "compile", "__import__", "globals", "locals", "vars", "open", "input", "breakpoint",
@@ -186,6 +186,8 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node, ast.Name):
             if node.id in self.imported:
                 return self.imported[node.id]
+            if node.id in SHAPED_BUILTINS:  # a parameter named ``type`` in one function must not
+                return f"builtins.{node.id}"  # make ``type`` in every other scope look like a local
             return f"builtins.{node.id}" if node.id in _BUILTIN_NAMES and node.id not in self.bound else None
         if isinstance(node, ast.Attribute):
             module = self._module_of(node.value)

@@ -4,8 +4,9 @@ The allow-list says *which* names plugin code may use; this module says *how* a 
 used, because each turns run-time strings into attribute names, class namespaces or compiled code when
 used any other way:
 
-* the builtin ``type``: ``type(x)`` names or compares a class (``type(x).__name__``, ``type(x) is int``,
-  ``isinstance(y, type(x))``, a lookup key, a message). Called again or carried as a value
+* the builtin ``type``: ``type(x)`` names or compares a class (``type(x).__name__``, ``type(x) is C``,
+  ``type(x) in (int, float)``, ``isinstance(y, type(x))``, a message) — where no code of the plugin's
+  own gets the value. Called again or carried as a value
   (``type(type)``, ``t = type``) it is the metaclass, which builds a class from a run-time dict: any
   dunder, any ``__annotations__``, any ``__match_args__``;
 * metaclasses (``abc.ABCMeta``, ``enum.EnumMeta``/``EnumType``) only as ``metaclass=``: a plugin that
@@ -24,14 +25,17 @@ used any other way:
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Callable
 
 METACLASSES = frozenset({"abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
+SHAPED_BUILTINS = frozenset({"type"})  # shaped wherever the name appears, even where a scope rebinds it
 FORMAT_METHODS = frozenset({"format", "format_map"})
 SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set",
                            "str", "tuple"})
 _TYPE_TAKERS = frozenset({"isinstance", "issubclass", "str", "repr", "print", "id", "hash", "format"})
 _CLASS_TESTS = frozenset({"isinstance", "issubclass"})
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 Problem = tuple[str, str]
 
@@ -96,19 +100,39 @@ class Shapes:
         return "dynamic", "type may only be called with one argument or used in isinstance()"
 
     def _names_a_class(self, call: ast.Call) -> bool:
-        """Whether ``type(x)`` sits where its value is only looked at, never called or carried."""
+        """Whether ``type(x)`` sits where its value is only looked at — never called, kept, or handed to
+        the plugin's own special methods (``obj == type(x)`` calls ``obj.__eq__`` with it when ``x`` is a
+        class, ``table[type(x)]`` calls ``table.__getitem__``)."""
         up = self.parent.get(id(call))
-        if isinstance(up, ast.Compare | ast.FormattedValue):
+        if isinstance(up, ast.FormattedValue):
             return True
+        grand = self.parent.get(id(up))
+        if isinstance(up, ast.Tuple | ast.List | ast.Set) and isinstance(grand, ast.Compare):
+            up = grand
+        if isinstance(up, ast.Compare):
+            return self._plain_compare(up)
         if isinstance(up, ast.Attribute):
             return up.attr == "__name__"
-        if isinstance(up, ast.Subscript):
-            return up.slice is call
         if isinstance(up, ast.Tuple) and self._class_test_arg(up):
             return True
         if isinstance(up, ast.Call) and call in up.args and isinstance(up.func, ast.Name):
             return up.func.id in _TYPE_TAKERS and up.func.id not in self.bound
         return False
+
+    def _plain_compare(self, compare: ast.Compare) -> bool:
+        """``is``/``is not`` run no plugin code; ``==``, ``!=``, ``in`` only among builtins' names,
+        ``type(...)`` calls and None (or a literal tuple, list or set of them)."""
+        if all(isinstance(op, ast.Is | ast.IsNot) for op in compare.ops):
+            return True
+        items = [i for o in [compare.left, *compare.comparators]
+                 for i in (o.elts if isinstance(o, ast.Tuple | ast.List | ast.Set) else [o])]
+        return all(self._is_type_call(i) or (isinstance(i, ast.Name) and i.id in _BUILTIN_NAMES
+                                             and i.id not in self.bound)
+                   or (isinstance(i, ast.Constant) and i.value is None) for i in items)
+
+    def _is_type_call(self, node: ast.expr) -> bool:
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type"
+                and len(node.args) == 1 and not node.keywords)
 
     def _class_test_arg(self, node: ast.expr) -> bool:
         """``node`` is (an element of a tuple that is) the second argument of isinstance/issubclass."""
@@ -188,4 +212,4 @@ def _def_only_names(tree: ast.AST) -> frozenset[str]:
     return frozenset(defs - other)
 
 
-__all__ = ["FORMAT_METHODS", "METACLASSES", "SELF_MATCHING", "Shapes"]
+__all__ = ["FORMAT_METHODS", "METACLASSES", "SELF_MATCHING", "SHAPED_BUILTINS", "Shapes"]
