@@ -297,3 +297,50 @@ def test_fs_read_permission_unlocks_open_for_reading_only() -> None:
 def test_findings_carry_line_numbers() -> None:
     findings = check_source("x = 1\n\nimport socket\n")
     assert [(f.line, f.rule) for f in findings] == [(3, "import")]
+
+
+# Shapes (#11 follow-up): names that are allowed only where they cannot turn run-time strings into
+# attribute names, class namespaces or compiled code.
+@pytest.mark.parametrize("code", [
+    "import operator\npick = operator.attrgetter",                      # kept, then called with any name
+    "import operator\nf = operator.methodcaller",
+    "import functools\nfunctools.update_wrapper(w, f, ('a',))",          # copies attributes by name
+    "import functools\nfunctools.update_wrapper(w, f, assigned=names)",
+    "import functools\nclass C:\n    pass\nfunctools.update_wrapper(C, f)",
+    "import functools\nfunctools.wraps(f)(C)",
+    "t = type", "c = type(x)", "type(x)(1)", "T = type(type)('T', (), {})",     # the metaclass as a value
+    "class M(type):\n    pass", "import abc\nclass M(abc.ABCMeta):\n    pass",
+    "import abc\nC = abc.ABCMeta('C', (), {})", "import enum\nm = enum.EnumType",
+    "import dataclasses\nd = dataclasses.dataclass", "import dataclasses\nC = dataclasses.dataclass(C)",
+    "import dataclasses\nC = dataclasses.dataclass(frozen=True)(C)",      # compiles code from field names
+    "import dataclasses\ndataclasses.fields(x)[0].name = s",
+    "match x:\n    case P(a):\n        pass",                              # reads P.__match_args__
+    "int = P\nmatch x:\n    case int(a):\n        pass",
+    "f = str.format", "m = '{}'.format_map", "list(map(str.format, ts, xs))",   # computed templates
+    "import operator\noperator.methodcaller('format', x)(t)", "getattr('', 'format')",
+    "ｇetattr(x, name)",                                                  # NFKC: the parser normalises it
+    "def unused(type):\n    return type\nT = type(type)('T', (), {})",   # rebinding in another scope
+    "class Grab:\n    def __eq__(self, other):\n        return other\nok = Grab() == type(int)",
+    "x = table[type(int)]",                                               # table.__getitem__(type)
+])
+def test_shaped_names_used_as_values_are_flagged(code: str) -> None:
+    assert {f.rule for f in check_source(code)} & {"dynamic", "attribute"}, code
+
+
+@pytest.mark.parametrize("code", [
+    "x = type(3).__name__", "y = type(3) is int", "z = isinstance(1, (int, type(None)))",
+    "w = type(1) in (int, float, type(None))", "m = f'{type(1)}'", "v = type(a) is Point",
+    "s = str(type(1))", "print(type(1))",
+    "raise TypeError('bad ' + type(x).__name__)", "if type(a) != type(b):\n    pass",
+    "x: type[int] = int", "def f(c: type) -> type:\n    return c", "ok = isinstance(c, type)",
+    "import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass A:\n    x: int",
+    "import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n        return f(*a)\n"
+    "    return inner",
+    "import functools\ndef deco(f):\n    def inner(*a):\n        return f(*a)\n"
+    "    return functools.update_wrapper(inner, f)",
+    "a = '{} {}'.format(1, 2)", "match x:\n    case int(n):\n        pass\n    case P(x=a):\n        pass",
+    "import abc\nclass A(abc.ABC):\n    pass", "import abc\nclass A(metaclass=abc.ABCMeta):\n    pass",
+    "import operator\nkey = operator.attrgetter('cost')",
+])
+def test_shaped_names_used_as_meant_pass(code: str) -> None:
+    assert check_source(code) == [], code

@@ -52,9 +52,7 @@ def run(inputs):
         global LEFT
         LEFT = "secret"
         os.environ["LEFT"] = "secret"
-        with open("left.txt", "w") as handle:
-            handle.write("secret")
-        for path in ("/tmp/left.txt", "/dev/shm/left"):
+        for path in ("left.txt", "/tmp/left.txt", "/dev/shm/left"):  # the first: the call's own dir
             try:
                 with open(path, "w") as handle:
                     handle.write("secret")

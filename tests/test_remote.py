@@ -139,8 +139,11 @@ def test_publish_and_lifecycle_through_remote(server: Server, tmp_path: Path) ->
     assert hub.set_status(rel.ref, Status.deprecated, reason="old").status is Status.deprecated
     with pytest.raises(PolicyDenied):
         remote(server, who="publisher2").set_status(rel.ref, Status.yanked)
-    hub.record_event("use", capability="cost_total", plugin_id=rel.plugin_id, plan_id="p1")
-    assert [e["plan_id"] for e in hub.events("use")] == ["p1"]
+    hub.record_event("use", capability="cost_total", plugin_id=rel.plugin_id, plan_id="p0")  # its owner
+    consumer = remote(server, who="publisher2")
+    consumer.record_event("use", capability="cost_total", plugin_id=rel.plugin_id, plan_id="p1")
+    assert [e["plan_id"] for e in hub.events("use")] == ["p1"]  # nobody vouches for their own plugin
+    consumer.close()
     hub.close()
 
 

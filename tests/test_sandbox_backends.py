@@ -192,3 +192,42 @@ def test_backend_flags() -> None:
 def test_missing_plugin_dir_is_bad_input(box: Sandbox, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         box.run(tmp_path / "nope", [{}])
+
+
+FILL = '''
+import os
+def run(inputs):
+    chunk = b"x" * (1 << 20)
+    written = {}
+    for where in ("/dev/shm", "/dev", "/tmp", os.getcwd(), os.environ.get("HOME", "/tmp")):
+        total = 0
+        try:
+            for i in range(64):
+                with open(os.path.join(where, f"fill-{i}"), "wb") as handle:
+                    for _ in range(8):
+                        handle.write(chunk)
+                        total += 1
+        except OSError:
+            pass
+        written[where] = total
+    return {"mb": sum(written.values()), "where": written}
+'''
+
+
+def test_writable_space_is_capped(box: Sandbox, tmp_path: Path) -> None:
+    """No uncapped file system is writable: not bwrap's /dev tmpfs (/dev/shm), not the fallback's work
+    directory on the host's disk. What can be written at all is bwrap's size-capped /tmp."""
+    limits = Limits(cpu_s=4, wall_s=8, memory_mb=256, fsize_mb=8)
+    outcome = _run(box, tmp_path, FILL, limits=limits)
+    assert outcome.completed, outcome.stderr
+    assert outcome.runs[0].output["mb"] <= 2 * limits.fsize_mb, outcome.runs[0].output
+
+
+def test_too_deeply_nested_output_is_a_case_error(box: Sandbox, tmp_path: Path) -> None:
+    """An output nested past the host's recursion limit is that case's error, not a host traceback."""
+    code = ("import sys\ndef run(inputs):\n    sys.setrecursionlimit(100000)\n    x = []\n"
+            "    for _ in range(inputs['depth']):\n        x = [x]\n    return {'r': x}\n")
+    outcome = _run(box, tmp_path, code, [{"depth": 5000}, {"depth": 150}, {"depth": 50}])
+    assert outcome.completed, outcome.stderr
+    assert [r.error for r in outcome.runs[:2]] == ["output is nested more than 100 levels deep"] * 2
+    assert outcome.runs[2].ok

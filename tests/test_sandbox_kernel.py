@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,3 +150,69 @@ def test_the_sandboxed_process_has_no_privileges(box: Sandbox, tmp_path: Path) -
     assert got["caps"] == [0, 0, 0, 0] and got["no_new_privs"] == 1 and got["seccomp"] == 2, got
     assert got["sethostname"] == got["chroot"] == got["nice"] == "PermissionError", got
     assert got["io_uring"] == 1, got
+
+
+NEIGHBOUR = '''
+import ctypes, fcntl, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def attempt(call):
+    ctypes.set_errno(0)
+    try:
+        res = call()
+    except OSError as exc:
+        return exc.errno
+    return ctypes.get_errno() if res == -1 else "allowed"
+def run(inputs):
+    pid = inputs["pid"]
+    low = (ctypes.c_uint64 * 2)(1, 1)
+    mask = (ctypes.c_ulong * 16)(1)
+    r, w = os.pipe()
+    out = {
+        "prlimit": attempt(lambda: libc.syscall(302, pid, 7, low, None)),           # RLIMIT_NOFILE
+        "setpriority": attempt(lambda: os.setpriority(os.PRIO_PROCESS, pid, 19)),
+        "priority_of_uid": attempt(lambda: os.setpriority(os.PRIO_USER, os.getuid(), 19)),
+        "affinity": attempt(lambda: libc.syscall(203, pid, ctypes.sizeof(mask), mask)),
+        "ioprio": attempt(lambda: libc.syscall(251, 1, pid, (3 << 13))),            # IOPRIO_CLASS_IDLE
+        "sigqueue": attempt(lambda: libc.syscall(129, pid, signal.SIGTERM, None)),
+        "owner": attempt(lambda: fcntl.fcntl(w, fcntl.F_SETOWN, pid)),
+        "owner_ioctl": attempt(lambda: libc.ioctl(w, 0x8901, ctypes.byref(ctypes.c_int(pid)))),
+        "memfd": attempt(lambda: os.memfd_create("x")),
+        "own_limits": attempt(lambda: libc.syscall(302, 0, 7, None, low)),         # reading its own: fine
+    }
+    fcntl.fcntl(w, fcntl.F_SETFL, os.O_ASYNC | os.O_NONBLOCK)
+    fcntl.fcntl(w, 10, signal.SIGKILL)                                              # F_SETSIG
+    os.write(w, b"x")
+    return out
+'''
+
+
+def _victim() -> subprocess.Popen[bytes]:
+    """A process outside any sandbox that a sandboxed plugin's uid could otherwise reach: as root, one
+    running as the fallback's uid 65534 (another sandbox); else one of the caller's own."""
+    user = {"user": 65534, "group": 65534, "extra_groups": []} if os.getuid() == 0 else {}
+    return subprocess.Popen(["sleep", "60"], **user)  # type: ignore[call-overload]
+
+
+def _state(pid: int) -> tuple[str, str]:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    lines = Path(f"/proc/{pid}/limits").read_text().splitlines()
+    limits = next(line for line in lines if "open files" in line)
+    return stat[16], limits  # nice, the open-files limit
+
+
+def test_no_reach_into_other_processes(box: Sandbox, tmp_path: Path) -> None:
+    """Limits, priority, affinity, I/O priority, queued signals and SIGIO ownership of a process outside
+    the sandbox stay out of reach (the fallback shares a uid with every other fallback sandbox)."""
+    victim = _victim()
+    try:
+        before = _state(victim.pid)
+        outcome = box.run(make_plugin(tmp_path / "p", NEIGHBOUR), [{"pid": victim.pid}], FAST)
+        assert outcome.completed, outcome.stderr
+        got = outcome.runs[0].output
+        assert victim.poll() is None and _state(victim.pid) == before, (got, _state(victim.pid))
+        assert got["own_limits"] == "allowed", got
+        assert [k for k, v in got.items() if v == "allowed" and k != "own_limits"] == [], got
+    finally:
+        victim.kill()
+        victim.wait()

@@ -236,17 +236,20 @@ def test_telemetry_changes_ranking_and_metrics(server: Server, tmp_path: Path) -
         {"kind": "failure", "capability": "cost_total", "plugin_id": a["plugin_id"], "outcome": "error"}
     ] * 4
     events += [
-        {"kind": "use", "capability": "cost_total", "plugin_id": b["plugin_id"], "plan_id": f"p{i}"}
-        for i in range(3)
-    ]
-    events += [
         {"kind": "gap", "capability": "cost_total"},
         {"kind": "recovery", "capability": "cost_total"},
         {"kind": "synthesis", "capability": "cost_total", "duration_ms": 1500.0},
     ]
     assert server.client.post(
         "/api/v1/events", json={"events": events}, headers=server.auth("publisher")
-    ).json() == {"recorded": len(events)}
+    ).json() == {"recorded": len(events), "ignored": 0}
+    uses = [  # from another token: a plugin's owner does not vouch for it
+        {"kind": "use", "capability": "cost_total", "plugin_id": b["plugin_id"], "plan_id": f"p{i}"}
+        for i in range(3)
+    ]
+    assert server.client.post(
+        "/api/v1/events", json={"events": uses}, headers=server.auth("publisher2")
+    ).json() == {"recorded": 3, "ignored": 0}
     grouped = server.client.get("/api/v1/search", params={"capability": "cost_total"}).json()["results"]
     assert len(grouped) == 1  # near-duplicates (same capability and ports) are grouped
     assert grouped[0]["plugin_id"] == b["plugin_id"]

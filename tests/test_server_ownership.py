@@ -159,3 +159,23 @@ def test_migration_0004_gives_names_to_their_first_server_publisher(db_url: str,
     with Hub.open(db_url) as hub, hub.engine.connect() as conn:
         owners = dict(conn.execute(text("SELECT name, owner FROM server_owners")).all())
     assert owners == {"cost_total": "tok_first"}
+
+
+def test_telemetry_cannot_buy_a_ranking(server: Server, tmp_path: Path) -> None:
+    """Successful uses move reliability and adoption: a plugin's owner cannot report them, and another
+    token vouches for at most PLANS_PER_REPORTER made-up plans however many it sends."""
+    from plugsmith.ranking import PLANS_PER_REPORTER
+
+    pid = server.publish(make_plugin(tmp_path)).json()["plugin_id"]
+    uses = [{"kind": "use", "capability": "cost_total", "plugin_id": pid, "plan_id": f"fake-{i}"}
+            for i in range(200)]
+    own = _events(server, "publisher", *uses)
+    assert own.status_code == 202 and own.json() == {"recorded": 0, "ignored": 200}
+    assert _events(server, "publisher2", *uses).status_code == 202
+    assert _events(server, "reviewer", *uses[:2]).status_code == 202
+    reporters = {e["detail"]["reported_by"] for e in server.hub.events("use")}
+    assert reporters == {server.ids["publisher2"], server.ids["reviewer"]}
+    from plugsmith.ranking import usage_stats
+
+    counted = usage_stats(server.hub.events())[pid]
+    assert counted.uses == PLANS_PER_REPORTER + 2 and len(counted.plans) == PLANS_PER_REPORTER, counted

@@ -344,3 +344,55 @@ def test_a_tampered_artifact_is_said_not_a_500(server: Server, tmp_path: Path) -
     queue = sign_in(server, "reviewer").get("/review")
     assert queue.status_code == 200 and "The artifact cannot be read" in queue.text
     server.client.cookies.clear()
+
+
+# ----------------------------------------------------------------------------------- outside review
+def test_the_sign_in_cookie_cannot_drive_api_writes(server: Server, tmp_path: Path) -> None:
+    """The API checks no CSRF token, so it takes the cookie for reads only: an empty form posted to a
+    write endpoint from another (same-site) page does nothing."""
+    seed(server, make_plugin(tmp_path), by="publisher")
+    client = sign_in(server, "admin")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for action in ("yank", "deprecate", "promote"):
+        forged = client.post(f"/api/v1/plugins/cost_total@1.0.0/{action}", content=b"", headers=form)
+        assert forged.status_code == 401 and "Authorization header" in forged.text, forged.text
+    assert client.get("/api/v1/plugins/cost_total@1.0.0").json()["status"] == "approved"
+    assert client.get("/api/v1/reviews").status_code == 200  # reads still work with the cookie
+    client.cookies.clear()
+    done = client.post("/api/v1/plugins/cost_total@1.0.0/yank", headers=server.auth("admin"))
+    assert done.status_code == 200 and done.json()["status"] == "yanked"
+
+
+XSS = "\"><svg onload=alert(7)>'<x onmouseover=alert(8)>"
+
+
+def _hostile_fields(tmp_path: Path) -> Path:
+    """A plugin whose every free-text field (description, port schemas' titles, descriptions, enums,
+    examples, defaults, property and $defs names, provenance, case names, README, file names) is markup."""
+    plugin = make_plugin(tmp_path, description=XSS, readme=f"# {XSS}\n\n{XSS}\n\n```{XSS}\ncode\n```\n")
+    manifest = json.loads((plugin / "plugin.json").read_text())
+    field = {"type": "string", "description": XSS, "enum": [XSS], "examples": [XSS], "default": XSS,
+             "pattern": XSS, "format": XSS, "title": XSS}
+    manifest["inputs"] = {"plan_json": {"type": "object", "title": XSS, "description": XSS, "$comment": XSS,
+                                        "properties": {XSS: field, "ok": {"$ref": f"#/$defs/{XSS}"}},
+                                        "$defs": {XSS: {"type": "number", "description": XSS}},
+                                        "required": [XSS]}}
+    manifest["outputs"] = {"total": {"type": "number", "description": XSS, "title": XSS}}
+    manifest["provenance"] = {"strategy": XSS, "by": XSS, XSS: XSS}
+    (plugin / "plugin.json").write_text(json.dumps(manifest))
+    case = {"name": XSS, "input": {"plan_json": {XSS: XSS}}, "expected": {"total": 0}}
+    (plugin / "tests" / "cases.json").write_text(json.dumps([case]))
+    (plugin / f"{XSS.replace('/', '')}.txt").write_text(XSS)
+    return plugin
+
+
+def test_every_page_escapes_every_published_field(server: Server, tmp_path: Path) -> None:
+    seed(server, _hostile_fields(tmp_path), by="publisher", status="pending_review")
+    client = sign_in(server, "reviewer")
+    shown = 0
+    for path in ("/plugins/cost_total", "/plugins/cost_total@1.0.0", "/review", "/dashboard", f"/?q={XSS}",
+                 "/diff?from=cost_total@1.0.0&to=cost_total@1.0.0", f"/plugins/{XSS}", f"/login?next={XSS}"):
+        body = client.get(path).text
+        assert "<svg onload" not in body and "<x onmouseover" not in body, path
+        shown += body.count("&lt;svg onload=alert(7)&gt;")
+    assert shown > 30  # the fields were shown (escaped), not left out

@@ -80,3 +80,15 @@ def test_manifest_id_is_derived_from_name_and_checked() -> None:
 def test_capability_spec_schema_is_printable() -> None:
     schema = CapabilitySpec.model_json_schema()
     assert "name" in schema["properties"]
+
+
+@pytest.mark.parametrize("name", ["result\n", "Result", "a-b", "ｒesult", "", "x" * 65])
+def test_a_port_name_with_a_trailing_newline_or_other_spelling_is_refused(name: str) -> None:
+    """``$`` in NAME_PATTERN also matches before a final newline: port names are matched whole."""
+    from plugsmith.spec import PluginManifest, is_name
+
+    assert not is_name(name)
+    with pytest.raises(ValueError):
+        PluginManifest.model_validate({"name": "p", "capability": "p", "version": "1.0.0", "description": "x",
+                                       "inputs": {name: {}}, "outputs": {"result": {}},
+                                       "origin": "handwritten"})

@@ -21,6 +21,7 @@ from plugsmith.spec import Tier
 WEIGHTS = {"reliability": 0.35, "quality": 0.30, "adoption": 0.20, "safety": 0.15}
 SAFETY = {Tier.tier0: 1.0, Tier.tier1: 0.8, Tier.tier2: 0.4}
 ADOPTION_HALF = 5  # distinct plans at which adoption reaches 0.5
+PLANS_PER_REPORTER = 5  # distinct plans one server token can vouch for, per plugin
 _SUCCESS_KINDS = {"use", "reuse"}
 
 
@@ -79,15 +80,35 @@ class Ranked:
         }
 
 
+def _reporter(event: Mapping[str, Any]) -> str | None:
+    """The server token that reported ``event`` (set by the server, never by the client), if any."""
+    detail = event.get("detail")
+    who = detail.get("reported_by") if isinstance(detail, Mapping) else None
+    return who if isinstance(who, str) else None
+
+
 def usage_stats(events: Iterable[Mapping[str, Any]]) -> dict[str, UsageStats]:
-    """Count uses, failures and distinct plans per plugin id from telemetry events."""
+    """Count uses, failures and distinct plans per plugin id from telemetry events.
+
+    A success reported through the server counts for at most ``PLANS_PER_REPORTER`` distinct plans of
+    its reporting token: plan ids are the client's word, and one token sending a thousand made-up plans
+    must not buy a plugin the reliability and adoption of a thousand users.
+    """
     stats: dict[str, UsageStats] = {}
+    vouched: dict[tuple[str, str], set[str]] = {}
     for event in events:
         plugin_id = event.get("plugin_id")
         if not plugin_id:
             continue
         entry = stats.setdefault(plugin_id, UsageStats())
         kind, outcome = event.get("kind"), event.get("outcome", "ok")
+        success = kind in _SUCCESS_KINDS and outcome == "ok"
+        if success and (who := _reporter(event)) is not None:
+            plans = vouched.setdefault((plugin_id, who), set())
+            plan = str(event.get("plan_id") or "")
+            if plan not in plans and len(plans) >= PLANS_PER_REPORTER:
+                continue
+            plans.add(plan)
         if kind == "failure" or (kind in _SUCCESS_KINDS and outcome != "ok"):
             entry.failures += 1
         elif kind in _SUCCESS_KINDS:

@@ -105,14 +105,12 @@ def new(
     force: Annotated[bool, typer.Option("--force", help="Overwrite a non-empty directory.")] = False,
 ) -> None:
     """Write a working plugin scaffold (manifest, run(), one passing case, README)."""
-    import re
-
     from plugsmith.errors import BadInput
-    from plugsmith.spec import NAME_PATTERN
+    from plugsmith.spec import is_name
 
     for what, value in [("NAME", name), *[("--input", p) for p in inputs or []],
                         *[("--output", p) for p in outputs or []]]:
-        if not re.match(NAME_PATTERN, value):
+        if not is_name(value):
             raise BadInput(f"{value!r} is not a valid name (lowercase letters, digits, _)", subject=what)
     scaffold(name, directory, inputs or ["plan_json"], outputs or ["result"], force)
     typer.echo(f"wrote {directory}/ (plugin.json, plugin.py, tests/cases.json, README.md); "

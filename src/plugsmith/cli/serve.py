@@ -118,13 +118,11 @@ def token_transfer(
     as_json: JsonOpt = False,
 ) -> None:
     """Give a plugin name to another token: only its owner (or an admin) publishes new versions."""
-    import re
-
     from plugsmith.cli._common import print_json
     from plugsmith.errors import BadInput, NotFound
-    from plugsmith.spec import NAME_PATTERN, plugin_id_for
+    from plugsmith.spec import is_name, plugin_id_for
 
-    if not re.match(NAME_PATTERN, name):
+    if not is_name(name):
         raise BadInput(f"{name!r} is not a plugin name", subject="NAME", hint="lowercase letters, digits, _")
     hub, store = _store()
     try:

@@ -60,8 +60,9 @@ MODULE_ATTRS: dict[str, frozenset[str]] = {
                       "ROUND_HALF_EVEN ROUND_HALF_UP ROUND_UP Rounded Subnormal Underflow getcontext "
                       "localcontext setcontext"),
     "fractions": _names("Fraction"),
+    # not ``fields``: a processed Field's ``name`` is compiled into the next dataclass that inherits it
     "dataclasses": _names("Field FrozenInstanceError InitVar KW_ONLY MISSING asdict astuple dataclass field "
-                          "fields is_dataclass replace"),
+                          "is_dataclass replace"),
     "typing": _names("AbstractSet Annotated Any AnyStr AsyncGenerator AsyncIterable AsyncIterator "
                      "Awaitable ByteString Callable ChainMap ClassVar Collection Concatenate Container "
                      "Coroutine Counter DefaultDict Deque Dict Final FrozenSet Generator Generic Hashable "

@@ -32,6 +32,7 @@ from plugsmith.gates._allowlist import (
     stdlib_private,
     submodule,
 )
+from plugsmith.gates._ast_shapes import FORMAT_METHODS, SHAPED_BUILTINS, Shapes
 
 FORBIDDEN_CALLS = frozenset({
     "eval", "exec", "compile", "__import__", "globals", "locals", "vars", "open", "input", "breakpoint",
@@ -106,6 +107,7 @@ class _Checker(ast.NodeVisitor):
         self.findings: list[Finding] = []
         self.modules: dict[str, str] = {}  # local name -> allowed module it is bound to
         self.origin: dict[str, str] = {}  # local name -> the name it was imported as (from-imports)
+        self.imported: dict[str, str] = {}  # local name -> module.NAME it was imported from
         self.called: set[int] = set()  # ids of nodes that are the function of a call
         self.unlocked = frozenset().union(*(PERMISSION_GRANTS.get(p, frozenset()) for p in granted))
         self.bound = _bound_names(tree)
@@ -113,6 +115,7 @@ class _Checker(ast.NodeVisitor):
         for node in ast.walk(tree):  # bindings first: a module imported below its use is still a module
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._bind(node)
+        self.shapes = Shapes(tree, self.parent, self.bound, self.qualified)
 
     def flag(self, node: ast.AST, rule: str, message: str) -> None:
         self.findings.append(Finding(getattr(node, "lineno", 0), rule, message))
@@ -132,6 +135,7 @@ class _Checker(ast.NodeVisitor):
                     self.modules[local] = sub
                 else:
                     self.origin[local] = alias.name
+                    self.imported[local] = f"{node.module}.{alias.name}"
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -172,7 +176,23 @@ class _Checker(ast.NodeVisitor):
         elif (load and node.id in _BUILTIN_NAMES and node.id not in self.bound
               and node.id not in ALLOWED_BUILTINS | self.unlocked and not _DUNDER.fullmatch(node.id)):
             self.flag(node, "builtin", f"builtin {node.id!r} is not on the allow-list")
+        elif load and (problem := self.shapes.check_name(node)) is not None:
+            self.flag(node, *problem)
         self.generic_visit(node)
+
+    def qualified(self, node: ast.expr) -> str | None:
+        """``module.NAME`` for an imported name or a module attribute, ``builtins.NAME`` for an
+        unshadowed builtin, else None."""
+        if isinstance(node, ast.Name):
+            if node.id in self.imported:
+                return self.imported[node.id]
+            if node.id in SHAPED_BUILTINS:  # a parameter named ``type`` in one function must not
+                return f"builtins.{node.id}"  # make ``type`` in every other scope look like a local
+            return f"builtins.{node.id}" if node.id in _BUILTIN_NAMES and node.id not in self.bound else None
+        if isinstance(node, ast.Attribute):
+            module = self._module_of(node.value)
+            return f"{module}.{node.attr}" if module else None
+        return None
 
     def _module_of(self, node: ast.expr) -> str | None:
         """The allowed module an expression denotes (``json``, ``collections.abc``), or None."""
@@ -190,10 +210,17 @@ class _Checker(ast.NodeVisitor):
                 self.flag(node, "attribute", f"{module}.{node.attr} is not on the allow-list")
             elif submodule(module, node.attr) and not self._is_attribute_base(node):
                 self.flag(node, "module", f"module {module}.{node.attr} may only be used as a prefix")
+            elif node.attr in DYNAMIC_ATTR_CALLS and id(node) not in self.called:
+                self.flag(node, "dynamic", f"{module}.{node.attr} may only be called directly, with a "
+                                           "literal name")
+            elif (problem := self.shapes.check_name(node)) is not None:
+                self.flag(node, *problem)
         elif (problem := attr_problem(node.attr, node.value)) is not None:
             self.flag(node, *problem)
         elif node.attr in DYNAMIC_ATTR_CALLS and id(node) not in self.called:
             self.flag(node, "dynamic", f"{node.attr} may only be called directly, with a literal name")
+        elif (problem := self.shapes.check_format(node, id(node) in self.called)) is not None:
+            self.flag(node, *problem)
         self.generic_visit(node)
 
     # -- definitions -----------------------------------------------------------------------------------
@@ -225,6 +252,8 @@ class _Checker(ast.NodeVisitor):
         for attr in node.kwd_attrs:
             if (problem := attr_problem(attr)) is not None:
                 self.flag(node, problem[0], f"class pattern reads attribute {attr!r}")
+        if (problem := self.shapes.check_match_class(node)) is not None:
+            self.flag(node, *problem)
         self.generic_visit(node)
 
     def _check_annotation(self, annotation: ast.expr | None) -> None:
@@ -258,13 +287,8 @@ class _Checker(ast.NodeVisitor):
                 else func.attr if isinstance(func, ast.Attribute) else "")
         if name in DYNAMIC_ATTR_CALLS:
             self._check_dynamic(node, name)
-        if name == "type" and isinstance(func, ast.Name) and len(node.args) + len(node.keywords) > 1:
-            self.flag(node, "dynamic", "type() with more than one argument makes a class at run time")
         if name == "open" and "open" in self.unlocked:
             self._check_read_only(node)
-        literal = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant)
-        if name in {"format", "format_map", "vformat"} and not literal:
-            self.flag(node, "dynamic", f"{name}() on a computed template can reach attributes; use f-strings")
         self.generic_visit(node)
 
     def _check_dynamic(self, node: ast.Call, name: str) -> None:
@@ -279,7 +303,9 @@ class _Checker(ast.NodeVisitor):
                 self.flag(node, "dynamic", f"{name}() with a computed attribute name is not allowed")
                 continue
             for part in arg.value.split(".") if name == "attrgetter" else [arg.value]:
-                problem = attr_problem(part, base)
+                problem = attr_problem(part, base) or (
+                    ("dynamic", "a template method read by name takes computed templates")
+                    if part in FORMAT_METHODS else None)
                 if problem is not None:
                     rule = "dunder" if part.startswith("_") else problem[0]
                     self.flag(node, rule, f"{name}() of {part!r}: {problem[1]}")

@@ -6,7 +6,8 @@ the real command line works here; see ``choose_bwrap``.
 
 The sandboxed interpreter sees only ``/usr`` (and the ``/lib``, ``/lib64``, ``/bin`` links), the Python
 installation (``sys.base_prefix``; never the rest of the home directory), the plugin directory at
-``/plugin`` and an empty private ``/tmp`` — the only writable place; the root itself is read-only. It
+``/plugin`` and an empty private ``/tmp`` — the only writable place, capped in size; the root and
+``/dev`` (whose tmpfs bwrap does not cap, ``/dev/shm`` included) are read-only. It
 runs in new user, PID, network, IPC, UTS, mount and cgroup namespaces as ``nobody``, in a new session,
 with an empty environment, dies with its parent, cannot create user namespaces, processes or sockets,
 and cannot signal anything outside.
@@ -153,7 +154,8 @@ def build_argv(plugin_dir: Path, limits: Limits, *, seccomp_fd: int | None, args
             *_system_mounts(), *_runtime_mounts(),
             "--ro-bind", str(plugin_dir), PLUGIN_MOUNT,
             "--size", str(tmp_size), "--tmpfs", "/tmp",
-            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", "/tmp",
+            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",  # no uncapped tmpfs (/dev, /dev/shm)
+            "--remount-ro", "/", "--chdir", "/tmp",
             "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8"]
     if seccomp_fd is not None:
         argv += ["--seccomp", str(seccomp_fd)]

@@ -13,7 +13,7 @@ from plugsmith.errors import NotFound
 from plugsmith.sandbox._model import Limits, SandboxOutcome
 from plugsmith.sandbox._process import execute
 from plugsmith.sandbox._protocol import interpret, make_payload
-from plugsmith.sandbox._seccomp import LAUNCH_DENY, LOCKDOWN_DENY, build_filter
+from plugsmith.sandbox._seccomp import LAUNCH_DENY, LAUNCH_GUARDED, LOCKDOWN_DENY, build_filter
 
 PYTHON_FLAGS = ("-I", "-S")  # isolated mode, no site-packages: plugins get the standard library only
 
@@ -52,7 +52,7 @@ def runner_args() -> tuple[str, ...]:
 
 @cache
 def launch_filter() -> bytes | None:
-    return build_filter(LAUNCH_DENY)
+    return build_filter(LAUNCH_DENY, guarded=LAUNCH_GUARDED)
 
 
 @cache

@@ -3,7 +3,9 @@
 The payload is one header line and the JSON list of inputs. The answer is newline-delimited JSON on the
 result channel; every message must carry this run's nonce. A message without it, a line that is not
 JSON, or a batch that ends in an impossible state is a ``protocol`` failure: somebody other than the
-runner wrote to the channel.
+runner wrote to the channel. An output nested deeper than ``MAX_DEPTH`` (which would exhaust the
+recursion of the host's JSON parser, schema checks and reports) is that case's error, never a crash of
+the host.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from typing import Any
 from plugsmith.errors import BadInput
 from plugsmith.sandbox._model import CaseRun, Limits, SandboxOutcome
 from plugsmith.sandbox._process import RawRun
+from plugsmith.spec import MAX_DEPTH, nesting_depth
+
+TOO_DEEP = f"output is nested more than {MAX_DEPTH} levels deep"
 
 
 def make_payload(inputs: list[dict[str, Any]], *, fd: int, plugin: str, limits: Limits,
@@ -44,11 +49,23 @@ def _messages(raw: RawRun, nonce: str) -> tuple[list[dict[str, Any]], bool]:
         except ValueError:
             forged = True
             continue
+        except RecursionError:  # a case whose output nests past the parser's recursion limit
+            msg = _too_deep(line, nonce)
         if not isinstance(msg, dict) or msg.get("n") != nonce:
             forged = True
             continue
+        if msg.get("t") == "case" and msg.get("ok") and nesting_depth(msg.get("output")) > MAX_DEPTH:
+            msg = {**msg, "ok": False, "output": None, "error": TOO_DEEP}
         found.append(msg)
     return found, forged
+
+
+def _too_deep(line: bytes, nonce: str) -> dict[str, Any] | None:
+    """The case message a too-deep line stands for, if it starts like the runner's own case message."""
+    marker = f'"n":"{nonce}","t":"case","output":'.encode()  # the runner's framing, before the output
+    if line.startswith(b'{"ok":true,') and marker in line[:200]:
+        return {"n": nonce, "t": "case", "ok": False, "error": TOO_DEEP}
+    return None
 
 
 def _signal_reason(code: int) -> str | None:

@@ -4,9 +4,10 @@ A plain child process: clean environment, ``python -I -S``, rlimits, its own pro
 whole), and the same seccomp filters as the bubblewrap backend (no new processes, no signals to others, no
 sockets, no io_uring, no kernel surface, no ``execve``). A root caller's child becomes uid/gid 65534
 with no capabilities and ``no_new_privs`` before it starts (``_privileges``), runs a copy of the plugin
-and a runtime that uid can read (``_runtime``), and writes only to a private work directory it owns.
-Where the kernel has Landlock, the runner fences the file system (read-only runtime and plugin, writable
-work directory, nothing else) and, from Landlock ABI 4, denies TCP bind and connect.
+and a runtime that uid can read (``_runtime``), in a private (empty) work directory it owns. Where the
+kernel has Landlock, the runner fences the file system (read-only runtime, plugin and work directory,
+nothing else: no file can be created, since nothing could cap their size on the host's disk) and, from
+Landlock ABI 4, denies TCP bind and connect.
 
 What it cannot give: PID, network and mount namespaces. ``_protections`` measures what it does give;
 below the stated minimum (docs/sandbox.md) it refuses to run anything but the built-ins unless
@@ -74,12 +75,16 @@ def seccomp_installer(program: bytes | None) -> Callable[[], None] | None:
     return install
 
 
-def _fence(plugin_dir: Path, workdir: str, runtime: Runtime | None = None) -> dict[str, list[str]]:
-    """Landlock paths: the runtime and the plugin read-only, the private work dir writable."""
+def _fence(plugin_dir: Path, workdir: str, runtime: Runtime | None = None, *,
+           writable: bool = False) -> dict[str, list[str]]:
+    """Landlock paths: the runtime and the plugin read-only; the private work dir read-only too unless
+    ``writable`` (a size-capped tmpfs under bwrap). The fallback's work dir is a directory on the
+    host's disk, whose size nothing can cap without a mount namespace: a plugin allowed to create
+    files there writes gigabytes within its CPU limit, so it may not."""
     runtime = runtime or Runtime(interpreter(), python_root())
     ro = sorted({"/usr", "/lib", "/lib64", str(python_root()), str(runtime.root),
                  str(runtime.interpreter.parent), str(plugin_dir), "/dev/null", "/dev/urandom"})
-    return {"ro": ro, "rw": [workdir]}
+    return {"ro": ro, "rw": [workdir]} if writable else {"ro": sorted({*ro, workdir}), "rw": []}
 
 
 def _stage_plugin(source: Path, into: Path) -> Path:

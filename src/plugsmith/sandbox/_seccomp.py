@@ -27,6 +27,7 @@ import struct
 _LD_W_ABS = 0x20
 _JEQ_K = 0x15
 _JGE_K = 0x35
+_JA = 0x05
 _RET_K = 0x06
 _RET_ALLOW = 0x7FFF0000
 _RET_ERRNO = 0x00050000
@@ -60,6 +61,11 @@ _NUMBERS: dict[str, tuple[int, int | None]] = {
     "execve": (59, 221), "execveat": (322, 281),
     "shmget": (29, 194), "shmat": (30, 196), "semget": (64, 190), "msgget": (68, 186),  # IPC: warm calls
     "mq_open": (240, 180),
+    "rt_sigqueueinfo": (129, 138), "rt_tgsigqueueinfo": (297, 240), "setpriority": (141, 140),
+    "sched_setparam": (142, 118), "sched_setscheduler": (144, 119), "sched_setaffinity": (203, 122),
+    "sched_setattr": (314, 274), "ioprio_set": (251, 30), "process_mrelease": (448, 448),
+    "memfd_create": (319, 279), "memfd_secret": (447, 447),
+    "prlimit64": (302, 261), "fcntl": (72, 25), "ioctl": (16, 29),
 }
 
 _ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
@@ -70,10 +76,15 @@ _ARCHES = {  # machine -> (AUDIT_ARCH_*, syscall numbers by name)
 IO_URING = ("io_uring_setup", "io_uring_enter", "io_uring_register")
 DENY_GROUPS: dict[str, tuple[str, ...]] = {
     "processes": ("clone", "fork", "vfork", "clone3", "setsid", "setpgid"),
-    "signals": ("kill", "tkill", "tgkill", "pidfd_open", "pidfd_send_signal"),
+    "signals": ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
+                "pidfd_send_signal"),
     "network": ("socket", "socketpair", *IO_URING),
     "other processes": ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
-                        "process_madvise", "migrate_pages", "move_pages"),
+                        "process_madvise", "process_mrelease", "migrate_pages", "move_pages",
+                        # scheduling of others (the fallback shares uid 65534 with every other sandbox)
+                        "setpriority", "sched_setparam", "sched_setscheduler", "sched_setaffinity",
+                        "sched_setattr", "ioprio_set"),
+    "memory outside the address-space limit": ("memfd_create", "memfd_secret"),
     "namespaces and mounts": ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree",
                               "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
     "kernel surface": ("keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
@@ -85,15 +96,52 @@ DENY_GROUPS: dict[str, tuple[str, ...]] = {
                       "quotactl_fd", "syslog", "vhangup"),
 }
 LAUNCH_DENY = tuple(name for group in DENY_GROUPS.values() for name in group)
+# name -> (argument, values denied; None: any but 0). Allowed for the process itself, denied towards others.
+GUARDS: dict[str, tuple[int, tuple[int, ...] | None]] = {
+    "prlimit64": (0, None),                  # another process's limits (setrlimit on itself passes pid 0)
+    "fcntl": (1, (8, 15)),                   # F_SETOWN, F_SETOWN_EX: SIGIO (or any F_SETSIG) to a chosen pid
+    "ioctl": (1, (0x8901, 0x8902, 0x5412)),  # FIOSETOWN, SIOCSPGRP (the same), TIOCSTI (typing into a tty)
+}
+LAUNCH_GUARDED = tuple(GUARDS)
 LOCKDOWN_DENY = ("execve", "execveat")
 
 
-def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
-    return struct.pack("=HBBI", code, jt, jf, k)
+_Insn = tuple[int, int | str, int | str, int | str]  # code, jt, jf, k: a jump target may be a label
 
 
-def build_filter(deny: tuple[str, ...], machine: str | None = None) -> bytes | None:
-    """A BPF program denying ``deny`` with EPERM (``clone3`` with ENOSYS so libc falls back to ``clone``).
+def _assemble(program: list[_Insn | str]) -> bytes:
+    """Resolve labels (plain strings in ``program``) into BPF's relative forward jumps."""
+    where: dict[str, int] = {}
+    insns: list[_Insn] = []
+    for item in program:
+        if isinstance(item, str):
+            where[item] = len(insns)
+        else:
+            insns.append(item)
+
+    def offset(target: int | str, at: int) -> int:
+        return target if isinstance(target, int) else where[target] - at - 1
+
+    return b"".join(struct.pack("=HBBI", code, offset(jt, i), offset(jf, i), offset(k, i))
+                    for i, (code, jt, jf, k) in enumerate(insns))
+
+
+def _guard(nr: int, arg: int, values: tuple[int, ...] | None, label: str) -> list[_Insn | str]:
+    """Deny syscall ``nr`` when (the low 32 bits of) argument ``arg`` is one of ``values`` — or, when
+    ``values`` is None, anything but 0 (a pid naming another process); allow it otherwise."""
+    body: list[_Insn | str] = [(_JEQ_K, 0, label, nr), (_LD_W_ABS, 0, 0, 16 + 8 * arg)]
+    if values is None:
+        body.append((_JEQ_K, "allow", "eperm", 0))
+    else:
+        body += [(_JEQ_K, "eperm", 0, value) for value in values]
+        body.append((_JA, 0, 0, "allow"))
+    return [*body, label]
+
+
+def build_filter(deny: tuple[str, ...], machine: str | None = None, *,
+                 guarded: tuple[str, ...] = ()) -> bytes | None:
+    """A BPF program denying ``deny`` with EPERM (``clone3`` with ENOSYS so libc falls back to ``clone``)
+    and ``guarded`` (names in ``GUARDS``) with EPERM when their argument says so.
 
     Returns None on an architecture this module does not know. Names the architecture lacks (``fork``
     on aarch64) are skipped.
@@ -102,19 +150,19 @@ def build_filter(deny: tuple[str, ...], machine: str | None = None) -> bytes | N
     if arch is None:
         return None
     audit_arch, table = arch
-    numbers = [(table[name], errno.ENOSYS if name == "clone3" else errno.EPERM)
-               for name in dict.fromkeys(deny) if name in table]
-    n = len(numbers)
-    # layout: [ld arch][jeq arch][ld nr][jge x32][jeq nr]*n [allow][ENOSYS][EPERM][kill]
-    body: list[bytes] = [_insn(_LD_W_ABS, 0, 0, 4),
-                         _insn(_JEQ_K, 0, n + 5, audit_arch),   # another architecture -> kill
-                         _insn(_LD_W_ABS, 0, 0, 0),
-                         _insn(_JGE_K, n + 3, 0, 0x40000000)]   # another ABI (x32) -> kill
-    for i, (nr, err) in enumerate(numbers):
-        body.append(_insn(_JEQ_K, n - i + (err == errno.EPERM), 0, nr))
-    body += [_insn(_RET_K, 0, 0, _RET_ALLOW), _insn(_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
-             _insn(_RET_K, 0, 0, _RET_ERRNO | errno.EPERM), _insn(_RET_K, 0, 0, _RET_KILL_PROCESS)]
-    return b"".join(body)
+    program: list[_Insn | str] = [(_LD_W_ABS, 0, 0, 4),
+                                  (_JEQ_K, 0, "kill", audit_arch),    # another architecture -> kill
+                                  (_LD_W_ABS, 0, 0, 0),
+                                  (_JGE_K, "kill", 0, 0x40000000)]    # another ABI (x32) -> kill
+    for i, name in enumerate(n for n in dict.fromkeys(guarded) if n in table and n not in deny):
+        program += _guard(table[name], *GUARDS[name], label=f"guard{i}")
+    for name in dict.fromkeys(deny):
+        if name in table:
+            program.append((_JEQ_K, "enosys" if name == "clone3" else "eperm", 0, table[name]))
+    program += ["allow", (_RET_K, 0, 0, _RET_ALLOW), "enosys", (_RET_K, 0, 0, _RET_ERRNO | errno.ENOSYS),
+                "eperm", (_RET_K, 0, 0, _RET_ERRNO | errno.EPERM), "kill", (_RET_K, 0, 0, _RET_KILL_PROCESS)]
+    return _assemble(program)
 
 
-__all__ = ["DENY_GROUPS", "IO_URING", "LAUNCH_DENY", "LOCKDOWN_DENY", "build_filter"]
+__all__ = ["DENY_GROUPS", "GUARDS", "IO_URING", "LAUNCH_DENY", "LAUNCH_GUARDED", "LOCKDOWN_DENY",
+           "build_filter"]

@@ -49,7 +49,7 @@ from plugsmith.sandbox._process import RawRun, _Capture, rlimit_hook
 from plugsmith.sandbox._protections import fallback_plan, refuse_below_minimum
 from plugsmith.sandbox._protocol import interpret
 from plugsmith.sandbox._rlimit import _fence, _hooks, _stage_plugin, is_builtin
-from plugsmith.sandbox._seccomp import LAUNCH_DENY, LOCKDOWN_DENY, build_filter
+from plugsmith.sandbox._seccomp import LAUNCH_DENY, LAUNCH_GUARDED, LOCKDOWN_DENY, build_filter
 
 ZYGOTE_ALLOWS = ("clone", "fork", "vfork", "kill", "pidfd_open")  # the worker forks and reaps its children
 CALL_DENY = ("shmget", "shmat", "semget", "msgget", "mq_open")   # no IPC object can outlive a call
@@ -71,13 +71,13 @@ def zygote_args() -> tuple[str, ...]:
 @cache
 def zygote_filter() -> bytes | None:
     """The launch filter minus what a fork server needs (fork, kill and wait for its own children)."""
-    return build_filter(tuple(n for n in LAUNCH_DENY if n not in ZYGOTE_ALLOWS))
+    return build_filter(tuple(n for n in LAUNCH_DENY if n not in ZYGOTE_ALLOWS), guarded=LAUNCH_GUARDED)
 
 
 @cache
 def child_filter() -> bytes | None:
     """What each call's child adds before importing the plugin: the full launch and lockdown filters."""
-    return build_filter((*LAUNCH_DENY, *LOCKDOWN_DENY, *CALL_DENY))
+    return build_filter((*LAUNCH_DENY, *LOCKDOWN_DENY, *CALL_DENY), guarded=LAUNCH_GUARDED)
 
 
 @cache
@@ -154,9 +154,9 @@ class WarmWorker:
             program = zygote_filter()
             fd = _memfd(program) if program else None
             argv = build_argv(self.source, own, seccomp_fd=fd, args=zygote_args(), binary=self.binary)
-            ro = sorted(_fence(Path(PLUGIN_MOUNT), "/tmp")["ro"])
+            ro = sorted(_fence(Path(PLUGIN_MOUNT), "/tmp", writable=True)["ro"])
             header.update(plugin=f"{PLUGIN_MOUNT}/plugin.py", scratch="/tmp", sweep=["/dev/shm", "/dev"],
-                          ro=ro)
+                          ro=ro, writable=True)  # each call's directory, on bwrap's size-capped /tmp
             return argv, {"preexec_fn": rlimit_hook(own), "env": {}}, header, (() if fd is None else (fd,))
         return self._fallback_spec(own, header)
 
@@ -180,7 +180,7 @@ class WarmWorker:
                **hooks.runtime.env}
         argv = [str(hooks.runtime.interpreter), *PYTHON_FLAGS, *zygote_args()]
         header.update(plugin=str(plugin / "plugin.py"), scratch=str(work), sweep=[],
-                      ro=_fence(plugin, str(work), hooks.runtime)["ro"])
+                      ro=_fence(plugin, str(work), hooks.runtime)["ro"], writable=False)  # host disk
         return argv, {"preexec_fn": hooks.preexec, "env": env, "cwd": str(work)}, header, ()
 
     def _start(self) -> None:

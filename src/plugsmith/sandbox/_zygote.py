@@ -12,7 +12,8 @@ read or write its memory through ``/proc``), preloads the standard library plugi
 * the worker makes a fresh directory for the call and forks. The child takes the three descriptors,
   closes everything else (the control socket above all), sets the call's CPU and memory limits, reads
   its input, locks itself down (the runner's ``_lockdown``: no ``execve``, no new processes, no signals,
-  no sockets, no SysV/POSIX IPC, and a Landlock fence that leaves only the call directory writable)
+  no sockets, no SysV/POSIX IPC, and a Landlock fence that leaves only the call directory writable —
+  under bwrap, whose ``/tmp`` is size-capped; the fallback's is on the host's disk and stays read-only)
   and only then imports ``plugin.py`` and runs it, answering on the result channel exactly like the
   cold runner (same messages, same nonce rule);
 * the worker waits for the child (killing it at the wall-clock limit), reports ``{rc, timeout}`` on the
@@ -131,7 +132,9 @@ def _child(call: dict[str, Any], fds: list[int], calldir: str, header: dict[str,
     del call["nonce"]
     send("hello")
     try:
-        RUNNER["_lockdown"](header.get("child_filter"), {"ro": header["ro"], "rw": [calldir]})
+        fence = ({"ro": header["ro"], "rw": [calldir]} if header.get("writable")
+                 else {"ro": [*header["ro"], calldir], "rw": []})
+        RUNNER["_lockdown"](header.get("child_filter"), fence)
         run = RUNNER["_load"](header["plugin"])
     except MemoryError:
         send("limit", reason="memory")

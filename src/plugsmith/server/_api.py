@@ -273,9 +273,10 @@ def transfer_owner(w: Writes, token: Token, name: Capability, body: OwnerChange)
 
 @router.post("/events", tags=["write"], status_code=202)
 def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
-    """Record telemetry. Successful uses from any live token; anything that counts against a plugin
-    (failures, unsuccessful uses) only from its owner, a reviewer or an admin — else 403, nothing kept."""
-    return {"recorded": w.record_events([ev.model_dump() for ev in body.events], token)}
+    """Record telemetry. Successful uses from any live token but the plugin's owner (``ignored``: not
+    recorded); anything that counts against a plugin (failures, unsuccessful uses) only from its owner,
+    a reviewer or an admin — else 403, nothing kept."""
+    return w.record_events([ev.model_dump() for ev in body.events], token)
 
 
 @router.post("/failures", tags=["write"], status_code=202)

@@ -1,4 +1,11 @@
-"""Who is calling: a bearer token (API) or the same token in an HttpOnly cookie (web pages)."""
+"""Who is calling: a bearer token (API) or the same token in an HttpOnly cookie (web pages).
+
+The cookie signs in the pages, whose POST forms carry a CSRF token (``_csrf``). The API checks no such
+token, so it takes the cookie for reads only: a write (``POST`` …) needs the ``Authorization`` header,
+which no form on another page can send — otherwise an empty form posted to ``/api/v1/plugins/X/yank``
+from a same-site page (or any page, in a browser without ``SameSite``) would act as the signed-in
+reviewer or admin.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +24,14 @@ def store_of(request: Request) -> ServerStore:
     return store
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def token_from_request(
-    request: Request, credentials: HTTPAuthorizationCredentials | None
+    request: Request, credentials: HTTPAuthorizationCredentials | None, *, cookie: bool = True
 ) -> TokenInfo | None:
-    """The live token the request carries (header first, then cookie), or None."""
-    secret = credentials.credentials if credentials else request.cookies.get(COOKIE)
+    """The live token the request carries (header first, then, if ``cookie``, the cookie), or None."""
+    secret = credentials.credentials if credentials else request.cookies.get(COOKIE) if cookie else None
     if not secret or len(secret) > 200:
         return None
     return store_of(request).authenticate(secret)
@@ -30,12 +40,15 @@ def token_from_request(
 def require_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> TokenInfo:
-    """FastAPI dependency: any live token; 401 otherwise."""
-    token = token_from_request(request, credentials)
+    """FastAPI dependency: any live token; 401 otherwise. Writes take the header only (see above)."""
+    token = token_from_request(request, credentials, cookie=request.method in SAFE_METHODS)
     if token is None:
-        raise unauthorized(
-            "a valid bearer token is required" if credentials else "a bearer token is required"
-        )
+        if credentials:
+            raise unauthorized("a valid bearer token is required")
+        if request.cookies.get(COOKIE):
+            raise unauthorized("API writes need the token in the Authorization header; the sign-in "
+                               "cookie is for the web pages, whose forms carry a CSRF token")
+        raise unauthorized("a bearer token is required")
     return token
 
 

@@ -9,7 +9,6 @@ capability) as the JSON API, and land in the audit log.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -30,7 +29,7 @@ from plugsmith.server._review_page import MAX_SHOWN, review_card
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
 from plugsmith.server._writes import WriteService
-from plugsmith.spec import NAME_PATTERN, Status, Tier
+from plugsmith.spec import Status, Tier, is_name
 
 pages = APIRouter(include_in_schema=False)
 
@@ -88,7 +87,7 @@ def browse(
     status: str = "",
 ) -> Response:
     """Search form and ranked results with tier and status badges."""
-    cap = capability if re.match(NAME_PATTERN, capability) else None
+    cap = capability if is_name(capability) else None
     tier_v = tier if tier in {t.value for t in Tier} else None
     status_v = status if status in {s.value for s in Status if s is not Status.reused} else None
     results = r.search(

@@ -339,14 +339,27 @@ class WriteService:
                     hint="send successful uses only, or report failures through the plugin's owner or a "
                          "reviewer (docs/server.md, 'Telemetry trust')")
 
-    def record_events(self, events: list[dict[str, Any]], token: TokenInfo | None = None) -> int:
+    def record_events(self, events: list[dict[str, Any]], token: TokenInfo | None = None) -> dict[str, int]:
+        """Record a batch; ``{recorded, ignored}``. Through the server every event carries its reporting
+        token (``detail.reported_by``: the ranking caps what one token can vouch for), and a successful
+        use of a plugin reported by the token that owns it is not recorded: nobody vouches for their own
+        plugin's adoption or reliability."""
+        kept = events
         if token is not None:
             self.check_events(events, token)
-        for event in events:
+            kept = [ev for ev in events if not self._self_praise(ev, token)]
+            for event in kept:
+                event["detail"] = {**(event.get("detail") or {}), "reported_by": token.id}
+        for event in kept:
             kind = event.pop("kind")
             self.hub.record_event(kind, **event)
         self.reads.stats.clear()
-        return len(events)
+        return {"recorded": len(kept), "ignored": len(events) - len(kept)}
+
+    def _self_praise(self, event: dict[str, Any], token: TokenInfo) -> bool:
+        success = event.get("kind") in ("use", "reuse") and event.get("outcome", "ok") == "ok"
+        plugin_id = event.get("plugin_id")
+        return bool(success and plugin_id and self.reads.store.owner_of_plugin(plugin_id) == token.id)
 
 
 _TEMP_PATH = re.compile(re.escape(tempfile.gettempdir().rstrip("/")) + r"/plugsmith-[A-Za-z0-9_.-]+")

@@ -6,12 +6,13 @@ validation errors into one-line ``BadInput`` errors.
 
 from pydantic import BaseModel
 
-from plugsmith.spec._capability import NAME_PATTERN, CapabilitySpec, Constraint, TestCase
+from plugsmith.spec._capability import NAME_PATTERN, CapabilitySpec, Constraint, TestCase, is_name
 from plugsmith.spec._load import (
     MAX_DEPTH,
     format_validation_error,
     load_manifest,
     load_spec,
+    nesting_depth,
     parse_document,
     parse_spec,
     read_document,
@@ -79,8 +80,10 @@ __all__ = [
     "TestCase",
     "Tier",
     "format_validation_error",
+    "is_name",
     "load_manifest",
     "load_spec",
+    "nesting_depth",
     "parse_document",
     "parse_spec",
     "plan_schema",

@@ -27,6 +27,12 @@ from plugsmith.spec._ports import JsonSchema, port_catalog, ref_problem, resolve
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 
+def is_name(value: str) -> bool:
+    """Whether ``value`` is a plugin, capability or port name. ``re.match`` with NAME_PATTERN is not
+    enough: its ``$`` also matches before a trailing newline (``"result\\n"``)."""
+    return re.fullmatch(NAME_PATTERN, value) is not None
+
+
 class Constraint(StrEnum):
     """Constraints a capability may demand of its plugins. Unknown constraints are an error."""
 
@@ -90,7 +96,7 @@ def _resolve_ports(value: Any, what: str) -> dict[str, JsonSchema]:
         raise ValueError(f"{what} must be a list of port names or a mapping of port name to JSON Schema")
     ports: dict[str, JsonSchema] = {}
     for name, schema in items.items():
-        if not re.match(NAME_PATTERN, name):
+        if not is_name(name):
             raise ValueError(f"port name {name!r} must match {NAME_PATTERN}")
         if schema is not None and not isinstance(schema, dict):
             raise ValueError(f"schema of port {name!r} must be a JSON object")
@@ -150,4 +156,4 @@ class CapabilitySpec(BaseModel):
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-__all__ = ["NAME_PATTERN", "CapabilitySpec", "Constraint", "TestCase"]
+__all__ = ["NAME_PATTERN", "CapabilitySpec", "Constraint", "TestCase", "is_name"]
