@@ -36,7 +36,7 @@ from plugsmith.hub._release import (
     tier_rank,
 )
 from plugsmith.hub._search import candidate_rows, query_words, score_match, text_filter
-from plugsmith.hub._store import ArtifactStore
+from plugsmith.hub._store import ArtifactStore, open_store
 from plugsmith.spec import CODE_FILE, CapabilitySpec, GateReport, PluginManifest, Status, TestCase, Tier
 from plugsmith.spec import load_manifest as _load_manifest
 
@@ -74,7 +74,7 @@ class Hub:
 
     def __init__(self, engine: Engine, store: ArtifactStore | None = None) -> None:
         self.engine = engine
-        self.store = store or ArtifactStore()
+        self.store = store or open_store(engine)
         self._writer = engine.execution_options(**WRITE)
 
     @classmethod
