@@ -273,6 +273,11 @@ class Hub:
         """The verified archive bytes (TamperedArtifact when they do not match)."""
         return self.store.read(checksum)
 
+    def stream_artifact(self, checksum: str) -> tuple[int, Iterator[bytes]]:
+        """The archive's length and its chunks, for downloads: never whole in memory, and verified —
+        the stream raises TamperedArtifact instead of delivering the end of bytes that do not match."""
+        return self.store.size(checksum), self.store.stream(checksum)
+
     def checkout(self, release: Release) -> Path:
         """A verified, unpacked, read-only copy of the release's plugin directory."""
         return self.store.checkout(release.checksum)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from plugsmith.errors import BadInput
@@ -154,8 +154,8 @@ def near_matches(
 )
 def artifact(r: Reads, checksum: Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]) -> Response:
     """The archive bytes; X-Plugsmith-Checksum / -Signature / -Key-Id / -Manifest-Digest headers."""
-    data, headers = r.artifact(checksum)
-    return Response(content=data, media_type="application/gzip", headers=headers)
+    chunks, headers = r.artifact(checksum)
+    return StreamingResponse(chunks, media_type="application/gzip", headers=headers)
 
 
 @router.get("/events", tags=["read"])
