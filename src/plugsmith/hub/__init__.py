@@ -11,6 +11,7 @@ See docs/hub.md for the schema, the migration chain and the ranking formula.
 
 from plugsmith.hub._archive import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_BYTES, checksum, pack, unpack
 from plugsmith.hub._hub import Hub, loadable
+from plugsmith.hub._leases import Lease, synthesis_lease
 from plugsmith.hub._release import LOADABLE, NearMatch, Release
 from plugsmith.hub._search import score_match
 from plugsmith.hub._store import ArtifactStore, open_store
@@ -36,6 +37,7 @@ __all__ = [
     "DatabaseStore",
     "DirectoryStore",
     "Hub",
+    "Lease",
     "NearMatch",
     "Release",
     "RemoteHub",
@@ -44,5 +46,6 @@ __all__ = [
     "open_store",
     "pack",
     "score_match",
+    "synthesis_lease",
     "unpack",
 ]

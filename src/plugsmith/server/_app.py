@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from plugsmith.server import _errors
-from plugsmith.server._limits import BodyLimitMiddleware
+from plugsmith.server._limits import BodyLimitMiddleware, RateLimits, install_rate_limits
 from plugsmith.server._service import ReadService, ServerSettings
 from plugsmith.server._store import ServerStore
 
@@ -68,6 +68,7 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
     app.state.hub, app.state.store, app.state.reads, app.state.writes = hub, store, reads, writes
     app.state.settings = settings
     _errors.install(app)
+    install_rate_limits(app, RateLimits(store.engine, settings.rates))
     app.include_router(router)
     app.include_router(pages)
     app.add_middleware(

@@ -41,6 +41,7 @@ class ServerSettings:
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
     gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
+    rates: dict[str, Any] | None = None  # kind -> _limits.Rate, over _limits.DEFAULT_RATES
 
 
 class TTLCache:

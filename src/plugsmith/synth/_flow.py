@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugsmith import __version__
 from plugsmith.errors import NotFound, PlugsmithError, SpecError
+from plugsmith.hub._leases import synthesis_lease
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
 from plugsmith.synth._cases import edge_inputs, split_cases
 from plugsmith.synth._gap import earlier_result, gap_check
@@ -198,7 +199,9 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
 
         sandbox = get_sandbox()
     run = _Run(spec, hub, request, sandbox, progress)
+    lease = None
     try:
+        lease = synthesis_lease(hub, run.spec_hash)  # one synthesis per spec hash, across replicas too
         gap = gap_check(spec, hub, sandbox)
         if gap.reuse is not None:
             return reused_outcome(run, gap)
@@ -222,6 +225,8 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
         judged = _search(run, ctx, strategies, guide, holdout, edges)
         return finish(run, gap, judged, guide, holdout)
     finally:
+        if lease is not None:
+            lease.release()
         shutil.rmtree(run.workdir, ignore_errors=True)
         if own_sandbox:
             sandbox.close()
