@@ -102,10 +102,12 @@ def signature_mismatch(manifest: Any, checksum: str, recorded: dict[str, Any],
 
 @dataclass(frozen=True)
 class HubKey:
-    """The hub's signing key. Build it with ``load_or_create``; never log ``private``."""
+    """The hub's signing key. Build it with ``load_or_create`` (a key file in ``$PLUGSMITH_HOME/keys``)
+    or ``governance._keys.KeyRing.active`` (the hub's key in its database: ``path`` is None); never
+    log ``private``."""
 
     private: Ed25519PrivateKey
-    path: Path
+    path: Path | None = None
 
     @classmethod
     def load_or_create(cls, directory: Path | None = None) -> HubKey:
