@@ -119,9 +119,8 @@ def test_database_store_refuses_incomplete_chunk_rows(plugsmith_home: Path, tmp_
 def test_database_store_points_at_migrate_artifacts_for_archives_left_on_disk(plugsmith_home: Path,
                                                                               tmp_path: Path) -> None:
     digest = DirectoryStore().write(pack(make_plugin(tmp_path)))
-    with Hub.open() as hub:
-        with pytest.raises(TamperedArtifact) as info:
-            DatabaseStore(hub.engine).read(digest)
+    with Hub.open() as hub, pytest.raises(TamperedArtifact) as info:
+        DatabaseStore(hub.engine).read(digest)
     assert "still on this machine's disk" in info.value.message
     assert "plugsmith hub migrate-artifacts" in (info.value.hint or "")
 

@@ -64,7 +64,8 @@ def wait_up(proc: subprocess.Popen[bytes], base: str) -> dict[str, Any]:
             return dict(httpx.get(f"{base}/api/v1/health", timeout=1).json())
         except httpx.HTTPError:
             if proc.poll() is not None:
-                raise AssertionError(f"replica died: {proc.stderr.read().decode() if proc.stderr else ''}")
+                why = proc.stderr.read().decode() if proc.stderr else ""
+                raise AssertionError(f"replica died: {why}") from None
             assert time.monotonic() < deadline, "replica did not start"
             time.sleep(0.1)
 
@@ -139,7 +140,8 @@ def test_published_through_one_downloaded_verified_and_run_through_the_other(
         checkout = b.checkout(fetched)  # checksum and the hub's signature verified on download
         assert "def run" in (checkout / "plugin.py").read_text()
     inputs = tmp_path / "inputs.json"
-    inputs.write_text(json.dumps({"plan_json": {"title": "p", "tasks": [{"id": "a", "name": "a", "cost": 4}]}}))
+    plan = {"title": "p", "tasks": [{"id": "a", "name": "a", "cost": 4}]}
+    inputs.write_text(json.dumps({"plan_json": plan}))
     ran = subprocess.run([sys.executable, "-m", "plugsmith", "--hub-url", replicas.b, "plugin", "run",
                           "cost_across", "--input", str(inputs)],
                          env={**os.environ, "PLUGSMITH_HOME": str(client_home / "runner")},
@@ -163,12 +165,14 @@ def test_a_token_revoked_through_one_replica_is_refused_by_the_other(replicas: R
 def test_concurrent_publishes_through_both_lose_nothing_and_duplicate_nothing(
         replicas: Replicas, tmp_path: Path) -> None:
     same = make_plugin(tmp_path / "same", "cost_race")
-    rival = make_plugin(tmp_path / "rival", "cost_clash", code="def run(inputs):\n    return {'total': 1.0}\n")
+    rival = make_plugin(tmp_path / "rival", "cost_clash",
+                        code="def run(inputs):\n    return {'total': 1.0}\n")
     clash = make_plugin(tmp_path / "clash", "cost_clash")
     different = [make_plugin(tmp_path / "many", f"cost_many_{n}") for n in range(4)]
     jobs = [(replicas.a, same, "publisher"), (replicas.b, same, "publisher"),
             (replicas.a, rival, "other"), (replicas.b, clash, "other"),
-            *[(replicas.a if n % 2 else replicas.b, plugin, "publisher") for n, plugin in enumerate(different)]]
+            *[(replicas.a if n % 2 else replicas.b, plugin, "publisher")
+              for n, plugin in enumerate(different)]]
     with ThreadPoolExecutor(len(jobs)) as pool:
         answers = list(pool.map(lambda job: replicas.publish(*job), jobs))
     codes = [r.status_code for r in answers]
@@ -183,8 +187,9 @@ def test_concurrent_publishes_through_both_lose_nothing_and_duplicate_nothing(
         checksums = {r.checksum for r in hub.search("cost_", limit=1000)}
         assert isinstance(hub.store, DatabaseStore)
         with hub.engine.connect() as conn:
-            stored = conn.execute(sa.text("SELECT checksum, count(*) FROM artifacts GROUP BY checksum")).all()
-            signed = conn.execute(sa.text("SELECT checksum, count(*) FROM server_signatures GROUP BY checksum")).all()
+            count = "SELECT checksum, count(*) FROM {} GROUP BY checksum"
+            stored, signed = (conn.execute(sa.text(count.format(table))).all()
+                              for table in ("artifacts", "server_signatures"))
         assert checksums <= {c for c, _ in stored} and all(n == 1 for _, n in stored)
         assert checksums <= {c for c, _ in signed} and all(n == 1 for _, n in signed)
         for digest in checksums:
@@ -199,7 +204,8 @@ def test_a_tampered_row_is_cut_off_mid_download_and_reported(replicas: Replicas,
         digest = DatabaseStore(hub.engine, chunk_bytes=4096).write(data)
     assert replicas.publish(replicas.a, plugin).status_code == 201
     with Hub.open(replicas.url) as hub, hub.engine.begin() as conn:
-        last = conn.execute(sa.text("SELECT max(seq) FROM artifact_chunks WHERE checksum = :c"), {"c": digest})
+        last = conn.execute(sa.text("SELECT max(seq) FROM artifact_chunks WHERE checksum = :c"),
+                            {"c": digest})
         conn.execute(sa.text("UPDATE artifact_chunks SET data = :d WHERE checksum = :c AND seq = :s"),
                      {"d": b"tampered", "c": digest, "s": last.scalar_one()})
     with httpx.stream("GET", f"{replicas.b}/api/v1/artifacts/{digest}") as response:
@@ -214,7 +220,8 @@ def test_a_tampered_row_is_cut_off_mid_download_and_reported(replicas: Replicas,
     assert "interrupted" in info.value.message and "nothing was kept" in info.value.message
     cache = client_home / "remote-cache"
     assert not cache.exists() or not [p for p in cache.iterdir()]  # nothing half-written on the client
-    verify = subprocess.run([sys.executable, "-m", "plugsmith", "--db", replicas.url, "hub", "verify", "--json"],
+    verify = subprocess.run([sys.executable, "-m", "plugsmith", "--db", replicas.url, "hub", "verify",
+                             "--json"],
                             env={**os.environ, "PLUGSMITH_HOME": str(tmp_path / "verifier"),
                                  "PLUGSMITH_KEY_SECRET": SECRET},
                             capture_output=True, text=True, timeout=120)

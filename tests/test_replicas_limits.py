@@ -29,7 +29,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 class Replica:
     def __init__(self, url: str, rates: dict[str, Rate]) -> None:
         self.hub = Hub.open(url)
-        settings = ServerSettings(db_url=url, validator=double_validator, rates=rates, sensitive_capabilities=set())
+        settings = ServerSettings(db_url=url, validator=double_validator, rates=rates,
+                                  sensitive_capabilities=set())
         self.app = create_app(settings, hub=self.hub)
         self.client = httpx.Client(transport=SyncASGITransport(self.app), base_url="http://hub.test")
 
@@ -64,8 +65,8 @@ EVENTS = {"events": [{"kind": "gap", "capability": "cost_total"}]}
 def test_write_limit_holds_across_replicas(pair: tuple[Replica, Replica]) -> None:
     a, b = pair
     _, secret = a.app.state.store.create_token("publisher", "ci")
-    codes = [(a if n % 2 else b).client.post("/api/v1/events", json=EVENTS, headers=bearer(secret)).status_code
-             for n in range(6)]
+    codes = [(a if n % 2 else b).client.post("/api/v1/events", json=EVENTS, headers=bearer(secret))
+             .status_code for n in range(6)]
     assert codes == [202, 202, 202, 202, 429, 429]
     refused = b.client.post("/api/v1/events", json=EVENTS, headers=bearer(secret))
     error = refused.json()["error"]
@@ -97,9 +98,9 @@ def test_publish_limit_is_per_token_and_shared(pair: tuple[Replica, Replica], tm
     a, b = pair
     _, secret = a.app.state.store.create_token("publisher", "ci")
     headers = {**bearer(secret), "Content-Type": "application/gzip"}
-    codes = [(a if n % 2 else b).client.post("/api/v1/publish", headers=headers,
-                                              content=archive_of(make_plugin(tmp_path, f"cost_{n}"))).status_code
-             for n in range(3)]
+    archives = [archive_of(make_plugin(tmp_path, f"cost_{n}")) for n in range(3)]
+    codes = [(a if n % 2 else b).client.post("/api/v1/publish", headers=headers, content=data).status_code
+             for n, data in enumerate(archives)]
     assert codes == [201, 201, 429]
     assert [r.name for r in a.hub.search("", limit=10)] == ["cost_1", "cost_0"]
 
@@ -174,7 +175,7 @@ def test_one_spec_asked_of_two_replicas_at_once_is_synthesized_once(postgres_url
         for thread in threads:
             thread.join(timeout=120)
         assert len(hubs[0].events("synthesis")) == 1
-        assert sorted(str(getattr(o, "status").value) for o in outcomes) == ["approved", "reused"]
+        assert sorted(str(o.status.value) for o in outcomes) == ["approved", "reused"]
         assert len(hubs[1].versions(spec.name)) == 1
     finally:
         for hub in hubs:

@@ -76,7 +76,8 @@ def key_secret(path: Path | None = None) -> bytes | None:
             raw = named.read_bytes().rstrip(b"\r\n")
         except OSError as exc:
             raise ConfigError(f"cannot read the key secret file: {exc.strerror or exc}", subject=where,
-                              hint=f"point --key-secret-file or {SECRET_FILE_ENV} at a readable file") from None
+                              hint=f"point --key-secret-file or {SECRET_FILE_ENV} at a readable file",
+                              ) from None
     elif os.environ.get(SECRET_ENV):
         where, raw = SECRET_ENV, os.environ[SECRET_ENV].encode("utf-8")
     else:
@@ -129,7 +130,8 @@ def _endorsed(pem: str, signature: str | None, previous_id: str, new_id: str) ->
     if not signature:
         return False
     try:
-        _load_public(pem).verify(base64.b64decode(signature, validate=True), rotation_payload(previous_id, new_id))
+        raw = base64.b64decode(signature, validate=True)
+        _load_public(pem).verify(raw, rotation_payload(previous_id, new_id))
     except (InvalidSignature, ValueError, binascii.Error):
         return False
     return True
@@ -152,7 +154,8 @@ class KeyRecord:
         return {"key_id": self.key_id, "public_key": self.public_pem, "active": self.active,
                 "previous_key_id": self.previous_key_id, "endorsed_by_previous": self.endorsed_by_previous,
                 "endorsed_by_new": self.endorsed_by_new, "created_at": self.created_at.isoformat(),
-                "retired_at": self.retired_at.isoformat() if self.retired_at else None, "algorithm": "ed25519"}
+                "retired_at": self.retired_at.isoformat() if self.retired_at else None,
+                "algorithm": "ed25519"}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> KeyRecord:
@@ -200,8 +203,9 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _record(row: Any) -> KeyRecord:
-    return KeyRecord(row.key_id, row.public_pem, row.active == 1, row.previous_key_id, row.endorsed_by_previous,
-                     row.endorsed_by_new, _aware(row.created_at) or _now(), _aware(row.retired_at))
+    return KeyRecord(row.key_id, row.public_pem, row.active == 1, row.previous_key_id,
+                     row.endorsed_by_previous, row.endorsed_by_new, _aware(row.created_at) or _now(),
+                     _aware(row.retired_at))
 
 
 def _public_pem(private: Ed25519PrivateKey) -> str:
@@ -267,13 +271,15 @@ class KeyRing:
         with self._write() as conn:
             row = conn.execute(hub_keys.select().where(hub_keys.c.active == 1).with_for_update()).first()
             if row is None:
-                raise ConfigError("this hub has no signing key in its database yet", subject="plugsmith key rotate",
+                raise ConfigError("this hub has no signing key in its database yet",
+                                  subject="plugsmith key rotate",
                                   hint="start `plugsmith serve` with a key secret once; it creates the key")
             old = self._open(_record(row), row.sealed_private, secret, where)
             new = Ed25519PrivateKey.generate()
             pem = _public_pem(new)
             new_id, now = key_id_of(pem), _now()
-            conn.execute(hub_keys.update().where(hub_keys.c.key_id == row.key_id).values(active=None, retired_at=now))
+            conn.execute(hub_keys.update().where(hub_keys.c.key_id == row.key_id)
+                         .values(active=None, retired_at=now))
             conn.execute(hub_keys.insert().values(
                 key_id=new_id, public_pem=pem, sealed_private=seal(new, secret, new_id), active=1,
                 previous_key_id=row.key_id, endorsed_by_previous=_endorse(old.private, row.key_id, new_id),
@@ -298,5 +304,5 @@ class KeyRing:
             return conn.execute(sa.select(hub_keys.c.public_pem).where(hub_keys.c.key_id == key_id)).scalar()
 
 
-__all__ = ["MIN_SECRET_CHARS", "SECRET_ENV", "SECRET_FILE_ENV", "KeyRecord", "KeyRing", "chain_key", "hub_keys",
-           "key_secret", "rotation_payload", "seal", "unseal"]
+__all__ = ["MIN_SECRET_CHARS", "SECRET_ENV", "SECRET_FILE_ENV", "KeyRecord", "KeyRing", "chain_key",
+           "hub_keys", "key_secret", "rotation_payload", "seal", "unseal"]

@@ -19,9 +19,9 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, String, delete, select, update
+from sqlalchemy import DateTime, Engine, String, Table, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from plugsmith.errors import WorkFailed
@@ -40,7 +40,7 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-LEASES = LeaseRow.__table__
+LEASES = cast(Table, LeaseRow.__table__)
 
 
 def _now() -> datetime:
@@ -89,7 +89,8 @@ class Lease:
         while not self._stop.wait(self.ttl_s / 3):
             try:
                 with self.engine.execution_options(**WRITE).begin() as conn:
-                    conn.execute(update(LEASES).where(LEASES.c.key == self.key, LEASES.c.holder == self.holder)
+                    mine = (LEASES.c.key == self.key) & (LEASES.c.holder == self.holder)
+                    conn.execute(update(LEASES).where(mine)
                                  .values(expires_at=_now() + timedelta(seconds=self.ttl_s)))
             except Exception:  # noqa: BLE001 - a missed renewal only shortens the lease
                 continue

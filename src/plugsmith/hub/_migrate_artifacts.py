@@ -56,7 +56,8 @@ def _copy(source: DirectoryStore, target: DatabaseStore, digest: str, report: Ar
     try:
         data = source.read(digest)  # the file must hash to its name
     except TamperedArtifact as exc:
-        report.refused.append({"checksum": digest, "file": str(source.path_for(digest)), "problem": exc.message})
+        report.refused.append({"checksum": digest, "file": str(source.path_for(digest)),
+                               "problem": exc.message})
         return False
     if target.exists(digest):
         try:

@@ -56,7 +56,8 @@ def mismatch(digest: str, actual: str, where: str) -> TamperedArtifact:
     """The error for bytes that do not hash to their address."""
     return TamperedArtifact(
         f"artifact bytes do not match their checksum (found {actual[:19]}…); refusing to use it",
-        subject=digest, hint=f"the {where} was modified; republish the plugin, and see `plugsmith hub verify`")
+        subject=digest,
+        hint=f"the {where} was modified; republish the plugin, and see `plugsmith hub verify`")
 
 
 def verified(digest: str, data: bytes, where: str) -> bytes:

@@ -12,7 +12,7 @@ its duration; every read is verified against the checksum, whole or streamed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     delete,
     func,
     select,
@@ -63,8 +64,8 @@ class ArtifactChunkRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-ARTIFACTS = ArtifactRow.__table__
-CHUNKS = ArtifactChunkRow.__table__
+ARTIFACTS = cast(Table, ArtifactRow.__table__)
+CHUNKS = cast(Table, ArtifactChunkRow.__table__)
 
 
 def _split(data: bytes, size: int) -> list[bytes]:
@@ -180,8 +181,8 @@ class DatabaseStore(ArtifactStore):
         return super().missing(digest)
 
     def _broken(self, digest: str, expected: int, found: int) -> TamperedArtifact:
-        return TamperedArtifact(f"artifact rows are incomplete ({found} of {expected} chunks)", subject=digest,
-                                hint="republish the plugin, and see `plugsmith hub verify`")
+        return TamperedArtifact(f"artifact rows are incomplete ({found} of {expected} chunks)",
+                                subject=digest, hint="republish the plugin, and see `plugsmith hub verify`")
 
     def checksums(self) -> list[str]:
         try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi import FastAPI, Request, Response
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
@@ -230,14 +231,14 @@ class RateLimits:
 
 
 
-def install_rate_limits(app: Any, limits: RateLimits) -> None:
+def install_rate_limits(app: FastAPI, limits: RateLimits) -> None:
     """Keep ``limits`` on the app and answer ``RateLimited`` with 429 and ``Retry-After``."""
     from plugsmith.server._errors import render
 
     app.state.limits = limits
 
     @app.exception_handler(RateLimited)
-    async def _limited(request: Any, exc: RateLimited) -> Any:
+    async def _limited(request: Request, exc: RateLimited) -> Response:
         response = render(request, 429, "rate-limited", exc.message, "wait, or ask the hub's admin to raise "
                           "the limit (`plugsmith serve --rate KIND=COUNT/SECONDS`)",
                           {"retry_after_s": exc.retry_after_s})
@@ -256,5 +257,5 @@ def client_address(request: Any) -> str:
     return request.client.host if request.client else "unknown"
 
 
-__all__ = ["DEFAULT_RATES", "KINDS", "BodyLimitMiddleware", "Rate", "RateLimited", "RateLimits", "client_address",
-           "counters", "install_rate_limits", "limits_of", "parse_rate"]
+__all__ = ["DEFAULT_RATES", "KINDS", "BodyLimitMiddleware", "Rate", "RateLimited", "RateLimits",
+           "client_address", "counters", "install_rate_limits", "limits_of", "parse_rate"]
