@@ -21,25 +21,32 @@ def _statuses(report) -> dict[str, str]:
     return {g.name: g.status.value for g in report.gates}
 
 
-def test_clean_synthesized_plugin_is_tier1_and_fast(tmp_path: Path) -> None:
-    plugin = make_plugin(tmp_path / "mean", MEAN, cases=MEAN_CASES)
+def test_clean_plugin_passes_every_gate_fast(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path / "mean", MEAN, cases=MEAN_CASES)  # claims origin "synthesized"
     start = time.perf_counter()
     report = validate(plugin)
     elapsed = time.perf_counter() - start
     assert [g.name for g in report.gates] == GATE_ORDER
-    assert report.verdict == "approved" and report.tier == Tier.tier1, _statuses(report)
+    assert report.verdict == "approved", _statuses(report)
+    assert set(_statuses(report).values()) <= {"pass", "skip"}
     assert _statuses(report)["benchmark"] == "skip" and _statuses(report)["determinism"] == "pass"
     assert report.plugin_id == load_manifest(plugin).id
-    assert report.execution_limit_ms == 10_000 and report.sandbox_backend == "bwrap"
-    assert any("Tier 1" in line for line in report.audit_log)
+    assert report.sandbox_backend == "bwrap"
+    # nothing attests the claim (no hub made these bytes): Tier 2, and the audit log says why
+    assert report.tier == Tier.tier2 and report.execution_limit_ms == 5_000
+    assert any("claims origin 'synthesized'" in line for line in report.audit_log)
     assert elapsed < 4  # target < 2 s; slack for a loaded CI machine
 
 
-def test_origin_decides_tier0_and_tier2(tmp_path: Path) -> None:
-    builtin = validate(make_plugin(tmp_path / "b", MEAN, cases=MEAN_CASES, origin="builtin"))
+def test_origin_claims_do_not_decide_the_tier(tmp_path: Path) -> None:
+    from plugsmith.builtins import ROOT
+
+    claimed = validate(make_plugin(tmp_path / "b", MEAN, cases=MEAN_CASES, origin="builtin"))
     handwritten = validate(make_plugin(tmp_path / "h", MEAN, cases=MEAN_CASES, origin="handwritten"))
-    assert builtin.tier == Tier.tier0
-    assert handwritten.tier == Tier.tier2 and handwritten.execution_limit_ms == 5_000
+    assert claimed.tier == Tier.tier2 and handwritten.tier == Tier.tier2
+    assert handwritten.execution_limit_ms == 5_000
+    shipped = validate(ROOT / "core_cost_rollup")  # the bytes of a shipped built-in: Tier 0
+    assert shipped.tier == Tier.tier0 and shipped.execution_limit_ms == 10_000
 
 
 def test_style_warning_lowers_the_tier(tmp_path: Path) -> None:
@@ -172,13 +179,15 @@ def test_tier_policy_is_deterministic() -> None:
     ok = [GateResult(name="a", status=GateStatus.passed), GateResult(name="b", status=GateStatus.skipped)]
     warn = [*ok, GateResult(name="c", status=GateStatus.warned)]
     fail = [*ok, GateResult(name="d", status=GateStatus.failed)]
-    assert assign_tier(ok, manifest("synthesized"))[0] == Tier.tier1
-    assert assign_tier(ok, manifest("adapted"))[0] == Tier.tier1
-    assert assign_tier(warn, manifest("synthesized"))[0] == Tier.tier2
-    assert assign_tier(ok, manifest("handwritten"))[0] == Tier.tier2
-    assert assign_tier(ok, manifest("synthesized", ["fs_read"]))[0] == Tier.tier2
-    assert assign_tier(warn, manifest("builtin"))[0] == Tier.tier0
-    assert assign_tier(fail, manifest("builtin"))[0] is None
+    for claim in ("synthesized", "adapted", "builtin", "handwritten"):  # a claim alone raises nothing
+        assert assign_tier(ok, manifest(claim))[0] == Tier.tier2
+    assert assign_tier(ok, manifest("synthesized"), "synthesized")[0] == Tier.tier1
+    assert assign_tier(ok, manifest("handwritten"), "adapted")[0] == Tier.tier1  # the record wins
+    assert assign_tier(ok, manifest("handwritten"), "reviewed")[0] == Tier.tier1
+    assert assign_tier(warn, manifest("synthesized"), "synthesized")[0] == Tier.tier2
+    assert assign_tier(ok, manifest("synthesized", ["fs_read"]), "synthesized")[0] == Tier.tier2
+    assert assign_tier(warn, manifest("builtin"), "builtin")[0] == Tier.tier0
+    assert assign_tier(fail, manifest("builtin"), "builtin")[0] is None
     assert assign_tier(ok, None)[0] is None
 
 

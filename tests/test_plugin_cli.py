@@ -44,7 +44,7 @@ def test_run_local_dir_prints_exactly_the_returned_dict(tmp_path: Path) -> None:
     plugin = make_plugin(tmp_path / "p", "def run(inputs):\n    print('noise')\n"
                                           "    return {'b': [1, 2.5, None], 'a': {'z': 'ü'}}\n")
     inputs = tmp_path / "in.json"
-    inputs.write_text("{}")
+    inputs.write_text('{"xs": []}')
     done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"b": [1, 2.5, None], "a": {"z": "ü"}}
@@ -54,10 +54,10 @@ def test_run_local_dir_prints_exactly_the_returned_dict(tmp_path: Path) -> None:
 def test_run_failure_is_one_line_exit_1(tmp_path: Path) -> None:
     plugin = make_plugin(tmp_path / "p", MEAN)
     inputs = tmp_path / "in.json"
-    inputs.write_text('{"ys": []}')
+    inputs.write_text('{"xs": []}')  # valid for the port schema; the plugin itself fails on it
     done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs))
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr.strip().splitlines()[0] == f"error: {plugin}: KeyError: 'xs'"
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: {plugin}: StatisticsError")
 
 
 def test_run_bad_input_file_exit_2(tmp_path: Path) -> None:
@@ -125,3 +125,64 @@ def test_review_commands(tmp_path: Path, plugsmith_home: Path) -> None:
     audit = [json.loads(line) for line in (plugsmith_home / "audit.log").read_text().splitlines()]
     assert audit[-1]["action"] == "review" and audit[-1]["allowed"] is True
     assert plugsmith("review", "approve", "ghost@1.0.0").returncode == 2
+
+
+def _audit_runs(home: Path) -> list[dict]:  # type: ignore[type-arg]
+    lines = (home / "audit.log").read_text().splitlines() if (home / "audit.log").exists() else []
+    return [r for r in map(json.loads, lines) if r["action"] == "run"]
+
+
+def test_a_name_is_a_hub_reference_even_beside_a_directory(tmp_path: Path, plugsmith_home: Path) -> None:
+    local = make_plugin(tmp_path / "mean", "def run(inputs):\n    return {'result': 'the local directory'}\n",
+                        name="mean")
+    inputs = tmp_path / "in.json"
+    inputs.write_text('{"xs": [2, 4]}')
+    missing = plugsmith("plugin", "run", "mean", "--input", str(inputs), cwd=tmp_path)
+    assert missing.returncode == 2 and "./mean" in missing.stderr  # not in the hub: says how to run the dir
+    with Hub.open() as hub:
+        release = hub.publish(make_plugin(tmp_path / "hub", MEAN, name="mean", cases=MEAN_CASES),
+                              status=Status.approved, tier=Tier.tier2)
+    from_hub = plugsmith("plugin", "run", "mean", "--input", str(inputs), cwd=tmp_path)
+    assert from_hub.returncode == 0 and json.loads(from_hub.stdout) == {"result": 3.0}, from_hub.stderr
+    from_dir = plugsmith("plugin", "run", "./mean", "--input", str(inputs), cwd=tmp_path)
+    assert json.loads(from_dir.stdout) == {"result": "the local directory"}, from_dir.stderr
+    assert "static checks" in from_dir.stderr
+    with Hub.open() as hub:
+        hub.set_status(release.ref, Status.yanked)
+    yanked = plugsmith("plugin", "run", "mean", "--input", str(inputs), cwd=tmp_path)
+    assert yanked.returncode == 1 and "yanked" in yanked.stderr and yanked.stdout == ""  # no fallback
+    assert local.is_dir()
+    runs = _audit_runs(plugsmith_home)
+    assert [(r["source"], r["outcome"]) for r in runs] == [
+        ("hub", "refused"), ("hub", "ok"), ("directory", "ok"), ("hub", "refused")]
+    assert runs[1]["checksum"] == release.checksum and runs[2]["checksum"].startswith("sha256:")
+
+
+def test_a_directory_runs_only_after_the_static_checks(tmp_path: Path, plugsmith_home: Path) -> None:
+    code = "import os\n\ndef run(inputs):\n    return {'result': os.getcwd()}\n"
+    evil = make_plugin(tmp_path / "evil", code)
+    inputs = tmp_path / "in.json"
+    inputs.write_text('{"xs": []}')
+    done = plugsmith("plugin", "run", str(evil), "--input", str(inputs))
+    assert done.returncode == 1 and done.stdout == ""
+    assert "static checks" in done.stderr and "not run: the security gate(s) refused it" in done.stderr
+    forced = plugsmith("plugin", "run", str(evil), "--input", str(inputs), "--unchecked")
+    assert forced.returncode == 0 and "without the gates' static checks" in forced.stderr, forced.stderr
+    assert plugsmith("plugin", "run", "evil", "--input", str(inputs), "--unchecked").returncode == 2
+    refused, unchecked, _hub = _audit_runs(plugsmith_home)
+    assert refused["allowed"] is False and refused["source"] == "directory"
+    assert unchecked["source"] == "directory, unchecked" and unchecked["outcome"] == "ok"
+
+
+def test_inputs_are_checked_against_the_port_schema(tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path / "p", MEAN, inputs={"xs": {"type": "array", "items": {"type": "number"}}})
+    cases = {'{"xs": "seven"}': "/xs: 'seven' is not of type 'array'",
+             '{"xs": [1, "a"]}': "/xs/1: 'a' is not of type 'number'",
+             "{}": "/xs: input port missing",
+             '{"xs": [], "ys": 1}': "/ys: not an input port"}
+    for text, expected in cases.items():
+        (tmp_path / "in.json").write_text(text)
+        done = plugsmith("plugin", "run", str(plugin), "--input", str(tmp_path / "in.json"))
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.splitlines()[-2] == f"error: --input: {expected}", done.stderr
+        assert done.stderr.splitlines()[-1].startswith("hint: ")

@@ -92,8 +92,10 @@ def test_detail_has_versions_provenance_gates_telemetry(server: Server, tmp_path
 def test_version_conflict_and_idempotent_republish(server: Server, tmp_path: Path) -> None:
     plugin = make_plugin(tmp_path)
     first = server.publish(plugin).json()
-    again = server.publish(plugin)
-    assert again.status_code == 201 and again.json()["checksum"] == first["checksum"]
+    assert first["already_published"] is False
+    again = server.publish(plugin)  # nothing is created: 200, not 201
+    assert again.status_code == 200 and again.json()["checksum"] == first["checksum"]
+    assert again.json()["already_published"] is True
     (plugin / "README.md").write_text("# changed\n")
     conflict = server.publish(plugin)
     assert conflict.status_code == 409 and _error(conflict)["slug"] == "version-conflict"
@@ -140,12 +142,12 @@ def test_gates_rejection_is_422_with_report(server: Server, tmp_path: Path) -> N
     assert server.client.get("/api/v1/plugins/cost_evil").status_code == 404
 
 
-def test_builtin_origin_is_not_tier0_for_a_publisher(server: Server, tmp_path: Path) -> None:
-    body = server.publish(make_plugin(tmp_path, "cost_builtin", origin="builtin")).json()
-    assert body["gate_report"]["tier"] == "Tier 0"  # what the gates say about a builtin …
-    assert body["tier"] == "Tier 1"  # … is not taken from a publisher
-    admin = server.publish(make_plugin(tmp_path, "cost_builtin2", origin="builtin"), who="admin").json()
-    assert admin["tier"] == "Tier 0"
+def test_claimed_origins_raise_no_tier(server: Server, tmp_path: Path) -> None:
+    for name, origin, who in (("cost_builtin", "builtin", "publisher"), ("cost_builtin2", "builtin", "admin"),
+                              ("cost_synth", "synthesized", "publisher"), ("cost_adapt", "adapted", "admin")):
+        body = server.publish(make_plugin(tmp_path, name, origin=origin), who=who).json()
+        assert body["tier"] == body["gate_report"]["tier"] == "Tier 2", (name, body["tier"])
+        assert any("claims origin" in line for line in body["gate_report"]["audit_log"])
 
 
 def test_sensitive_capability_review_rules(server: Server, tmp_path: Path) -> None:

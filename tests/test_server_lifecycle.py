@@ -118,7 +118,10 @@ def test_lifecycle_api_roles(server: Server, tmp_path: Path) -> None:
         "error": "boom",
         "expected": {"total": 0.0},
     }
+    # a failure case binds every later version of the capability: a publisher may not add one
     r = server.client.post("/api/v1/failures", json=report, headers=server.auth("publisher"))
+    assert r.status_code == 403
+    r = server.client.post("/api/v1/failures", json=report, headers=server.auth("reviewer"))
     assert r.status_code == 202 and r.json()["case"].startswith("regression_")
     assert (
         server.client.post(

@@ -52,7 +52,17 @@ def test_each_kind_of_corruption_is_found(server: Server, tmp_path: Path) -> Non
         forged.ref: "bad-signature",
         unsigned.ref: "unsigned",
     }
-    assert unsigned.ref not in kinds(server, require_signatures=False)
+    # a served hub signs every release: an unsigned one is a problem even without require_signatures
+    assert kinds(server, require_signatures=False)[unsigned.ref] == "unsigned"
+
+
+def test_a_never_served_hub_relies_on_checksums(tmp_path: Path, plugsmith_home: Path) -> None:
+    from plugsmith.hub import Hub
+
+    with Hub.open() as hub:
+        hub.publish(make_plugin(tmp_path, "cost_local"), status=Status.approved, tier=None)
+        assert verify_hub(hub, key_dir=plugsmith_home / "keys", require_signatures=False) == []
+        assert [p.kind for p in verify_hub(hub, key_dir=plugsmith_home / "keys")] == ["unsigned"]
 
 
 def test_sign_existing_signs_only_unsigned_releases(server: Server, tmp_path: Path) -> None:

@@ -16,10 +16,35 @@ from plugsmith.errors import ConfigError
 
 
 def home() -> Path:
-    """The plugsmith home directory, created on first use."""
+    """The plugsmith home directory, created on first use (ConfigError when it cannot be)."""
     raw = os.environ.get("PLUGSMITH_HOME")
     path = Path(raw).expanduser() if raw else Path.home() / ".plugsmith"
-    path.mkdir(parents=True, exist_ok=True)
+    return ensure_directory(path, "PLUGSMITH_HOME" if raw else "home directory")
+
+
+def check_directory(path: Path, what: str) -> Path:
+    """``path`` if it is a directory or could be made one (nothing is created): a ConfigError when it
+    is a file or lies below one."""
+    probe = Path(path).absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ConfigError(f"{path} is a file, or lies below one; it must be a directory", subject=what,
+                          hint=f"point {what} at a directory (it is created if missing)")
+    return path
+
+
+def ensure_directory(path: Path, what: str) -> Path:
+    """``path`` as a directory, created if missing; a one-line ConfigError when it is a file, lies
+    below one, or cannot be created (``what`` names the setting or option it came from)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(f"{path} is a file, or lies below one; it must be a directory", subject=what,
+                          hint=f"point {what} at a directory (it is created if missing)") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot create the directory {path}: {exc.strerror or exc}", subject=what,
+                          hint=f"point {what} at a directory you can write") from None
     return path
 
 
@@ -69,4 +94,5 @@ def artifacts_dir() -> Path:
     return path
 
 
-__all__ = ["POLICY_FILE", "artifacts_dir", "db_url", "home", "hub_url", "policy_table"]
+__all__ = ["POLICY_FILE", "artifacts_dir", "check_directory", "db_url", "ensure_directory", "home",
+           "hub_url", "policy_table"]

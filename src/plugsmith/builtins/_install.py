@@ -49,6 +49,9 @@ def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> R
         raise GateFailed(f"built-in plugin rejected by the gates ({'; '.join(failed) or 'no reason'})",
                          subject=plugin_dir.name, hint="this is a plugsmith bug; please report it")
     release = hub.publish(plugin_dir, status=Status.approved, tier=report.tier, gate_report=report)
+    from plugsmith.governance import sign_if_served
+
+    sign_if_served(hub, release)  # a served hub signs every release
     for case in spec.cases:  # later plugins for the same capability are benchmarked on these
         hub.add_benchmark_case(spec.name, case, kind="golden")
     return release

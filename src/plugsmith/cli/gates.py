@@ -240,6 +240,21 @@ def review_reject(ref: RefArg, note: NoteOpt = "") -> None:
     _decide(ref, False, note)
 
 
+@review_app.command("promote")
+def review_promote(ref: RefArg, note: NoteOpt = "") -> None:
+    """Raise a clean Tier 2 release (hand-written or uploaded) to Tier 1 after human review."""
+    from plugsmith.cli._common import open_hub
+    from plugsmith.governance import promote
+
+    hub = open_hub()
+    try:  # a RemoteHub asks its server, which checks the reviewer's token and signs with its key
+        remote = getattr(hub, "promote", None)
+        release = remote(ref, note=note) if callable(remote) else promote(hub, ref, note=note)
+    finally:
+        hub.close()
+    typer.echo(f"{release.ref}: {release.tier.value if release.tier else 'untiered'}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("validate")(validate)
     app.command("doctor")(doctor)

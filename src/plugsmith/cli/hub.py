@@ -143,16 +143,27 @@ def publish(plugin_dir: Annotated[Path, typer.Argument(help="The plugin director
             existing = None
         if existing is not None and existing.checksum == checksum(pack(plugin_dir)):
             release, fresh = existing, False
-        else:
+        else:  # the same bytes may still arrive from a concurrent publish while the gates run
             status, tier, report = _gate_verdict(hub, plugin_dir)
-            release = hub.publish(plugin_dir, status=status, tier=tier, gate_report=report)
-            fresh = True
+            release, fresh = hub.publish_new(plugin_dir, status=status, tier=tier, gate_report=report)
+            if fresh:
+                _sign_if_served(hub, release)
     if as_json:
         print_json({**release.to_dict(), "already_published": not fresh})
         return
     word = "published" if fresh else "already published (identical bytes)"
     tier_text = release.tier.value if release.tier else "untiered"
     print(f"{word}: {release.ref} [{release.status.value}, {tier_text}] {release.checksum}")
+
+
+def _sign_if_served(hub: Any, release: Release) -> None:
+    """On a signed (served) hub, sign what was just published here, or say why it stays unsigned."""
+    from plugsmith.cli._common import err
+    from plugsmith.governance import sign_if_served, signing_key_id
+
+    if not sign_if_served(hub, release) and signing_key_id(hub) is not None:
+        err(f"warning: {release.ref} is unsigned on a signed hub (this machine does not hold the hub key), "
+            "so it will not load; sign it on the hub host with `plugsmith serve --sign-existing`")
 
 
 @hub_app.command("search")
@@ -335,7 +346,10 @@ def verify(
 
 
 def _signature_problems(hub: Any, require_signatures: bool) -> list[dict[str, str]]:
-    """Signature findings from the server's ``verify_hub`` (skipped when the server extra is absent)."""
+    """Signature findings from the server's ``verify_hub`` (skipped when the server extra is absent, and
+    for a remote hub, whose ``verify_artifacts`` already checked every signature it downloaded)."""
+    if getattr(hub, "engine", None) is None:
+        return []
     try:
         from plugsmith.server import verify_hub
     except ImportError:

@@ -22,9 +22,11 @@ def run(
 ) -> None:
     """Run the plan pipeline: requirements, hub resolution, synthesis of gaps, execution, report."""
     from plugsmith.cli._common import OPTIONS, err, print_json
+    from plugsmith.config import check_directory
     from plugsmith.errors import WorkFailed
     from plugsmith.pipeline import console_progress, run_plan_pipeline
 
+    check_directory(out, "--out")  # a file (or a path below one) is bad input, not a traceback
     with console_progress(enabled=not json_out) as progress:
         result = run_plan_pipeline(plan, out, db=OPTIONS.db, workers=workers, scheduler_url=scheduler_url,
                                    synthesize=not no_synth, progress=progress, catalog=catalog)

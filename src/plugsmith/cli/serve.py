@@ -20,7 +20,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8765,
     sign_existing: Annotated[bool, typer.Option(
-        "--sign-existing", help="Sign releases published locally before the server ran.")] = False,
+        "--sign-existing", help="Sign every unsigned release (published on the hub host around the "
+        "server; the first serve of a hub signs them by itself). Run `plugsmith hub verify` first.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
 ) -> None:
     """Run the shared hub: JSON API under /api/v1, web pages at /, OpenAPI at /openapi.json."""
@@ -108,6 +109,37 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token id (tok
     finally:
         hub.close()
     err(f"revoked {info.role} token {info.id}")
+
+
+@token_app.command("transfer")
+def token_transfer(
+    name: Annotated[str, typer.Argument(help="The plugin name.")],
+    to: Annotated[str, typer.Option("--to", help="The id of the token that is to own it (tok_…).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a plugin name to another token: only its owner (or an admin) publishes new versions."""
+    import re
+
+    from plugsmith.cli._common import print_json
+    from plugsmith.errors import BadInput, NotFound
+    from plugsmith.spec import NAME_PATTERN, plugin_id_for
+
+    if not re.match(NAME_PATTERN, name):
+        raise BadInput(f"{name!r} is not a plugin name", subject="NAME", hint="lowercase letters, digits, _")
+    hub, store = _store()
+    try:
+        try:
+            hub.versions(name)
+        except NotFound:
+            if store.owner(name) is None:
+                raise
+        previous = store.set_owner(name, plugin_id_for(name), to, assigned_by=None)
+    finally:
+        hub.close()
+    if as_json:
+        print_json({"name": name, "owner": to, "previous": previous})
+        return
+    print(f"{name} now belongs to token {to}" + (f" (was {previous})" if previous else " (was unowned)"))
 
 
 def register(app: typer.Typer) -> None:

@@ -15,11 +15,12 @@ from plugsmith.gates._ast_policy import ALLOWED_MODULES, Finding, check_source
 from plugsmith.gates._dynamic import CaseCheck, diff_values, run_cases, schema_errors
 from plugsmith.gates._registry import GATES, Gate, GateContext, gate
 from plugsmith.gates._tiers import VETTED_ORIGINS, assign_tier
-from plugsmith.gates._validate import validate
+from plugsmith.gates._validate import STATIC_GATES, static_checks, validate
 
 __all__ = [
     "ALLOWED_MODULES",
     "GATES",
+    "STATIC_GATES",
     "VETTED_ORIGINS",
     "CaseCheck",
     "Finding",
@@ -31,5 +32,6 @@ __all__ = [
     "gate",
     "run_cases",
     "schema_errors",
+    "static_checks",
     "validate",
 ]

@@ -18,7 +18,15 @@ import jsonschema
 from plugsmith.errors import PlugsmithError
 from plugsmith.gates._registry import GateContext, gate, result
 from plugsmith.sandbox import Limits, Sandbox, SandboxOutcome, get_sandbox
-from plugsmith.spec import Constraint, GateResult, GateStatus, JsonSchema, TestCase, load_manifest
+from plugsmith.spec import (
+    Constraint,
+    GateResult,
+    GateStatus,
+    JsonSchema,
+    TestCase,
+    load_manifest,
+    port_validator,
+)
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
@@ -75,7 +83,7 @@ def schema_errors(output: dict[str, Any], schemas: dict[str, JsonSchema]) -> lis
         if port not in output:
             problems.append({"path": f"/{port}", "schema": "output port missing"})
             continue
-        validator = jsonschema.Draft202012Validator(schema)
+        validator = port_validator(schema)
         err = jsonschema.exceptions.best_match(validator.iter_errors(output[port]))
         if err is not None:
             where = "/".join(str(p) for p in err.absolute_path)
@@ -121,7 +129,7 @@ def _input_errors(ctx: GateContext) -> list[dict[str, Any]]:
     bad = []
     for case in ctx.cases:
         for port, schema in ctx.manifest.inputs.items():
-            if port in case.input and not jsonschema.Draft202012Validator(schema).is_valid(case.input[port]):
+            if port in case.input and not port_validator(schema).is_valid(case.input[port]):
                 bad.append({"case": case.name, "error": f"input {port!r} does not match its port schema"})
     return bad
 

@@ -21,7 +21,8 @@ from plugsmith.governance._lifecycle import (
     learn_from_failure,
 )
 from plugsmith.governance._policy import POLICY_FILE, TIER2_LIMITS, Policy
-from plugsmith.governance._review import decide, review_queue
+from plugsmith.governance._review import decide, promote, review_queue
+from plugsmith.governance._served import sign_if_served, signing_key_id
 from plugsmith.governance._signing import HubKey, manifest_digest, verify_signature
 
 __all__ = [
@@ -42,8 +43,11 @@ __all__ = [
     "decide",
     "learn_from_failure",
     "manifest_digest",
+    "promote",
     "read_audit",
     "review_queue",
     "reviewed",
+    "sign_if_served",
+    "signing_key_id",
     "verify_signature",
 ]

@@ -3,14 +3,14 @@
 Checks, in order (the first failure is the reason): status (rejected, yanked and quarantined never
 load; pending_review waits for a human; deprecated loads only when pinned by version), tier (assigned,
 and allowed by the policy), human review for sensitive capabilities, permissions (each grantable by the
-policy), the artifact's checksum (re-verified on every check), and, where the hub recorded one, the
-release's ed25519 signature (made by ``plugsmith serve`` on publish) against a key this machine trusts:
-the hub key in ``$PLUGSMITH_HOME/keys`` or the public key file named by ``PLUGSMITH_HUB_KEY``.
+policy), the artifact's checksum (re-verified on every check), and the release's ed25519 signature
+(made by ``plugsmith serve``) against a key this machine trusts: the hub key in ``$PLUGSMITH_HOME/keys``
+or the public key file named by ``PLUGSMITH_HUB_KEY``. On a hub that was never served releases carry no
+signature and rely on their checksum; on a served (signed) hub a release without one is refused.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.errors import NotFound, PolicyDenied, TamperedArtifact
 from plugsmith.governance import _audit
 from plugsmith.governance._policy import Policy
-from plugsmith.governance._signing import PUBLIC_FILE, key_id_of, signature_mismatch
+from plugsmith.governance._served import UNSIGNED_HINT, recorded_signature, signing_key_id
+from plugsmith.governance._signing import signature_mismatch, trusted_key
 from plugsmith.sandbox import Limits
 from plugsmith.spec import Status
 
@@ -30,12 +31,16 @@ NEVER_LOAD = {Status.rejected: "was rejected by the gates", Status.yanked: "was 
 REVIEW_EVENT = "review"
 
 
+DEFAULT_HINT = "see `plugsmith review list` and $PLUGSMITH_HOME/policy.toml"
+
+
 @dataclass
 class Decision:
-    """Whether a release may load, and why (a refusal always says why)."""
+    """Whether a release may load, and why (a refusal always says why, and what to do about it)."""
 
     allowed: bool
     reason: str
+    hint: str | None = None
 
 
 def reviewed(hub: Hub, release: Release) -> bool:
@@ -46,52 +51,25 @@ def reviewed(hub: Hub, release: Release) -> bool:
                for e in hub.events(REVIEW_EVENT, release.capability))
 
 
-def recorded_signature(hub: Any, checksum: str) -> dict[str, Any] | None:
-    """The signature a served hub recorded for ``checksum``, or None (never served, or not signed).
+def signature_problem(hub: Any, release: Release) -> tuple[str, str | None] | None:
+    """(why the release's signature cannot be trusted, what to do), or None (valid, or a hub that was
+    never served).
 
-    A ``RemoteHub`` has no engine: it verifies signatures itself on every download.
+    On a signed hub (one ``plugsmith serve`` has served) a release without a signature is a problem:
+    it was published around the server, or its row was pointed at another artifact.
     """
-    import sqlalchemy as sa
-
-    engine = getattr(hub, "engine", None)
-    if engine is None:
-        return None
-    query = sa.text("SELECT manifest_digest, signature, key_id FROM server_signatures WHERE checksum = :c")
-    try:
-        with engine.connect() as conn:
-            row = conn.execute(query, {"c": checksum}).mappings().first()
-    except sa.exc.SQLAlchemyError:
-        return None  # a hub database from before the server tables existed
-    return dict(row) if row else None
-
-
-def trusted_key(key_id: str) -> str | None:
-    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key."""
-    from plugsmith import config
-
-    candidates = [Path(p) for p in (os.environ.get("PLUGSMITH_HUB_KEY"),) if p]
-    candidates.append(config.home() / "keys" / PUBLIC_FILE)
-    for path in candidates:
-        try:
-            pem = path.read_text(encoding="ascii")
-        except OSError:
-            continue
-        if key_id_of(pem) == key_id:
-            return pem
-    return None
-
-
-def signature_problem(hub: Any, release: Release) -> str | None:
-    """Why the release's recorded signature cannot be trusted, or None (valid, or never signed)."""
     sig = recorded_signature(hub, release.checksum)
     if sig is None:
-        return None
+        if signing_key_id(hub) is None:
+            return None
+        return ("it carries no signature, but this hub signs every release: it was published around the "
+                "hub server, or it now points at an artifact the hub never signed", UNSIGNED_HINT)
     pem = trusted_key(sig["key_id"])
     if pem is None:
         return (f"it is signed by hub key {sig['key_id']}, which this machine does not trust; set "
-                f"PLUGSMITH_HUB_KEY to that hub's public key file")
+                "PLUGSMITH_HUB_KEY to that hub's public key file", None)
     mismatch = signature_mismatch(release.manifest, release.checksum, sig, pem)
-    return mismatch[1] if mismatch else None
+    return (mismatch[1], "run `plugsmith hub verify` on the hub host") if mismatch else None
 
 
 class Gatekeeper:
@@ -125,10 +103,10 @@ class Gatekeeper:
         try:
             self.hub.read_artifact(release.checksum)
         except (TamperedArtifact, NotFound) as exc:
-            return Decision(False, f"artifact check failed: {exc.message}")
+            return Decision(False, f"artifact check failed: {exc.message}", exc.hint)
         problem = signature_problem(self.hub, release)
         if problem:
-            return Decision(False, f"signature check failed: {problem}")
+            return Decision(False, f"signature check failed: {problem[0]}", problem[1])
         return Decision(True, f"{release.ref} ({release.tier.value}, {release.status.value}) may load")
 
     def check(self, release: Release, *, pinned: bool = False) -> Decision:
@@ -143,8 +121,7 @@ class Gatekeeper:
         """Check, then check out the verified plugin directory; PolicyDenied when refused."""
         decision = self.check(release, pinned=pinned)
         if not decision.allowed:
-            raise PolicyDenied(decision.reason, subject=release.ref,
-                               hint="see `plugsmith review list` and $PLUGSMITH_HOME/policy.toml")
+            raise PolicyDenied(decision.reason, subject=release.ref, hint=decision.hint or DEFAULT_HINT)
         return self.hub.checkout(release)
 
     def limits(self, release: Release) -> Limits:

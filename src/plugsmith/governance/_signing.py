@@ -100,6 +100,20 @@ def signature_mismatch(manifest: Any, checksum: str, recorded: dict[str, Any],
     return None
 
 
+def trusted_key(key_id: str) -> str | None:
+    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key."""
+    candidates = [Path(p) for p in (os.environ.get("PLUGSMITH_HUB_KEY"),) if p]
+    candidates.append(config.home() / "keys" / PUBLIC_FILE)
+    for path in candidates:
+        try:
+            pem = path.read_text(encoding="ascii")
+        except OSError:
+            continue
+        if key_id_of(pem) == key_id:
+            return pem
+    return None
+
+
 @dataclass(frozen=True)
 class HubKey:
     """The hub's signing key. Build it with ``load_or_create`` (a key file in ``$PLUGSMITH_HOME/keys``)
@@ -132,6 +146,12 @@ class HubKey:
         if not public.exists() or public.read_text(encoding="ascii") != hub_key.public_pem():
             _write_atomic(public, hub_key.public_pem().encode("ascii"), mode=0o644)
         return hub_key
+
+    @classmethod
+    def existing(cls, directory: Path | None = None) -> HubKey | None:
+        """The key in ``directory`` (default ``$PLUGSMITH_HOME/keys``) if there is one; never creates."""
+        folder = directory or config.home() / "keys"
+        return cls.load_or_create(folder) if (folder / PRIVATE_FILE).is_file() else None
 
     def public_pem(self) -> str:
         """The public key as PEM text: what clients pin and verify against."""
@@ -173,4 +193,4 @@ def _create(path: Path) -> None:
 
 
 __all__ = ["HubKey", "key_id_of", "manifest_digest", "signature_mismatch", "signing_payload",
-           "verify_signature"]
+           "trusted_key", "verify_signature"]

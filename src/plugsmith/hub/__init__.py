@@ -9,7 +9,15 @@ True
 See docs/hub.md for the schema, the migration chain and the ranking formula.
 """
 
-from plugsmith.hub._archive import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_TOTAL_BYTES, checksum, pack, unpack
+from plugsmith.hub._archive import (
+    MAX_HEADER_BYTES,
+    MAX_MEMBER_BYTES,
+    MAX_MEMBERS,
+    MAX_TOTAL_BYTES,
+    checksum,
+    pack,
+    unpack,
+)
 from plugsmith.hub._hub import Hub, loadable
 from plugsmith.hub._leases import Lease, synthesis_lease
 from plugsmith.hub._release import LOADABLE, NearMatch, Release
@@ -30,6 +38,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "LOADABLE",
+    "MAX_HEADER_BYTES",
     "MAX_MEMBERS",
     "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES",

@@ -4,6 +4,12 @@
 contents and executable bits (sorted entries, mtime 0, uid/gid 0, fixed modes, gzip mtime 0), so the
 same plugin always gets the same checksum. ``unpack`` is the other half and trusts nothing: archives
 come from other people's hubs, so every member is checked before a single byte is written.
+
+Headers are bounded as well as bodies. tarfile reads a PAX or GNU long-name header's whole body in one
+``read`` before parsing it, and follows chained headers by recursion; ``unpack`` therefore hands it the
+decompressed stream through ``_BoundedStream``, which refuses any single read above
+``MAX_HEADER_BYTES`` and more than a few header blocks per allowed member while the members are being
+listed. Every entry counts as a member, ``.`` included.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from plugsmith.errors import ArchiveError
 MAX_MEMBERS = 1000
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # one PAX / GNU long-name record
+MAX_NAME_CHARS = 1024
+HEADERS_PER_MEMBER = 4  # a member's own block plus PAX, GNU long name and long link records
 SKIP_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
@@ -91,9 +100,45 @@ def pack(plugin_dir: Path) -> bytes:
     return out.getvalue()
 
 
+class _BoundedStream:
+    """The decompressed tar stream as tarfile sees it, with reads bounded (see the module docstring).
+
+    ``listing`` is on while the members are read and checked; extraction turns it off, when single
+    reads of a member's body (at most ``MAX_MEMBER_BYTES``, already checked) are legitimate.
+    """
+
+    def __init__(self, raw: gzip.GzipFile, max_members: int) -> None:
+        self.raw = raw
+        self.listing = True
+        self.header_blocks = 0
+        self.max_blocks = HEADERS_PER_MEMBER * max_members + 2
+
+    def read(self, size: int = -1) -> bytes:
+        if self.listing:
+            if size < 0 or size > MAX_HEADER_BYTES:
+                shown = "unbounded" if size < 0 else f"{size}-byte"
+                raise ArchiveError(f"a {shown} header record (limit {MAX_HEADER_BYTES} bytes)",
+                                   subject="archive")
+            if size == tarfile.BLOCKSIZE:
+                self.header_blocks += 1
+                if self.header_blocks > self.max_blocks:
+                    raise ArchiveError(f"archive has more than {self.max_blocks} header blocks",
+                                       subject="archive")
+        return self.raw.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+
 def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str | None:
     """The member's safe relative name (None for the archive root ``.``), or ArchiveError saying why."""
     name = member.name
+    if len(name) > MAX_NAME_CHARS:
+        raise ArchiveError(f"member name of {len(name)} characters (limit {MAX_NAME_CHARS})",
+                           subject="archive")
     path = PurePosixPath(name)
     if member.isdir() and name and not path.parts:
         return None
@@ -119,8 +164,8 @@ def _members(tar: tarfile.TarFile, max_members: int) -> list[tuple[str, tarfile.
     checked: list[tuple[str, tarfile.TarInfo]] = []
     seen: set[str] = set()
     total = 0
-    for member in tar:
-        if len(checked) >= max_members:
+    for count, member in enumerate(tar, start=1):
+        if count > max_members:  # every entry counts, the archive root ``.`` included
             raise ArchiveError(f"archive has more than {max_members} members", subject="archive")
         clean = _check_member(member, seen)
         if clean is None:
@@ -138,22 +183,16 @@ def unpack(data: bytes, dest: Path, *, max_members: int = MAX_MEMBERS) -> None:
     All members are checked before anything is written, so a refused archive leaves ``dest`` untouched.
     """
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            members = _members(tar, max_members)
-            dest.mkdir(parents=True, exist_ok=True)
-            for clean, member in members:
-                target = dest / clean
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                source = tar.extractfile(member)
-                if source is None:  # pragma: no cover - isfile() members always have data
-                    raise ArchiveError(f"member {clean!r} has no data", subject="archive")
-                target.write_bytes(source.read(member.size))
-                target.chmod(0o755 if member.mode & 0o111 else 0o644)
+        with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as raw:
+            stream = _BoundedStream(raw, max_members)
+            with tarfile.open(fileobj=stream, mode="r:") as tar:  # type: ignore[call-overload]
+                members = _members(tar, max_members)
+                stream.listing = False
+                _extract(tar, members, dest)
     except ArchiveError:
         raise
+    except RecursionError:
+        raise ArchiveError("archive headers are chained too deeply", subject="archive") from None
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ArchiveError(f"not a valid plugin archive (tar.gz): {exc}".splitlines()[0],
                            subject="archive") from None
@@ -161,4 +200,20 @@ def unpack(data: bytes, dest: Path, *, max_members: int = MAX_MEMBERS) -> None:
         raise ArchiveError(f"cannot unpack: {exc.strerror or exc}", subject=str(dest)) from None
 
 
-__all__ = ["MAX_MEMBERS", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "checksum", "pack", "unpack"]
+def _extract(tar: tarfile.TarFile, members: list[tuple[str, tarfile.TarInfo]], dest: Path) -> None:
+    """Write the checked members under ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for clean, member in members:
+        target = dest / clean
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = tar.extractfile(member)
+        if source is None:  # pragma: no cover - isfile() members always have data
+            raise ArchiveError(f"member {clean!r} has no data", subject="archive")
+        target.write_bytes(source.read(member.size))
+        target.chmod(0o755 if member.mode & 0o111 else 0o644)
+
+__all__ = ["MAX_HEADER_BYTES", "MAX_MEMBERS", "MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "checksum", "pack",
+           "unpack"]

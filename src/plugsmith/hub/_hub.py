@@ -23,11 +23,12 @@ from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact
 from plugsmith.hub import _records as rec
 from plugsmith.hub._archive import checksum, pack, unpack
 from plugsmith.hub._db import WRITE, connect_error, open_engine
-from plugsmith.hub._models import PLUGINS, RELEASES, utcnow
+from plugsmith.hub._models import PLUGINS, RELEASES, SYNTHESIS_RECORDS, utcnow
 from plugsmith.hub._release import (
     LOADABLE,
     NearMatch,
     Release,
+    canonical_version,
     eval_score,
     newest_first,
     parse_version,
@@ -118,6 +119,14 @@ class Hub:
                 gate_report: GateReport | dict[str, Any] | None = None,
                 evaluation: dict[str, Any] | None = None) -> Release:
         """Publish a plugin directory as ``name@version``; identical bytes return the existing release."""
+        return self.publish_new(plugin_dir, status=status, tier=tier, gate_report=gate_report,
+                                evaluation=evaluation)[0]
+
+    def publish_new(self, plugin_dir: Path, *, status: Status, tier: Tier | None,
+                    gate_report: GateReport | dict[str, Any] | None = None,
+                    evaluation: dict[str, Any] | None = None) -> tuple[Release, bool]:
+        """``publish``, also saying whether this call created the release (False: the same bytes were
+        already there, perhaps published by another process a moment ago)."""
         plugin_dir = Path(plugin_dir)
         manifest = _load_manifest(plugin_dir)
         if not (plugin_dir / CODE_FILE).is_file():
@@ -130,31 +139,41 @@ class Hub:
                         evaluation: dict[str, Any] | None = None) -> Release:
         """Publish a packed plugin (e.g. uploaded to the server). It is unpacked, checked and re-packed,
         so the stored checksum is the canonical one whoever compressed the upload."""
+        return self.publish_archive_new(data, status=status, tier=tier, gate_report=gate_report,
+                                        evaluation=evaluation)[0]
+
+    def publish_archive_new(self, data: bytes, *, status: Status, tier: Tier | None,
+                            gate_report: GateReport | dict[str, Any] | None = None,
+                            evaluation: dict[str, Any] | None = None) -> tuple[Release, bool]:
+        """``publish_archive``, also saying whether this call created the release."""
         with tempfile.TemporaryDirectory(prefix="plugsmith-publish-") as tmp:
             unpack(data, Path(tmp) / "plugin")
-            return self.publish(Path(tmp) / "plugin", status=status, tier=tier, gate_report=gate_report,
-                                evaluation=evaluation)
+            return self.publish_new(Path(tmp) / "plugin", status=status, tier=tier, gate_report=gate_report,
+                                    evaluation=evaluation)
 
     def _existing(self, name: str, version: str, digest: str) -> Release | None:
+        """The release holding this version under any spelling; VersionConflict if its bytes differ."""
         with self._read() as conn:
             row = conn.execute(select(RELEASES).where(RELEASES.c.name == name,
-                                                      RELEASES.c.version == version)).first()
+                                                      RELEASES.c.version_key == canonical_version(version))
+                               ).first()
         if row is None:
             return None
         if row.checksum != digest:
+            same = "" if row.version == version else f" (the same version as the published {row.version})"
             raise VersionConflict(
-                f"{name}@{version} is already published with different contents ({row.checksum[:19]}…); "
-                "published versions are immutable", subject=f"{name}@{version}",
+                f"{name}@{version} is already published with different contents{same} "
+                f"({row.checksum[:19]}…); published versions are immutable", subject=f"{name}@{version}",
                 hint=f"bump the version in plugin.json (next free: {self.next_version(name)})")
         return release_from_row(row)
 
     def _publish(self, manifest: PluginManifest, data: bytes, status: Status, tier: Tier | None,
                  gate_report: GateReport | dict[str, Any] | None,
-                 evaluation: dict[str, Any] | None) -> Release:
+                 evaluation: dict[str, Any] | None) -> tuple[Release, bool]:
         digest = checksum(data)
         existing = self._existing(manifest.name, manifest.version, digest)
         if existing is not None:
-            return existing
+            return existing, False
         self.store.write(data)
         report = gate_report.model_dump(mode="json") if isinstance(gate_report, GateReport) else gate_report
         now = utcnow()
@@ -169,8 +188,8 @@ class Hub:
             raced = self._existing(manifest.name, manifest.version, digest)
             if raced is None:
                 raise
-            return raced
-        return self.get(f"{manifest.name}@{manifest.version}")
+            return raced, False
+        return self.get(f"{manifest.name}@{manifest.version}"), True
 
     @staticmethod
     def _release_values(manifest: PluginManifest, digest: str, status: Status, tier: Tier | None,
@@ -178,7 +197,8 @@ class Hub:
                         now: Any) -> dict[str, Any]:
         return {
             "plugin_id": manifest.id, "name": manifest.name, "capability": manifest.capability,
-            "version": manifest.version, "status": status.value, "status_reason": "",
+            "version": manifest.version, "version_key": canonical_version(manifest.version),
+            "status": status.value, "status_reason": "",
             "tier": tier.value if tier else None, "tier_rank": tier_rank(tier),
             "origin": manifest.origin.value, "checksum": digest,
             "manifest": manifest.model_dump(mode="json"), "provenance": manifest.provenance,
@@ -196,9 +216,9 @@ class Hub:
         """A release by plugin id or name (newest loadable), or ``name@version`` / ``id@version``."""
         if "@" in ref:
             name, _, raw = ref.partition("@")
-            wanted = parse_version(raw)  # PEP 440 equality: 1.0 names 1.0.0
+            key = canonical_version(parse_version(raw))  # PEP 440 equality: 1.0 names 1.0.0
             column = RELEASES.c.plugin_id if name.startswith("plug_") else RELEASES.c.name
-            found = [r for r in self._rows(column == name) if Version(r.version) == wanted]
+            found = self._rows(column == name, RELEASES.c.version_key == key)
         else:
             column = RELEASES.c.plugin_id if ref.startswith("plug_") else RELEASES.c.name
             found = self._rows(column == ref)
@@ -296,6 +316,15 @@ class Hub:
                 "detail": {"from": release.status.value, "to": new.value, "reason": reason}})
         return self.get(release.ref)
 
+    def set_tier(self, ref: str, tier: Tier) -> Release:
+        """Change a release's trust tier (governance promotes a reviewed release; nothing else should)."""
+        release = self.get(ref)
+        with self._write() as conn:
+            conn.execute(update(RELEASES).where(RELEASES.c.name == release.name,
+                                                RELEASES.c.version == release.version)
+                         .values(tier=tier.value, tier_rank=tier_rank(tier), updated_at=utcnow()))
+        return self.get(release.ref)
+
     def verify_artifacts(self) -> list[dict[str, Any]]:
         """Re-check every stored artifact's sha256: one entry per checksum with the refs using it."""
         with self._read() as conn:
@@ -311,6 +340,8 @@ class Hub:
                 problem = None
             except TamperedArtifact as exc:
                 problem = exc.message
+            except NotFound as exc:  # the database holds something that is not a sha256 checksum
+                problem = f"malformed checksum in the database: {exc.message}"
             report.append({"checksum": digest, "refs": names, "ok": problem is None, "problem": problem})
         return report
 
@@ -337,6 +368,14 @@ class Hub:
     def synthesis_record(self, spec_hash: str) -> dict[str, Any] | None:
         with self._read() as conn:
             return rec.select_synthesis_record(conn, spec_hash)
+
+    def synthesis_records_for(self, capability: str) -> list[dict[str, Any]]:
+        """Every synthesis record kept for a capability (where the gates look for attestations)."""
+        with self._read() as conn:
+            rows = conn.execute(select(SYNTHESIS_RECORDS.c.record)
+                                .where(SYNTHESIS_RECORDS.c.capability == capability)
+                                .order_by(SYNTHESIS_RECORDS.c.id))
+            return [dict(row.record) for row in rows]
 
     def benchmark_cases(self, capability: str) -> list[TestCase]:
         """The cases the hub keeps for a capability, in the order they were added."""

@@ -6,6 +6,9 @@ denormalised on purpose so that the hot queries are single indexed selects:
 
 * ``tier_rank`` (0, 1, 2; 9 when untiered) and ``eval_score`` let exact lookup order in SQL;
 * ``reuse_count`` is bumped by "use"/"reuse" telemetry instead of counting events at lookup time;
+* ``version_key`` is the version's canonical PEP 440 form (``canonical_version``: ``0.1``, ``0.1.0`` and
+  ``0.1.0.0`` all give ``0.1``); the unique index on ``(name, version_key)`` makes equal versions one
+  release whatever their spelling, and lookups of ``name@version`` use it;
 * ``search_text`` is what full-text search indexes (name, capability, description, keywords and port
   names with ``_`` split into words), kept in an FTS5 table on SQLite and behind a GIN index on
   PostgreSQL.
@@ -56,6 +59,7 @@ class ReleaseRow(Base):
     __tablename__ = "releases"
     __table_args__ = (
         UniqueConstraint("name", "version", name="uq_releases_name_version"),
+        Index("uq_releases_name_version_key", "name", "version_key", unique=True),
         Index("ix_releases_capability_status", "capability", "status"),
         Index("ix_releases_plugin_id", "plugin_id"),
         Index("ix_releases_checksum", "checksum"),
@@ -66,6 +70,7 @@ class ReleaseRow(Base):
     name: Mapped[str] = mapped_column(String(64))
     capability: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(64))
+    version_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     tier: Mapped[str | None] = mapped_column(String(16), nullable=True)

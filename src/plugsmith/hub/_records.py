@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from plugsmith.errors import BadInput
 from plugsmith.hub._models import BENCHMARK_CASES, EVENTS, RELEASES, SYNTHESIS_RECORDS, utcnow
-from plugsmith.hub._release import aware
+from plugsmith.hub._release import aware, canonical_version
 from plugsmith.spec import TestCase
 
 REUSE_KINDS = ("use", "reuse")
@@ -30,7 +31,10 @@ def insert_event(conn: Connection, kind: str, fields: dict[str, Any]) -> None:
     if kind in REUSE_KINDS and plugin_id:
         stmt = update(RELEASES).where(RELEASES.c.plugin_id == plugin_id)
         if version:
-            stmt = stmt.where(RELEASES.c.version == version)
+            try:
+                stmt = stmt.where(RELEASES.c.version_key == canonical_version(version))
+            except BadInput:  # telemetry names a version no release can have: count nothing
+                return
         conn.execute(stmt.values(reuse_count=RELEASES.c.reuse_count + 1))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from plugsmith.errors import BadInput
@@ -75,13 +76,28 @@ class NearMatch:
                 "capability": self.release.capability, "score": self.score, "reasons": list(self.reasons)}
 
 
+MAX_VERSION_CHARS = 64
+
+
 def parse_version(value: str) -> Version:
-    """A PEP 440 version, or a one-line BadInput."""
+    """A PEP 440 version, or a one-line BadInput (also for absurdly long ones: a 5,000-digit release
+    number is not a version, and Python refuses to turn it into an int)."""
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    if len(value) > MAX_VERSION_CHARS:
+        raise BadInput(f"version {shown!r} is longer than {MAX_VERSION_CHARS} characters",
+                       subject="version", hint="use e.g. 1.0.0 or 2.1.0rc1")
     try:
         return Version(value)
-    except InvalidVersion:
-        raise BadInput(f"version {value!r} is not a valid PEP 440 version", subject="version",
+    except (InvalidVersion, ValueError):
+        raise BadInput(f"version {shown!r} is not a valid PEP 440 version", subject="version",
                        hint="use e.g. 1.0.0 or 2.1.0rc1") from None
+
+
+def canonical_version(value: str | Version) -> str:
+    """The one form of a version that every equal spelling shares (``0.1.0`` -> ``0.1``): what the
+    database's unique index and ``name@version`` lookups use."""
+    version = value if isinstance(value, Version) else parse_version(value)
+    return canonicalize_version(version, strip_trailing_zero=True)
 
 
 def words(*texts: str) -> list[str]:
@@ -139,5 +155,6 @@ def newest_first(releases: list[Release]) -> list[Release]:
     return sorted(releases, key=lambda r: Version(r.version), reverse=True)
 
 
-__all__ = ["LOADABLE", "NearMatch", "Release", "eval_score", "manifest_from_json", "newest_first",
-           "parse_version", "release_from_row", "search_text", "tier_rank", "words"]
+__all__ = ["LOADABLE", "MAX_VERSION_CHARS", "NearMatch", "Release", "canonical_version", "eval_score",
+           "manifest_from_json", "newest_first", "parse_version", "release_from_row", "search_text",
+           "tier_rank", "words"]

@@ -251,9 +251,10 @@ class RemoteHub:
         if signature is None:
             if self.require_signature:
                 raise errors.TamperedArtifact(
-                    "the artifact is not signed by the hub",
+                    "the artifact is not signed by the hub, so this client cannot trust it",
                     subject=checksum,
-                    hint="ask the hub admin to run `plugsmith serve --sign-existing`",
+                    hint="ask the hub's admin to check and sign it on the hub host: `plugsmith hub verify` "
+                         "lists unsigned releases, `plugsmith serve --sign-existing` signs them",
                 )
             return data
         digest = (
@@ -328,15 +329,23 @@ class RemoteHub:
         evaluation: dict[str, Any] | None = None,
     ) -> Any:
         """Upload the plugin; the server gates, decides status and tier, and signs it."""
+        return self.publish_new(plugin_dir)[0]
+
+    def publish_new(self, plugin_dir: Path, **_ignored: Any) -> tuple[Any, bool]:
+        """``publish``, also saying whether this upload created the release (the server's
+        ``already_published``)."""
         from plugsmith.hub._archive import pack
 
-        return self.publish_archive(pack(Path(plugin_dir)))
+        return self.publish_archive_new(pack(Path(plugin_dir)))
 
     def publish_archive(self, data: bytes, **_ignored: Any) -> Any:
+        return self.publish_archive_new(data)[0]
+
+    def publish_archive_new(self, data: bytes, **_ignored: Any) -> tuple[Any, bool]:
         body = self._json(
             "POST", "/publish", "publish", content=data, headers={"Content-Type": "application/gzip"}
         )
-        return release_from_dict(body)
+        return release_from_dict(body), not body.get("already_published", False)
 
     def set_status(self, ref: str, status: Status, *, reason: str = "") -> Any:
         """Deprecate or yank (``POST …/deprecate|yank``), approve or reject (a review)."""
@@ -358,6 +367,11 @@ class RemoteHub:
             hint="run the command on the server with --db",
         )
 
+    def promote(self, ref: str, *, note: str = "") -> Any:
+        """Ask the server to raise a clean Tier 2 release to Tier 1 (needs a reviewer or admin token)."""
+        body = self._json("POST", f"/plugins/{_q(ref)}/promote", ref, json={"reason": note})
+        return release_from_dict(body)
+
     def record_event(
         self,
         kind: str,
@@ -370,7 +384,8 @@ class RemoteHub:
         duration_ms: float | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Send telemetry; without a token it is skipped (with one warning), never fatal to a run."""
+        """Send telemetry; without a token it is skipped (with one warning), never fatal to a run. The
+        server refuses (403) failures of plugins this token does not own; that too is one warning."""
         if not self.token:
             if not self._warned:
                 log.warning("no PLUGSMITH_HUB_TOKEN: telemetry is not sent to %s", self.url)
@@ -386,7 +401,10 @@ class RemoteHub:
             "duration_ms": duration_ms,
             "detail": detail,
         }
-        self._request("POST", "/events", capability, json={"events": [event]})
+        try:
+            self._request("POST", "/events", capability, json={"events": [event]})
+        except errors.PolicyDenied as exc:
+            log.warning("telemetry not accepted by %s: %s", self.url, exc.message)
 
     def add_benchmark_case(self, capability: str, case: TestCase, kind: str = "golden") -> None:
         raise errors.ConfigError(

@@ -67,7 +67,9 @@ def _where(error: jsonschema.ValidationError) -> str:
 
 
 def validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(dict(schema))
+    from plugsmith.spec import OFFLINE
+
+    return jsonschema.Draft202012Validator(dict(schema), registry=OFFLINE)  # no $ref is ever fetched
 
 
 def problem(check: jsonschema.Draft202012Validator, value: Any, what: str) -> str | None:

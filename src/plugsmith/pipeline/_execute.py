@@ -23,7 +23,7 @@ import jsonschema
 from plugsmith.errors import PlugsmithError
 from plugsmith.pipeline._resolve import adequate, needs_check, release_info
 from plugsmith.plan import Requirement
-from plugsmith.spec import Origin, Status
+from plugsmith.spec import Origin, Status, port_validator
 
 if TYPE_CHECKING:
     from plugsmith.governance import Gatekeeper, Policy
@@ -54,7 +54,7 @@ def output_problem(output: Any, schemas: list[dict[str, Any]]) -> str | None:
         for port, schema in ports.items():
             if port not in output:
                 return f"output port {port!r} missing"
-            validator = jsonschema.Draft202012Validator(schema)
+            validator = port_validator(schema)  # offline: a stored schema never fetches a $ref
             error = jsonschema.exceptions.best_match(validator.iter_errors(output[port]))
             if error is not None:
                 where = "/".join(str(p) for p in error.absolute_path)

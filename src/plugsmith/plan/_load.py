@@ -7,17 +7,15 @@ field, e.g. ``/tasks/3/duration_days: Input should be greater than or equal to 0
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from plugsmith.errors import BadInput, NotFound, PlanError
 from plugsmith.plan._graph import check_acyclic, check_ids
 from plugsmith.plan._specs import parse_spec_cached
-from plugsmith.spec import Plan, format_validation_error, load_spec
+from plugsmith.spec import Plan, format_validation_error, load_spec, read_document
 
 _YAML = {".yaml", ".yml"}
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
@@ -71,13 +69,8 @@ def _inline_spec_files(data: Any, path: Path) -> Any:
 
 
 def _parse(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    kind = "YAML" if path.suffix.lower() in _YAML else "JSON"
-    try:
-        return yaml.safe_load(text) if kind == "YAML" else json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise PlanError(f"not valid {kind}: {first}", subject=str(path)) from None
+    """The parsed file; not UTF-8, not JSON/YAML or nested absurdly deep is a one-line PlanError."""
+    return read_document(path, "plan")
 
 
 def validate_plan(data: Any, source: str) -> Plan:

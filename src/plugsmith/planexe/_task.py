@@ -325,6 +325,8 @@ def _result(spec: CapabilitySpec, result: SandboxOutcome) -> tuple[dict[str, Any
     """The plugin's output and '' when it ran and every output port matches its schema, else why not."""
     import jsonschema
 
+    from plugsmith.spec import port_validator
+
     run = result.runs[0] if result.runs else None
     if not result.completed or run is None:
         return {}, f"sandbox: {result.reason}"
@@ -334,7 +336,7 @@ def _result(spec: CapabilitySpec, result: SandboxOutcome) -> tuple[dict[str, Any
     for port, schema in spec.outputs.items():
         if port not in outputs:
             return outputs, f"output port {port!r} missing"
-        errors = jsonschema.Draft202012Validator(schema).iter_errors(outputs[port])
+        errors = port_validator(schema).iter_errors(outputs[port])  # offline: no $ref is fetched
         error = jsonschema.exceptions.best_match(errors)
         if error is not None:
             return outputs, f"output {port!r} breaks its schema: {error.message}"

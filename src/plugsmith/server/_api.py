@@ -14,8 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from plugsmith.errors import BadInput
 from plugsmith.server._auth import require_role, require_token
-from plugsmith.server._errors import ApiError
-from plugsmith.server._models import EventBatch, FailureReport, LifecycleRun, ReviewDecision, StatusChange
+from plugsmith.server._errors import ApiError, forbidden
+from plugsmith.server._models import (
+    EventBatch,
+    FailureReport,
+    LifecycleRun,
+    OwnerChange,
+    ReviewDecision,
+    StatusChange,
+)
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
 from plugsmith.server._writes import WriteService
@@ -186,6 +193,7 @@ def review_queue(r: Reads) -> list[dict[str, Any]]:
     "/publish",
     tags=["write"],
     status_code=201,
+    responses={200: {"description": "the same bytes were already published; nothing was created"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -202,8 +210,13 @@ def review_queue(r: Reads) -> list[dict[str, Any]]:
         }
     },
 )
-async def publish(request: Request, w: Writes, token: Token) -> dict[str, Any]:
-    """Publish a plugin archive: the server unpacks it safely, re-runs the gates and signs it."""
+async def publish(request: Request, response: Response, w: Writes, token: Token) -> dict[str, Any]:
+    """Publish a plugin archive: the server unpacks it safely, re-runs the gates and signs it.
+
+    201 with ``already_published: false`` when this upload created the release; 200 with
+    ``already_published: true`` when the same bytes were already published (perhaps a moment ago by
+    a concurrent upload).
+    """
     require_role(token, Role.publisher)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
@@ -221,7 +234,10 @@ async def publish(request: Request, w: Writes, token: Token) -> dict[str, Any]:
             slug="unsupported-media-type",
             hint="send application/gzip (raw archive) or multipart/form-data with 'archive'",
         )
-    return await run_in_threadpool(w.publish, data, token)
+    body = await run_in_threadpool(w.publish, data, token)
+    if body.get("already_published"):
+        response.status_code = 200
+    return body
 
 
 @router.post("/plugins/{ref}/deprecate", tags=["write"])
@@ -236,23 +252,44 @@ def yank(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) ->
     return w.set_status(ref, Status.yanked, token, (body or StatusChange()).reason)
 
 
+@router.post("/plugins/{ref}/promote", tags=["write"])
+def promote(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None) -> dict[str, Any]:
+    """Raise a clean Tier 2 release (every gate passed, no warnings, no permissions) to Tier 1: the one
+    way an uploaded, hand-written plugin earns it. Reviewer or admin, never for its own upload."""
+    return w.promote(ref, token, (body or StatusChange()).reason)
+
+
 @router.post("/reviews/{ref}", tags=["write"])
 def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str, Any]:
     """Approve or reject a pending release (reviewer or admin)."""
     return w.review(ref, body.decision == "approve", token, body.reason)
 
 
+@router.post("/plugins/{name}/owner", tags=["write"])
+def transfer_owner(w: Writes, token: Token, name: Capability, body: OwnerChange) -> dict[str, Any]:
+    """Give a plugin name to another token (admin): its new owner publishes the next versions."""
+    return w.transfer(name, body.owner, token)
+
+
 @router.post("/events", tags=["write"], status_code=202)
 def record_events(w: Writes, token: Token, body: EventBatch) -> dict[str, int]:
-    """Record telemetry (any live token)."""
-    return {"recorded": w.record_events([ev.model_dump() for ev in body.events])}
+    """Record telemetry. Successful uses from any live token; anything that counts against a plugin
+    (failures, unsuccessful uses) only from its owner, a reviewer or an admin — else 403, nothing kept."""
+    return {"recorded": w.record_events([ev.model_dump() for ev in body.events], token)}
 
 
 @router.post("/failures", tags=["write"], status_code=202)
 def report_failure(w: Writes, token: Token, body: FailureReport) -> dict[str, Any]:
     """A production failure: lowers the plugin's reliability; with ``expected`` it becomes a benchmark
-    case the next synthesis and every new version must pass."""
+    case the next synthesis and every new version must pass. A failure of a named plugin is accepted
+    from its owner, a reviewer or an admin; a failure case (``expected``) from a reviewer or an admin."""
     from plugsmith.governance._lifecycle import learn_from_failure
+
+    if body.expected is not None:
+        require_role(token, Role.reviewer)
+    if not w.may_report_on(body.plugin_id, token):
+        raise forbidden(f"a failure of plugin {body.plugin_id} is accepted only from its owner, a reviewer "
+                        "or an admin")
 
     case = learn_from_failure(
         w.hub,

@@ -46,6 +46,8 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
     )
     reads = ReadService(hub=hub, store=store, settings=settings)
     writes = WriteService(reads=reads, key=HubKey.load_or_create(settings.key_dir))
+    if settings.sign_on_first_serve and not store.any_signature():
+        writes.sign_existing()  # first serve: from now on every release of this hub carries a signature
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

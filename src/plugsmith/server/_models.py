@@ -34,7 +34,7 @@ class TelemetryEvent(_Strict):
     kind: EventKind
     capability: str = Field(pattern=NAME_PATTERN)
     plugin_id: str | None = Field(default=None, max_length=40)
-    version: str | None = Field(default=None, max_length=40)
+    version: str | None = Field(default=None, max_length=64)
     plan_id: str | None = Field(default=None, max_length=128)
     outcome: str = Field(default="ok", max_length=32)
     duration_ms: float | None = Field(default=None, ge=0, le=1e9)
@@ -46,13 +46,19 @@ class FailureReport(_Strict):
 
     capability: str = Field(pattern=NAME_PATTERN)
     plugin_id: str | None = Field(default=None, max_length=40)
-    version: str | None = Field(default=None, max_length=40)
+    version: str | None = Field(default=None, max_length=64)
     plan_id: str | None = Field(default=None, max_length=128)
     error: str = Field(default="", max_length=2000)
     inputs: dict[str, Any]
     expected: dict[str, Any] | None = Field(
         default=None, description="the right outputs, when known: the inputs then become a regression case"
     )
+
+
+class OwnerChange(_Strict):
+    """Body of an ownership transfer: the id of the token that is to own the name."""
+
+    owner: str = Field(min_length=1, max_length=32, pattern=r"^tok_[0-9a-f]+$")
 
 
 class LifecycleRun(_Strict):
@@ -76,6 +82,7 @@ __all__ = [
     "EventKind",
     "FailureReport",
     "LifecycleRun",
+    "OwnerChange",
     "ReviewDecision",
     "StatusChange",
     "TelemetryEvent",

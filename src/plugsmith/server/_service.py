@@ -41,6 +41,7 @@ class ServerSettings:
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
     gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
+    sign_on_first_serve: bool = True  # a hub never served before has its existing releases signed
     rates: dict[str, Any] | None = None  # kind -> _limits.Rate, over _limits.DEFAULT_RATES
 
 
@@ -218,6 +219,7 @@ class ReadService:
                 },
                 "usage_over_time": [{"day": day, "count": per_day[day]} for day in sorted(per_day)],
                 "reviews": self.store.reviews_of(rel.plugin_id),
+                "owner": self.store.owner(rel.name),
             }
         )
         return data

@@ -1,4 +1,5 @@
-"""The server's own tables: API tokens (hashed), release signatures (+ download counts), review decisions.
+"""The server's own tables: API tokens (hashed), release signatures (+ download counts), review decisions,
+and who owns which plugin name.
 
 They live in the hub's database (created by the Alembic revision ``server_0001``, chained after the hub's
 own) but are reached through a separate SQLAlchemy engine, so the server depends only on the hub's
@@ -39,7 +40,7 @@ signatures = sa.Table(
     metadata,
     sa.Column("checksum", sa.String(80), primary_key=True),
     sa.Column("plugin_id", sa.String(40), nullable=False, index=True),
-    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
     sa.Column("manifest_digest", sa.String(80), nullable=False),
     sa.Column("signature", sa.String(200), nullable=False),
     sa.Column("key_id", sa.String(32), nullable=False),
@@ -53,11 +54,23 @@ reviews = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("plugin_id", sa.String(40), nullable=False, index=True),
-    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
     sa.Column("decision", sa.String(20), nullable=False),
     sa.Column("reviewer", sa.String(32), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+owners = sa.Table(
+    "server_owners",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("plugin_id", sa.String(40), nullable=False, unique=True),
+    sa.Column("owner", sa.String(32), nullable=False, index=True),
+    sa.Column("assigned_by", sa.String(32), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -225,6 +238,11 @@ class ServerStore:
             )
         return dict(row) if row else None
 
+    def any_signature(self) -> bool:
+        """Whether this hub was ever served (signed): it then holds at least one signature."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(signatures.c.checksum).limit(1)).first() is not None
+
     def all_signatures(self) -> dict[str, dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(signatures.select()).mappings().all()
@@ -258,6 +276,57 @@ class ServerStore:
         with self.engine.connect() as conn:
             return {pid: int(total or 0) for pid, total in conn.execute(query)}
 
+    # name ownership -------------------------------------------------------------------------------
+    def owner(self, name: str) -> str | None:
+        """The token id that owns plugin ``name``, or None (never published through the server)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(owners.c.owner).where(owners.c.name == name)).scalar()
+        return str(found) if found is not None else None
+
+    def owner_of_plugin(self, plugin_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(owners.c.owner).where(owners.c.plugin_id == plugin_id)).scalar()
+        return str(found) if found is not None else None
+
+    def claim(self, name: str, plugin_id: str, token_id: str) -> str:
+        """Make ``token_id`` the owner of an unowned name; returns whoever owns it afterwards (another
+        token when a concurrent claim won)."""
+        now = _now()
+        try:
+            with self._write() as conn:
+                if conn.execute(sa.select(owners.c.owner).where(owners.c.name == name)).first() is None:
+                    conn.execute(owners.insert().values(name=name, plugin_id=plugin_id, owner=token_id,
+                                                        assigned_by=None, created_at=now, updated_at=now))
+        except sa.exc.IntegrityError:  # a concurrent claim inserted first (PostgreSQL)
+            pass
+        return self.owner(name) or token_id
+
+    def release_claim(self, name: str, token_id: str) -> None:
+        """Drop a claim that published nothing (a rejected first upload must not squat the name)."""
+        gone = sa.text("SELECT 1 FROM releases WHERE name = :n LIMIT 1")
+        with self._write() as conn:
+            if conn.execute(gone, {"n": name}).first() is None:
+                conn.execute(owners.delete().where(owners.c.name == name, owners.c.owner == token_id))
+
+    def set_owner(self, name: str, plugin_id: str, token_id: str, assigned_by: str | None) -> str | None:
+        """Give ``name`` to a live token; returns the previous owner. NotFound for an unknown or revoked
+        token."""
+        with self.engine.connect() as conn:
+            row = conn.execute(tokens.select().where(tokens.c.id == token_id)).mappings().first()
+        if row is None or row["revoked_at"] is not None:
+            raise NotFound(f"no live token {token_id!r}", subject="owner",
+                           hint="see `plugsmith token list` on the hub host")
+        now = _now()
+        with self._write() as conn:
+            previous = conn.execute(sa.select(owners.c.owner).where(owners.c.name == name)).scalar()
+            if previous is None:
+                conn.execute(owners.insert().values(name=name, plugin_id=plugin_id, owner=token_id,
+                                                    assigned_by=assigned_by, created_at=now, updated_at=now))
+            else:
+                conn.execute(owners.update().where(owners.c.name == name)
+                             .values(owner=token_id, assigned_by=assigned_by, updated_at=now))
+        return str(previous) if previous is not None else None
+
     # reviews --------------------------------------------------------------------------------------
     def record_review(
         self, *, plugin_id: str, version: str, decision: str, reviewer: str, reason: str
@@ -288,4 +357,5 @@ class ServerStore:
         ]
 
 
-__all__ = ["Role", "ServerStore", "TokenInfo", "hash_token", "metadata", "reviews", "signatures", "tokens"]
+__all__ = ["Role", "ServerStore", "TokenInfo", "hash_token", "metadata", "owners", "reviews", "signatures",
+           "tokens"]

@@ -38,9 +38,11 @@ def verify_hub(
     """Problems found across every release of ``hub`` (an empty list means all is well).
 
     ``public_pem`` defaults to the hub key in ``$PLUGSMITH_HOME/keys`` (created if missing, in which
-    case every release shows up as unsigned). Unsigned releases are problems only when
-    ``require_signatures`` (a hub that was never served has none). ``check_artifacts=False`` skips
-    re-hashing the artifacts, for a caller that has just done so (``plugsmith hub verify``).
+    case every release shows up as unsigned). An unsigned release is a problem on a signed hub (one
+    that holds any signature: ``plugsmith serve`` signs every release), or everywhere with
+    ``require_signatures``; a hub that was never served has none and relies on checksums.
+    ``check_artifacts=False`` skips re-hashing the artifacts, for a caller that has just done so
+    (``plugsmith hub verify``).
     """
     from plugsmith.server._app import _engine_of
     from plugsmith.server._store import ServerStore
@@ -53,6 +55,7 @@ def verify_hub(
     finally:
         if engine is None:
             store.close()
+    require_signatures = require_signatures or bool(signed)
     problems: list[Problem] = []
     for release in hub.search("", limit=1_000_000):
         problems.extend(
@@ -80,7 +83,8 @@ def _check(
         except NotFound as exc:
             return [Problem(ref, checksum, "missing", exc.message)]
     if sig is None:
-        return [Problem(ref, checksum, "unsigned", "no signature recorded")] if require else []
+        message = "no signature recorded on a hub that signs every release"
+        return [Problem(ref, checksum, "unsigned", message)] if require else []
     mismatch = signature_mismatch(release.manifest, checksum, sig, pem)
     return [Problem(ref, checksum, *mismatch)] if mismatch else []
 

@@ -7,22 +7,28 @@ release is then signed with the hub key over ``checksum + manifest digest``.
 Roles (each includes the previous): publisher (publish; deprecate or yank what it published; send
 telemetry), reviewer (approve/reject pending releases — but never its *own* release of a sensitive
 capability), admin (deprecate or yank anything).
+
+Names are owned: the first token to publish a name through the server owns it, and only the owner or
+an admin publishes new versions of it (an admin can transfer it). Telemetry that can hurt a plugin —
+failures, unsuccessful uses, failure cases — is accepted only from the plugin's owner, a reviewer or
+an admin (the trust rule in docs/server.md); a successful use may come from any token.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugsmith.errors import BadInput
+from plugsmith.errors import BadInput, PlugsmithError
 from plugsmith.governance._signing import HubKey, manifest_digest
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._service import ReadService
 from plugsmith.server._store import Role, TokenInfo
-from plugsmith.spec import Status, Tier
+from plugsmith.spec import Status
 
 
 @dataclass
@@ -50,25 +56,76 @@ class WriteService:
 
     # publish --------------------------------------------------------------------------------------
     def publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
-        """Gate and publish an archive; 422 with the gate report when the gates reject it."""
-        from plugsmith.hub import unpack
-        from plugsmith.spec import load_manifest
+        """Gate and publish an archive; 422 with the gate report when the gates reject it.
 
+        Nothing the client sees names a path on this server: errors and gate reports have the upload's
+        temporary directory replaced by ``<upload>``.
+        """
         if not data:
             raise BadInput(
                 "the request body is empty",
                 hint="send the plugin archive (tar.gz) as the body",
                 subject="archive",
             )
+        try:
+            return self._publish(data, token)
+        except PlugsmithError as exc:
+            exc.message, exc.subject, exc.hint = (
+                scrub_paths(exc.message), scrub_paths(exc.subject), scrub_paths(exc.hint))
+            raise
+
+    def _publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
+        from plugsmith.hub import unpack
+        from plugsmith.spec import load_manifest
+
         with tempfile.TemporaryDirectory(prefix="plugsmith-upload-") as tmp:
             plugin_dir = Path(tmp) / "plugin"
             plugin_dir.mkdir()
             unpack(data, plugin_dir)
             manifest = load_manifest(plugin_dir)
-            existing = self._already_published(plugin_dir, f"{manifest.name}@{manifest.version}")
-            if existing is not None:  # same bytes: nothing to gate again
-                return self.reads.release_json(existing)
-            report = self._validate(plugin_dir)
+            claimed = self._may_publish(manifest, token)
+            try:
+                return self._gate_and_publish(data, plugin_dir, manifest, token)
+            except BaseException:
+                if claimed:  # a first upload that published nothing does not keep the name
+                    self.reads.store.release_claim(manifest.name, token.id)
+                raise
+
+    def _may_publish(self, manifest: Any, token: TokenInfo) -> bool:
+        """403 unless ``token`` may publish ``manifest.name``; True when this call claimed the name."""
+        from plugsmith.errors import NotFound
+
+        store, name = self.reads.store, manifest.name
+        owner = store.owner(name)
+        if owner is None:
+            try:
+                self.hub.versions(name)
+            except NotFound:  # a new name: the first publisher owns it
+                owner = store.claim(name, manifest.id, token.id)
+                if owner == token.id:
+                    return True
+            else:
+                if token.role is Role.admin:
+                    return False
+                raise ApiError(403, f"{name} was published on the hub host, not through this server; only "
+                               "an admin may publish new versions of it", slug="not-owner",
+                               hint=f"ask a hub admin to transfer it to you (POST /api/v1/plugins/{name}"
+                                    "/owner)")
+        if owner != token.id and token.role is not Role.admin:
+            raise ApiError(403, f"{name} belongs to another publisher (token {owner}); only its owner or an "
+                           "admin may publish new versions of it", slug="not-owner",
+                           hint="publish under another name, or ask a hub admin to transfer this one to you")
+        return False
+
+    def _gate_and_publish(self, data: bytes, plugin_dir: Path, manifest: Any,
+                          token: TokenInfo) -> dict[str, Any]:
+        from plugsmith.spec import GateReport
+
+        existing = self._already_published(plugin_dir, f"{manifest.name}@{manifest.version}")
+        if existing is not None:  # same bytes: nothing to gate again
+            return {**self.reads.release_json(existing), "already_published": True}
+        gated = self._validate(plugin_dir).model_dump(mode="json")
+        report = GateReport.model_validate(scrub_paths(gated))
         if report.verdict != "approved":
             failed = [g.name for g in report.gates if str(g.status) == "fail"]
             raise ApiError(
@@ -77,15 +134,15 @@ class WriteService:
                 slug="gate-failed",
                 extra={"gate_report": report.model_dump(mode="json")},
             )
-        tier = report.tier
-        if tier == Tier.tier0 and token.role is not Role.admin:
-            tier = Tier.tier1  # only an admin may vouch for a built-in
+        tier = report.tier  # decided by what this hub can attest about these bytes, not by the upload
         needs_review = manifest.capability in self.sensitive() or bool(manifest.permissions)
         status = Status.pending_review if needs_review else Status.approved
-        release = self.hub.publish_archive(data, status=status, tier=tier, gate_report=report)
-        self._sign(release, token)
+        release, created = self.hub.publish_archive_new(data, status=status, tier=tier, gate_report=report)
+        if created:
+            self._sign(release, token)
         self.reads.invalidate()
-        return {**self.reads.release_json(release), "gate_report": report.model_dump(mode="json")}
+        return {**self.reads.release_json(release), "gate_report": report.model_dump(mode="json"),
+                "already_published": not created}
 
     def _already_published(self, plugin_dir: Path, ref: str) -> Any:
         """The existing release with identical contents, None if new; VersionConflict if it differs.
@@ -143,15 +200,22 @@ class WriteService:
         )
 
     def sign_existing(self) -> int:
-        """Sign releases that have no signature yet (published locally, before the server ran).
+        """Sign releases that have no signature yet (published on the hub host, before or around the
+        server); ``create_app`` does this once, the first time a hub is served.
 
-        Only the checksum is re-verified here; the releases were gated when they were published.
+        Only the checksum is re-verified here; the releases were gated when they were published. One
+        whose artifact is missing or altered is left unsigned (``plugsmith hub verify`` reports it).
         """
+        from plugsmith.errors import NotFound, TamperedArtifact
+
         signed = self.reads.store.all_signatures()
         count = 0
         for rel in self.hub.search("", limit=100_000):
             if rel.checksum not in signed:
-                self.hub.read_artifact(rel.checksum)  # TamperedArtifact if the bytes changed
+                try:
+                    self.hub.read_artifact(rel.checksum)
+                except (TamperedArtifact, NotFound):
+                    continue
                 self._sign(rel, None)
                 count += 1
         return count
@@ -160,10 +224,10 @@ class WriteService:
     def set_status(self, ref: str, status: Status, token: TokenInfo, reason: str) -> dict[str, Any]:
         """Deprecate or yank: the publishing token, a reviewer (deprecate) or an admin (both)."""
         release = self.reads.require(ref)
-        owner = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
         allowed = (
             token.role is Role.admin
-            or owner == token.id
+            or token.id in (publisher, self.reads.store.owner(release.name))
             or (status is Status.deprecated and token.role is Role.reviewer)
         )
         if not allowed:
@@ -221,8 +285,63 @@ class WriteService:
         self.reads.invalidate()
         return self.reads.release_json(updated)
 
+    def promote(self, ref: str, token: TokenInfo, reason: str) -> dict[str, Any]:
+        """Raise a clean Tier 2 release to Tier 1 (a reviewer or admin who did not publish it)."""
+        from plugsmith.governance import promote
+
+        if token.role.level < Role.reviewer.level:
+            raise forbidden("promoting a release to Tier 1 needs a reviewer or admin token")
+        release = self.reads.require(ref)
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        if token.id in (publisher, self.reads.store.owner(release.name)):
+            raise forbidden(f"a reviewer cannot vouch for its own plugin ({release.ref}); ask another "
+                            "reviewer")
+        who = f"{token.name or token.id} ({token.id})"
+        updated = promote(self.hub, release.ref, reviewer=who, note=reason, key=self.key)
+        self.reads.invalidate()
+        return self.reads.release_json(updated)
+
+    # ownership ------------------------------------------------------------------------------------
+    def transfer(self, name: str, owner: str, token: TokenInfo) -> dict[str, Any]:
+        """Give a plugin name to another live token (admin only)."""
+        from plugsmith.errors import NotFound
+        from plugsmith.spec import plugin_id_for
+
+        if token.role is not Role.admin:
+            raise forbidden("transferring a plugin name needs an admin token")
+        store = self.reads.store
+        try:
+            self.hub.versions(name)
+        except NotFound:
+            if store.owner(name) is None:
+                raise NotFound(f"no plugin named {name!r}", subject="plugin",
+                               hint="search with GET /api/v1/search?q=…") from None
+        previous = store.set_owner(name, plugin_id_for(name), owner, assigned_by=token.id)
+        return {"name": name, "plugin_id": plugin_id_for(name), "owner": owner, "previous": previous}
+
     # telemetry ------------------------------------------------------------------------------------
-    def record_events(self, events: list[dict[str, Any]]) -> int:
+    def may_report_on(self, plugin_id: str | None, token: TokenInfo) -> bool:
+        """Whether ``token`` may send telemetry that can count against ``plugin_id`` (failures,
+        unsuccessful uses, failure cases): its owner, a reviewer or an admin."""
+        if plugin_id is None or token.role.level >= Role.reviewer.level:
+            return True
+        return self.reads.store.owner_of_plugin(plugin_id) == token.id
+
+    def check_events(self, events: list[dict[str, Any]], token: TokenInfo) -> None:
+        """403 for the whole batch when any event counts against a plugin the token may not report on."""
+        for i, event in enumerate(events):
+            harmless = event.get("kind") in ("use", "reuse") and event.get("outcome", "ok") == "ok"
+            if not harmless and not self.may_report_on(event.get("plugin_id"), token):
+                raise ApiError(
+                    403, f"events/{i}: a {event.get('kind')} event (outcome {event.get('outcome', 'ok')!r}) "
+                    f"about plugin {event.get('plugin_id')} is accepted only from its owner, a reviewer or "
+                    "an admin; nothing in this batch was recorded", slug="not-owner",
+                    hint="send successful uses only, or report failures through the plugin's owner or a "
+                         "reviewer (docs/server.md, 'Telemetry trust')")
+
+    def record_events(self, events: list[dict[str, Any]], token: TokenInfo | None = None) -> int:
+        if token is not None:
+            self.check_events(events, token)
         for event in events:
             kind = event.pop("kind")
             self.hub.record_event(kind, **event)
@@ -230,8 +349,23 @@ class WriteService:
         return len(events)
 
 
+_TEMP_PATH = re.compile(re.escape(tempfile.gettempdir().rstrip("/")) + r"/plugsmith-[A-Za-z0-9_.-]+")
+
+
+def scrub_paths(value: Any) -> Any:
+    """``value`` (a string, or JSON data) with this server's upload and publish temp directories
+    replaced by ``<upload>``: what a client is told never names a path on the server."""
+    if isinstance(value, str):
+        return _TEMP_PATH.sub("<upload>", value)
+    if isinstance(value, dict):
+        return {k: scrub_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_paths(v) for v in value]
+    return value
+
+
 def _verb(status: Status) -> str:
     return {Status.deprecated: "deprecate", Status.yanked: "yank"}.get(status, f"set {status} on")
 
 
-__all__ = ["WriteService"]
+__all__ = ["WriteService", "scrub_paths"]

@@ -7,7 +7,15 @@ validation errors into one-line ``BadInput`` errors.
 from pydantic import BaseModel
 
 from plugsmith.spec._capability import NAME_PATTERN, CapabilitySpec, Constraint, TestCase
-from plugsmith.spec._load import format_validation_error, load_manifest, load_spec, parse_spec, read_document
+from plugsmith.spec._load import (
+    MAX_DEPTH,
+    format_validation_error,
+    load_manifest,
+    load_spec,
+    parse_document,
+    parse_spec,
+    read_document,
+)
 from plugsmith.spec._manifest import (
     CASES_FILE,
     CODE_FILE,
@@ -21,7 +29,15 @@ from plugsmith.spec._manifest import (
     plugin_id_for,
 )
 from plugsmith.spec._plan import Phase, Plan, Resource, Risk, Task, plan_schema
-from plugsmith.spec._ports import JsonSchema, port_catalog, resolve_port
+from plugsmith.spec._ports import (
+    OFFLINE,
+    JsonSchema,
+    port_catalog,
+    port_validator,
+    ref_problem,
+    remote_ref,
+    resolve_port,
+)
 from plugsmith.spec._reports import GateReport, GateResult, GateStatus, Outcome, SynthesisRequest
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -36,6 +52,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 __all__ = [
     "CASES_FILE",
+    "MAX_DEPTH",
+    "OFFLINE",
     "CODE_FILE",
     "MANIFEST_FILE",
     "NAME_PATTERN",
@@ -63,10 +81,14 @@ __all__ = [
     "format_validation_error",
     "load_manifest",
     "load_spec",
+    "parse_document",
     "parse_spec",
     "plan_schema",
     "plugin_id_for",
     "port_catalog",
+    "port_validator",
     "read_document",
+    "ref_problem",
+    "remote_ref",
     "resolve_port",
 ]

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from plugsmith.spec._ports import JsonSchema, resolve_port
+from plugsmith.spec._ports import JsonSchema, port_catalog, ref_problem, resolve_port
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -50,12 +50,23 @@ class TestCase(BaseModel):
 
 @lru_cache(maxsize=512)
 def _schema_problem(canonical: str) -> str | None:
-    """The meta-schema error of a schema (given as canonical JSON), or None. Cached: the plan schema
-    is checked for every ``plan_json`` port and costs tens of milliseconds each time."""
+    """The meta-schema error of a schema (given as canonical JSON), or why its references cannot be
+    resolved offline, or None. Cached: the plan schema is checked for every ``plan_json`` port and
+    costs tens of milliseconds each time."""
+    schema = json.loads(canonical)
     try:
-        jsonschema.Draft202012Validator.check_schema(json.loads(canonical))
+        jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        return str(exc.message)
+        return f"not valid JSON Schema: {exc.message}"
+    return ref_problem(schema)
+
+
+def _catalog_ref(schema: Any) -> str | None:
+    """The catalog name of a whole-port ``{"$ref": "plugsmith:NAME"}`` that names no catalog entry."""
+    if isinstance(schema, dict) and set(schema) == {"$ref"} and str(schema["$ref"]).startswith("plugsmith:"):
+        target = str(schema["$ref"]).split(":", 1)[1]
+        if (target if target != "plan" else "plan_json") not in port_catalog():
+            return target
     return None
 
 
@@ -83,10 +94,14 @@ def _resolve_ports(value: Any, what: str) -> dict[str, JsonSchema]:
             raise ValueError(f"port name {name!r} must match {NAME_PATTERN}")
         if schema is not None and not isinstance(schema, dict):
             raise ValueError(f"schema of port {name!r} must be a JSON object")
+        unknown = _catalog_ref(schema)
+        if unknown is not None:
+            raise ValueError(f"schema of port {name!r} refers to plugsmith:{unknown}, which is not in the "
+                             f"port catalog (known: {', '.join(sorted(port_catalog()))})")
         resolved = resolve_port(name, schema)
         problem = _schema_problem(json.dumps(resolved, sort_keys=True))
         if problem:
-            raise ValueError(f"schema of port {name!r} is not valid JSON Schema: {problem}")
+            raise ValueError(f"schema of port {name!r}: {problem}")
         ports[name] = resolved
     return ports
 

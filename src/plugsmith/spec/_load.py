@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from plugsmith.errors import ManifestError, NotFound, SpecError
+from plugsmith.errors import BadInput, ManifestError, NotFound, PlanError, SpecError
 from plugsmith.spec._capability import CapabilitySpec, TestCase
 from plugsmith.spec._manifest import MANIFEST_FILE, PluginManifest
 
@@ -26,19 +26,61 @@ def format_validation_error(exc: ValidationError) -> str:
     return f"{pointer}: {msg}{more}"
 
 
+MAX_DEPTH = 100  # JSON nesting: deep enough for any plan or spec, shallow enough for every recursive step
+_ERRORS: dict[str, type[BadInput]] = {"spec": SpecError, "manifest": ManifestError, "plan": PlanError}
+
+
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar), counting no further than
+    ``limit + 1``. Iterative, so it is safe on the very documents it guards against."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: bool = False) -> Any:
+    """Parse UTF-8 JSON (or YAML) bytes; anything unreadable is a one-line ``BadInput`` of the kind
+    ``what`` names (spec, manifest, plan; else plain BadInput): not UTF-8, not valid JSON/YAML, or
+    nested more than ``MAX_DEPTH`` levels (which would exhaust the recursion of later steps)."""
+    err = _ERRORS.get(what, BadInput)
+    kind = "YAML" if yaml_text else "JSON"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise err(f"not UTF-8 text (byte {exc.start} is {raw[exc.start:exc.start + 1]!r})", subject=subject,
+                  hint=f"save the {what} file as UTF-8") from None
+    try:
+        data = yaml.safe_load(text) if yaml_text else json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=subject) from None
+    except RecursionError:
+        data = None
+        depth = MAX_DEPTH + 1
+    else:
+        depth = nesting_depth(data)
+    if depth > MAX_DEPTH:
+        raise err(f"{kind} nested more than {MAX_DEPTH} levels deep", subject=subject,
+                  hint=f"flatten the {what}; no plugsmith document needs that depth")
+    return data
+
+
 def read_document(path: Path, what: str) -> Any:
     """Parse a JSON or YAML file; a missing or unparsable file is a clear ``BadInput``."""
     if not path.is_file():
         raise NotFound(f"{what} file not found", subject=str(path), hint="check the path")
-    text = path.read_text(encoding="utf-8")
     try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            return yaml.safe_load(text)
-        return json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        err = SpecError if what == "spec" else ManifestError
-        kind = "YAML" if path.suffix.lower() in {".yaml", ".yml"} else "JSON"
-        raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=str(path)) from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotFound(f"cannot read the {what} file: {exc.strerror}", subject=str(path)) from None
+    yaml_text = path.suffix.lower() in {".yaml", ".yml"}
+    return parse_document(raw, subject=str(path), what=what, yaml_text=yaml_text)
 
 
 def _named_cases(path: Path) -> dict[str, TestCase]:
@@ -46,13 +88,14 @@ def _named_cases(path: Path) -> dict[str, TestCase]:
     found: dict[str, TestCase] = {}
     sibling = path.with_name(path.stem + ".cases.json")
     if sibling.is_file():
-        for raw in json.loads(sibling.read_text(encoding="utf-8")):
+        raw_cases = read_document(sibling, "spec")
+        for raw in raw_cases if isinstance(raw_cases, list) else [raw_cases]:
             case = TestCase.model_validate(raw)
             found[case.name] = case
     for folder in (path.parent / "cases", path.parent / "tests"):
         if folder.is_dir():
             for file in sorted(folder.glob("*.json")):
-                raw = json.loads(file.read_text(encoding="utf-8"))
+                raw = read_document(file, "spec")
                 if isinstance(raw, dict) and "expected" in raw:
                     raw.setdefault("name", file.stem)
                     found.setdefault(raw["name"], TestCase.model_validate(raw))
@@ -97,4 +140,5 @@ def load_manifest(plugin_dir: Path) -> PluginManifest:
                             hint="see `plugsmith schema manifest`") from None
 
 
-__all__ = ["format_validation_error", "load_manifest", "load_spec", "parse_spec", "read_document"]
+__all__ = ["MAX_DEPTH", "format_validation_error", "load_manifest", "load_spec", "nesting_depth",
+           "parse_document", "parse_spec", "read_document"]

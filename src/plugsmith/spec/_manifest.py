@@ -92,10 +92,15 @@ class PluginManifest(BaseModel):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
+        shown = value if len(value) <= 40 else value[:40] + "…"
         try:
-            return str(Version(value))
-        except InvalidVersion:
-            raise ValueError(f"version {value!r} is not a valid PEP 440 version (e.g. 1.0.0)") from None
+            normal = str(Version(value)) if len(value) <= 64 else ""
+        except (InvalidVersion, ValueError):  # ValueError: a release number too long for an int
+            normal = ""
+        if not normal or len(normal) > 64:
+            raise ValueError(f"version {shown!r} is not a valid PEP 440 version of at most 64 characters "
+                             "(e.g. 1.0.0)")
+        return normal
 
     @field_validator("entry_point")
     @classmethod

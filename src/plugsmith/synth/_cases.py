@@ -160,8 +160,10 @@ def _normalise(schema: JsonSchema, value: Any) -> Any | None:
             return Plan.model_validate(value).model_dump(mode="json")
         except ValidationError:
             return None
+    from plugsmith.spec import port_validator
+
     try:
-        jsonschema.Draft202012Validator(schema).validate(value)
+        port_validator(schema).validate(value)  # offline: no $ref is fetched
     except (jsonschema.ValidationError, jsonschema.SchemaError):
         return None
     return value

@@ -3,6 +3,11 @@ record telemetry and build the Outcome. Also the Outcome for a reused plugin.
 
 A sensitive capability (``Policy.sensitive_capabilities``) is published as ``pending_review``: it passed
 every gate, but a person must approve it before it loads.
+
+Provenance is the hub's own: the tier is decided for the origin this flow knows it produced (the
+gates judged the candidate's directory as hand-written, since nothing attested it yet), and the
+synthesis record carries an attestation of the published (or kept) bytes signed with the hub key, so
+the gates recognise those exact bytes later (``plugsmith validate`` of a kept draft, ``hub publish``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plugsmith.spec import Outcome, Status, TestCase
+from plugsmith.spec import GateReport, Outcome, Status, TestCase
 
 if TYPE_CHECKING:
     from plugsmith.hub import Release
@@ -64,13 +69,33 @@ def _keep_draft(run: _Run, judged: Judged) -> Path:
     return dest
 
 
-def _publish_fresh(run: _Run, judged: Judged, status: Status) -> Release:
+def _attested_report(run: _Run, judged: Judged) -> GateReport:
+    """The gate report with the tier this hub grants what it synthesized itself (Tier 1 when clean)."""
+    from plugsmith.gates._validate import tier_report
+    from plugsmith.spec import load_manifest
+
+    report = judged.verdict.report
+    assert report is not None
+    origin = judged.draft.origin.value
+    how = f"{origin} by this hub (plugsmith synth, strategy {judged.verdict.candidate.strategy})"
+    return tier_report(report, load_manifest(judged.plugin_dir), origin, how)
+
+
+def _attestation(run: _Run, judged: Judged, checksum: str) -> dict[str, Any]:
+    """The hub's signed statement that it made the bytes with this checksum."""
+    from plugsmith.governance import HubKey
+    from plugsmith.governance._attest import attest
+
+    return attest(HubKey.load_or_create(), checksum, judged.draft.origin.value, spec_hash=run.spec_hash,
+                  strategy=judged.verdict.candidate.strategy, name=judged.draft.name,
+                  version=judged.draft.version)
+
+
+def _publish_fresh(run: _Run, judged: Judged, status: Status, report: GateReport) -> Release:
     """Publish; if another process took this version meanwhile, take the next one (same code)."""
     from plugsmith.errors import VersionConflict
     from plugsmith.synth._render import render_plugin
 
-    report = judged.verdict.report
-    assert report is not None
     for _attempt in range(3):
         try:
             return run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
@@ -83,16 +108,27 @@ def _publish_fresh(run: _Run, judged: Judged, status: Status) -> Release:
     return run.hub.publish(judged.plugin_dir, status=status, tier=report.tier, gate_report=report)
 
 
+def _sign_if_served(hub: Any, release: Release) -> None:
+    """A served hub signs every release; sign this one too when this machine holds the hub key."""
+    try:
+        from plugsmith.governance import sign_if_served
+    except ImportError:
+        return
+    sign_if_served(hub, release)
+
+
 def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
     """Publish (or keep as a draft with --no-publish) and describe the result."""
-    report = judged.verdict.report
-    assert report is not None
+    report = _attested_report(run, judged)
     draft = judged.draft
     extra: dict[str, Any] = {}
     sensitive = run.spec.name in sensitive_capabilities()
     status = Status.pending_review if sensitive else Status.approved
     if run.request.publish:
-        release = _publish_fresh(run, judged, status)
+        release = _publish_fresh(run, judged, status, report)
+        draft = judged.draft  # the version may have moved on
+        extra["attestation"] = _attestation(run, judged, release.checksum)
+        _sign_if_served(run.hub, release)
         plugin_id, version, checksum, status = (release.plugin_id, release.version, release.checksum,
                                                 release.status)
         message = f"published {release.ref} ({status.value})"
@@ -107,6 +143,7 @@ def _publish(run: _Run, judged: Judged) -> tuple[Outcome, dict[str, Any]]:
         plugin_id, version = plugin_id_for(draft.name), draft.version
         checksum = checksum_of(pack(kept))
         extra["plugin_dir"] = str(kept)
+        extra["attestation"] = _attestation(run, judged, checksum)
         message = f"approved by the gates but not published (--no-publish); plugin directory: {kept}"
     outcome = Outcome(
         plugin_id=plugin_id, origin=draft.origin, capability=run.spec.name, status=status,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"  # becomes "0004" once the hub security migrations are on main
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
