@@ -30,7 +30,7 @@ class Replica:
     def __init__(self, url: str, rates: dict[str, Rate]) -> None:
         self.hub = Hub.open(url)
         settings = ServerSettings(db_url=url, validator=double_validator, rates=rates,
-                                  sensitive_capabilities=set())
+                                  sensitive_capabilities=set(), key_secret=b"one secret for both replicas")
         self.app = create_app(settings, hub=self.hub)
         self.client = httpx.Client(transport=SyncASGITransport(self.app), base_url="http://hub.test")
 

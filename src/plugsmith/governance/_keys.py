@@ -23,6 +23,7 @@ import base64
 import binascii
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -304,5 +305,89 @@ class KeyRing:
             return conn.execute(sa.select(hub_keys.c.public_pem).where(hub_keys.c.key_id == key_id)).scalar()
 
 
+# ------------------------------------------------------------------ which key, for which hub
+_OPENED: dict[tuple[str, str], HubKey] = {}  # (database, key id) -> the key this process opened
+_OPENED_LOCK = threading.Lock()
+
+
+def _engine(hub: Any) -> Engine | None:
+    engine = getattr(hub, "engine", None)
+    return engine if isinstance(engine, Engine) else None
+
+
+def _ring_exists(engine: Engine) -> bool:
+    try:
+        return KeyRing(engine).active_record() is not None
+    except sa.exc.SQLAlchemyError:
+        return False  # a database from before migration 0007
+
+
+def _adoptable(hub: Any, directory: Path | None) -> HubKey | None:
+    """This machine's key file, when it is the key the hub has been signed with (or the hub is not
+    signed yet); ConfigError when the hub is signed by a key this machine does not hold."""
+    from plugsmith.governance._served import signing_key_id
+
+    local = HubKey.existing(directory)
+    signed_with = signing_key_id(hub)
+    if signed_with is None or (local is not None and local.key_id == signed_with):
+        return local
+    raise ConfigError(
+        f"this hub's releases are signed with key {signed_with}, which is not in this machine's key "
+        "directory, and its database holds no key yet", subject="hub key",
+        hint="start the first replica (with the key secret) on the machine that served the hub before: "
+             "it moves that key into the database")
+
+
+def signing_key(hub: Any = None, *, secret: bytes | None = None, directory: Path | None = None,
+                require_database: bool = False) -> HubKey:
+    """The key this process signs ``hub``'s releases (and attestations) with.
+
+    With a key secret (``secret``, else ``key_secret()``) and a hub on a database: the hub's key in
+    its database, created on first use (adopting this machine's key file when the hub is signed with
+    it). Otherwise this home's key file (``HubKey.load_or_create``) — unless ``require_database``
+    (``plugsmith serve`` on PostgreSQL), which is then a ConfigError: replicas must share one key.
+    """
+    engine = _engine(hub)
+    secret = secret if secret is not None else key_secret()
+    if engine is not None and secret is not None:
+        adopt = None if _ring_exists(engine) else _adoptable(hub, directory)
+        key = KeyRing(engine).active(secret, adopt=adopt)
+        with _OPENED_LOCK:
+            _OPENED[(str(engine.url), key.key_id)] = key
+        return key
+    if require_database and engine is not None and engine.dialect.name == "postgresql":
+        raise ConfigError(
+            "a hub on PostgreSQL keeps its signing key in its database, sealed with a key secret, so that "
+            "every replica signs as one hub; none was given", subject="plugsmith serve",
+            hint=f"set {SECRET_ENV} (16+ characters) or {SECRET_FILE_ENV}, or pass --key-secret-file PATH, "
+                 "the same on every replica")
+    return HubKey.load_or_create(directory)
+
+
+def hub_trusted_key(hub: Any, key_id: str, anchors: list[str]) -> str | None:
+    """The public key ``key_id`` of ``hub``'s key ring when this process can trust it: the key it
+    opened with the secret (which proves it is the hub's), or one linked by rotations to such a key
+    or to one of the ``anchors`` (trusted public keys from files)."""
+    engine = _engine(hub)
+    if engine is None:
+        return None
+    with _OPENED_LOCK:
+        opened = [k.public_pem() for (url, _), k in _OPENED.items() if url == str(engine.url)]
+    if not opened and key_secret() is not None and _ring_exists(engine):
+        try:
+            opened = [signing_key(hub).public_pem()]
+        except ConfigError:
+            opened = []
+    try:
+        records = KeyRing(engine).records()
+    except sa.exc.SQLAlchemyError:
+        return None
+    for anchor in [*opened, *anchors]:
+        found = chain_key(anchor, records, key_id)
+        if found is not None:
+            return found
+    return None
+
+
 __all__ = ["MIN_SECRET_CHARS", "SECRET_ENV", "SECRET_FILE_ENV", "KeyRecord", "KeyRing", "chain_key",
-           "hub_keys", "key_secret", "rotation_payload", "seal", "unseal"]
+           "hub_keys", "hub_trusted_key", "key_secret", "rotation_payload", "seal", "signing_key", "unseal"]

@@ -19,7 +19,14 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from plugsmith import config
-from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact, VersionConflict
+from plugsmith.errors import (
+    BadInput,
+    ManifestError,
+    NotFound,
+    StateConflict,
+    TamperedArtifact,
+    VersionConflict,
+)
 from plugsmith.hub import _records as rec
 from plugsmith.hub._archive import checksum, pack, unpack
 from plugsmith.hub._db import WRITE, connect_error, open_engine
@@ -302,14 +309,26 @@ class Hub:
         """A verified, unpacked, read-only copy of the release's plugin directory."""
         return self.store.checkout(release.checksum)
 
-    def set_status(self, ref: str, status: Status, *, reason: str = "") -> Release:
-        """Move a release through its lifecycle (deprecate, yank, quarantine, approve …)."""
+    def set_status(self, ref: str, status: Status, *, reason: str = "",
+                   only_from: Status | None = None) -> Release:
+        """Move a release through its lifecycle (deprecate, yank, quarantine, approve …).
+
+        ``only_from``: change it only if it still has that status, in the same statement — so two
+        reviewers (on two server replicas, say) cannot both decide one pending release; the second
+        gets ``StateConflict``.
+        """
         new = _storable(status)
         release = self.get(ref)
+        stmt = update(RELEASES).where(RELEASES.c.name == release.name, RELEASES.c.version == release.version)
+        if only_from is not None:
+            stmt = stmt.where(RELEASES.c.status == Status(only_from).value)
         with self._write() as conn:
-            conn.execute(update(RELEASES).where(RELEASES.c.name == release.name,
-                                                RELEASES.c.version == release.version)
-                         .values(status=new.value, status_reason=reason, updated_at=utcnow()))
+            changed = conn.execute(stmt.values(status=new.value, status_reason=reason, updated_at=utcnow())
+                                   .returning(RELEASES.c.id)).first()
+            if changed is None:
+                was = Status(only_from).value if only_from is not None else "there"
+                raise StateConflict(f"{release.ref} is no longer {was}; someone decided "
+                                    "it first", subject=release.ref, hint="reload it to see its status")
             rec.insert_event(conn, "status", {
                 "capability": release.capability, "plugin_id": release.plugin_id,
                 "version": release.version, "outcome": new.value,

@@ -63,6 +63,14 @@ def public_key(w: Writes) -> dict[str, str]:
     return {"key_id": w.key.key_id, "public_key": w.key.public_pem(), "algorithm": "ed25519"}
 
 
+@router.get("/keys", tags=["read"])
+def key_ring(w: Writes) -> list[dict[str, Any]]:
+    """Every key the hub has signed with, oldest first (the active one last; retired ones keep old
+    signatures verifiable), each rotation endorsed by the old and the new key: a client that trusts one
+    key of the chain can check every other without trusting this answer."""
+    return w.key_records()
+
+
 @router.get(
     "/search",
     tags=["read"],
@@ -263,6 +271,14 @@ def promote(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None)
 def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str, Any]:
     """Approve or reject a pending release (reviewer or admin)."""
     return w.review(ref, body.decision == "approve", token, body.reason)
+
+
+@router.post("/tokens/{token_id}/revoke", tags=["write"])
+def revoke_token(
+    w: Writes, token: Token, token_id: Annotated[str, Path(pattern=r"^tok_[0-9a-f]{12}$")]
+) -> dict[str, Any]:
+    """Revoke a token (admin, or the token itself): every replica refuses it from its next request."""
+    return w.revoke_token(token_id, token)
 
 
 @router.post("/plugins/{name}/owner", tags=["write"])

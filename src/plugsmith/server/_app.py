@@ -29,7 +29,7 @@ def _engine_of(hub: Any) -> Any:
 
 def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> FastAPI:
     """Build the FastAPI app. ``hub`` defaults to ``Hub.open(settings.db_url)`` (migrated to head)."""
-    from plugsmith.governance._signing import HubKey
+    from plugsmith.governance._keys import signing_key
     from plugsmith.server._api import router
     from plugsmith.server._pages import pages
     from plugsmith.server._writes import WriteService
@@ -45,7 +45,8 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
         ServerStore(settings.db_url, engine=engine) if engine is not None else ServerStore(settings.db_url)
     )
     reads = ReadService(hub=hub, store=store, settings=settings)
-    writes = WriteService(reads=reads, key=HubKey.load_or_create(settings.key_dir))
+    key = signing_key(hub, secret=settings.key_secret, directory=settings.key_dir, require_database=True)
+    writes = WriteService(reads=reads, key=key)
     if settings.sign_on_first_serve and not store.any_signature():
         writes.sign_existing()  # first serve: from now on every release of this hub carries a signature
 

@@ -164,6 +164,19 @@ def parse_rate(text: str) -> tuple[str, Rate]:
     return match["kind"], Rate(int(match["count"]), int(match["per"]))
 
 
+RATES_ENV = "PLUGSMITH_RATES"
+
+
+def rates_from_env() -> dict[str, Rate] | None:
+    """``PLUGSMITH_RATES`` (``publish=30/60,write=600/60``: how ``serve --rate`` reaches its workers)."""
+    import os
+
+    raw = os.environ.get(RATES_ENV, "").strip()
+    if not raw:
+        return None
+    return dict(parse_rate(part) for part in raw.split(",") if part.strip()) or None
+
+
 class RateLimited(Exception):
     """Over a limit; the server answers 429 with ``Retry-After``."""
 
@@ -257,5 +270,5 @@ def client_address(request: Any) -> str:
     return request.client.host if request.client else "unknown"
 
 
-__all__ = ["DEFAULT_RATES", "KINDS", "BodyLimitMiddleware", "Rate", "RateLimited", "RateLimits",
-           "client_address", "counters", "install_rate_limits", "limits_of", "parse_rate"]
+__all__ = ["DEFAULT_RATES", "KINDS", "RATES_ENV", "BodyLimitMiddleware", "Rate", "RateLimited", "RateLimits",
+           "client_address", "counters", "install_rate_limits", "limits_of", "parse_rate", "rates_from_env"]

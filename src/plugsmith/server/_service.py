@@ -36,7 +36,8 @@ class ServerSettings:
     body_limit: int = 256 * 1024
     cache_ttl_s: float = 1.0
     stats_ttl_s: float = 5.0
-    key_dir: Path | None = None
+    key_dir: Path | None = None  # a hub key file's directory (no key secret: one machine's hub)
+    key_secret: bytes | None = None  # seals the hub's key in its database (default: PLUGSMITH_KEY_SECRET)
     validator: Callable[..., Any] | None = None  # default: plugsmith.gates.validate
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
