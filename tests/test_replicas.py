@@ -30,7 +30,7 @@ from plugsmith.errors import WorkFailed
 from plugsmith.hub import DatabaseStore, Hub, pack
 from plugsmith.hub._remote import RemoteHub
 from plugsmith.server import ServerStore
-from test_server_helpers import gates_available, make_plugin
+from test_server_helpers import GOOD_CODE, gates_available, make_plugin
 
 pytest_plugins = ["_postgres"]
 pytestmark = [pytest.mark.postgres,
@@ -102,7 +102,8 @@ def replicas(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> 
         with Hub.open(url) as hub:  # what `plugsmith token create` does on the hub host
             store = ServerStore(engine=hub.engine)
             tokens = {}
-            for who, role in (("publisher", "publisher"), ("other", "publisher"), ("admin", "admin")):
+            for who, role in (("publisher", "publisher"), ("other", "publisher"), ("admin", "admin"),
+                              ("reviewer", "reviewer"), ("reviewer2", "reviewer")):
                 info, token = store.create_token(role, who)
                 tokens[who] = (info.id, token)
         yield Replicas(url, procs[0][1], procs[1][1], tokens, root)
@@ -165,12 +166,14 @@ def test_a_token_revoked_through_one_replica_is_refused_by_the_other(replicas: R
 def test_concurrent_publishes_through_both_lose_nothing_and_duplicate_nothing(
         replicas: Replicas, tmp_path: Path) -> None:
     same = make_plugin(tmp_path / "same", "cost_race")
-    rival = make_plugin(tmp_path / "rival", "cost_clash",
-                        code="def run(inputs):\n    return {'total': 1.0}\n")
+    rival = make_plugin(tmp_path / "rival", "cost_clash", code=GOOD_CODE + "# another build\n")
     clash = make_plugin(tmp_path / "clash", "cost_clash")
+    mine = make_plugin(tmp_path / "mine", "cost_owned")
+    theirs = make_plugin(tmp_path / "theirs", "cost_owned", code=GOOD_CODE + "# theirs\n")
     different = [make_plugin(tmp_path / "many", f"cost_many_{n}") for n in range(4)]
     jobs = [(replicas.a, same, "publisher"), (replicas.b, same, "publisher"),
             (replicas.a, rival, "other"), (replicas.b, clash, "other"),
+            (replicas.a, mine, "publisher"), (replicas.b, theirs, "other"),
             *[(replicas.a if n % 2 else replicas.b, plugin, "publisher")
               for n, plugin in enumerate(different)]]
     with ThreadPoolExecutor(len(jobs)) as pool:
@@ -179,10 +182,11 @@ def test_concurrent_publishes_through_both_lose_nothing_and_duplicate_nothing(
     assert sorted(codes[:2]) == [200, 201], [r.text for r in answers[:2]]  # one created it, one found it
     assert answers[0].json()["checksum"] == answers[1].json()["checksum"]
     assert sorted(codes[2:4]) == [201, 409]  # same name@version, other bytes: immutable, one wins
-    assert codes[4:] == [201] * 4
+    assert sorted(codes[4:6]) == [201, 403]  # a new name claimed by two tokens at once: one owns it
+    assert codes[6:] == [201] * 4
     with Hub.open(replicas.url) as hub:
         names = [r.name for r in hub.search("cost_", limit=1000)]
-        for name in ("cost_race", "cost_clash", *[f"cost_many_{n}" for n in range(4)]):
+        for name in ("cost_race", "cost_clash", "cost_owned", *[f"cost_many_{n}" for n in range(4)]):
             assert names.count(name) == 1, name
         checksums = {r.checksum for r in hub.search("cost_", limit=1000)}
         assert isinstance(hub.store, DatabaseStore)
@@ -194,6 +198,21 @@ def test_concurrent_publishes_through_both_lose_nothing_and_duplicate_nothing(
         assert checksums <= {c for c, _ in signed} and all(n == 1 for _, n in signed)
         for digest in checksums:
             hub.read_artifact(digest)  # every archive intact
+
+
+def test_a_review_is_decided_once_across_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    pending = replicas.publish(replicas.a, make_plugin(tmp_path, "cost_net", permissions=["network"]))
+    assert pending.status_code == 201 and pending.json()["status"] == "pending_review"
+    ref = pending.json()["ref"]
+    decisions = [(replicas.a, "reviewer", "approve"), (replicas.b, "reviewer2", "reject")]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda d: httpx.post(f"{d[0]}/api/v1/reviews/{ref}", json={"decision": d[2]},
+                                                     headers=replicas.auth(d[1]), timeout=60), decisions))
+    assert sorted(r.status_code for r in answers) == [200, 409]
+    won = next(r.json() for r in answers if r.status_code == 200)
+    for base in (replicas.a, replicas.b):
+        detail = httpx.get(f"{base}/api/v1/plugins/{ref}").json()
+        assert detail["status"] == won["status"] and len(detail["reviews"]) == 1
 
 
 def test_a_tampered_row_is_cut_off_mid_download_and_reported(replicas: Replicas, client_home: Path,

@@ -114,6 +114,20 @@ def test_a_token_revoked_on_one_replica_is_refused_by_the_other(pair: tuple[Repl
     assert refused.status_code == 401 and refused.json()["error"]["slug"] == "unauthorized"
 
 
+def test_a_decision_applies_only_while_the_release_is_still_pending(db_url: str, tmp_path: Path) -> None:
+    from plugsmith.errors import StateConflict
+    from plugsmith.spec import Status, Tier
+    from test_server_helpers import make_plugin
+
+    with Hub.open(db_url) as hub:
+        release = hub.publish(make_plugin(tmp_path), status=Status.pending_review, tier=Tier.tier2)
+        hub.set_status(release.ref, Status.approved, only_from=Status.pending_review)
+        with pytest.raises(StateConflict, match="no longer pending_review"):  # a second reviewer, later
+            hub.set_status(release.ref, Status.rejected, only_from=Status.pending_review)
+        assert hub.get(release.ref).status == Status.approved
+        assert [e["outcome"] for e in hub.events("status")] == ["approved"]
+
+
 def test_rates_parse_and_bad_rates_are_bad_input() -> None:
     assert parse_rate("publish=30/60") == ("publish", Rate(30, 60))
     assert parse_rate(" auth-failure=5/10s ") == ("auth-failure", Rate(5, 10))

@@ -15,6 +15,7 @@ MODULES = [
     "plugsmith.cli.hub_store", # hub migrate-artifacts    (artifact stores)
     "plugsmith.cli.plan",      # plan import-planexe|validate
     "plugsmith.cli.serve",     # serve, token            (server)
+    "plugsmith.cli.key",       # key show|rotate|rekey   (the hub's signing keys)
     "plugsmith.cli.mcp",       # mcp                     (the hub as MCP tools)
     "plugsmith.cli.schema",    # schema NAME
 ]
