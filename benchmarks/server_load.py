@@ -337,10 +337,25 @@ def report(label: str, backend: str, stats: Stats, elapsed: float) -> None:
           f"{len(stats.published)}")
 
 
+def warm_up(bases: list[str], token: str, root: Path) -> None:
+    """One publish through each replica before the clock starts: its gate worker process is spawned
+    on the first upload, and the measured publishes should be gated, not wait for a worker to start."""
+    from plugsmith.hub import pack
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/gzip"}
+    for n, base in enumerate(bases):
+        data = pack(write_plugin(root, f"warm_{len(bases)}_{n}", "Warms the gate worker up."))
+        r = httpx.post(f"{base}/api/v1/publish", content=data, headers=headers, timeout=300)
+        if r.status_code != 201:
+            raise SystemExit(f"warm-up publish through {base} failed: {r.status_code} {r.text[:300]}")
+
+
 def one_run(url: str, count: int, workdir: Path, shared_home: bool, sums: list[str],
             token: str) -> tuple[Stats, float]:
     servers = start_replicas(url, count, workdir, shared_home)
     try:
+        if PUBLISH_CLIENTS:
+            warm_up([base for _, base in servers], token, workdir / f"warm-{count}")
         stats, elapsed = asyncio.run(load([base for _, base in servers], sums, token,
                                           workdir / f"publish-{count}", f"r{count}"))
     finally:
