@@ -159,3 +159,40 @@ def test_a_postgresql_hub_is_not_served_without_a_key_secret(postgres_url: str, 
             main(["--db", postgres_url, *argv])
         err = capsys.readouterr().err
         assert done.value.code == 2 and expected in err and "Traceback" not in err
+
+
+def test_a_release_published_on_a_replica_host_is_signed_with_the_hub_key(
+        db_url: str, served: list[Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``plugsmith synth`` / ``hub publish`` against the hub's database sign with the key in it when the
+    key secret is given, and leave the release unsigned (for ``hub verify`` to report) otherwise."""
+    from plugsmith.governance import sign_if_served
+
+    replica = Served(db_url)
+    served.append(replica)
+    replica.seed(make_plugin(tmp_path, "cost_seed"))  # the hub is a signed one now
+    with Hub.open(db_url) as cli_hub:
+        unsigned = cli_hub.publish(make_plugin(tmp_path, "cost_nokey"), status=Status.approved,
+                                   tier=Tier.tier1)
+        assert not sign_if_served(cli_hub, unsigned)  # this machine has no key file and no secret
+        monkeypatch.setenv("PLUGSMITH_KEY_SECRET", SECRET.decode())
+        signed = cli_hub.publish(make_plugin(tmp_path, "cost_key"), status=Status.approved, tier=Tier.tier1)
+        assert sign_if_served(cli_hub, signed)
+    kinds = {p.ref: p.kind for p in verify_hub(replica.hub)}
+    assert kinds == {unsigned.ref: "unsigned"}
+
+
+def test_a_refused_download_leaves_no_file(served: list[Served], plugsmith_home: Path,
+                                           tmp_path: Path) -> None:
+    from plugsmith.errors import TamperedArtifact
+
+    replica = Served(f"sqlite:///{plugsmith_home / 'hub.db'}")
+    served.append(replica)
+    release = replica.seed(make_plugin(tmp_path))
+    client = replica.remote()
+    good = client.download(release.checksum, tmp_path / "out" / "good.tar.gz", manifest=release.manifest)
+    assert good.read_bytes() == replica.hub.read_artifact(release.checksum)
+    path = replica.hub.store.path_for(release.checksum)  # type: ignore[attr-defined]
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(TamperedArtifact):
+        client.download(release.checksum, tmp_path / "out" / "bad.tar.gz", manifest=release.manifest)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.tar.gz"]  # no partial file

@@ -49,6 +49,8 @@ def serve(
 
     rates = dict(parse_rate(text) for text in rate or [])
     secret = key_secret(key_secret_file)
+    if key_secret_file:  # the gate worker processes (and --workers) check attestations with it too
+        os.environ[SECRET_FILE_ENV] = str(key_secret_file.resolve())
     settings = ServerSettings(db_url=OPTIONS.db, key_secret=secret, rates=rates or None)
     app = create_app(settings)
     if sign_existing:
@@ -59,8 +61,6 @@ def serve(
     if workers > 1:  # each worker builds its app from the environment (server/_factory.py)
         if OPTIONS.db:
             os.environ["PLUGSMITH_DB"] = OPTIONS.db
-        if key_secret_file:
-            os.environ[SECRET_FILE_ENV] = str(key_secret_file.resolve())
         if rate:
             os.environ[RATES_ENV] = ",".join(rate)
         uvicorn.run("plugsmith.server._factory:app", host=host, port=port, workers=workers,

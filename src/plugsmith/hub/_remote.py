@@ -80,6 +80,11 @@ def _raise_for(response: httpx.Response, subject: str) -> NoReturn:
         cls = errors.PolicyDenied
     elif slug == "bad-archive":
         cls = errors.ArchiveError
+    elif slug == "tampered":  # the hub's own copy failed its checksum
+        cls = errors.TamperedArtifact
+    elif status == 429:
+        cls = errors.WorkFailed
+        hint = hint or f"try again in {response.headers.get('retry-after', 'a few')} s"
     elif 400 <= status < 500:
         cls = errors.BadInput
     else:
