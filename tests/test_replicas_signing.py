@@ -181,12 +181,10 @@ def test_a_release_published_on_a_replica_host_is_signed_with_the_hub_key(
     assert kinds == {unsigned.ref: "unsigned"}
 
 
-def test_a_refused_download_leaves_no_file(served: list[Served], plugsmith_home: Path,
-                                           tmp_path: Path) -> None:
+def test_a_refused_download_leaves_no_file(plugsmith_home: Path, tmp_path: Path) -> None:
     from plugsmith.errors import TamperedArtifact
 
     replica = Served(f"sqlite:///{plugsmith_home / 'hub.db'}")
-    served.append(replica)
     release = replica.seed(make_plugin(tmp_path))
     client = replica.remote()
     good = client.download(release.checksum, tmp_path / "out" / "good.tar.gz", manifest=release.manifest)
@@ -196,3 +194,4 @@ def test_a_refused_download_leaves_no_file(served: list[Served], plugsmith_home:
     with pytest.raises(TamperedArtifact):
         client.download(release.checksum, tmp_path / "out" / "bad.tar.gz", manifest=release.manifest)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.tar.gz"]  # no partial file
+    replica.close()
