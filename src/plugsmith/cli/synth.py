@@ -26,7 +26,8 @@ def synth(
         "--strategy", "-s", help="Only these strategies (repeat or comma-separate): adapt, enumerate, "
         "llm. Default: all, cheapest first.")] = None,
     budget: Annotated[float | None, typer.Option(
-        "--budget", min=0.1, help="Time budget in seconds for the search (default 30).")] = None,
+        "--budget", min=0.1, help="Time budget in seconds for the offline search (default 30); the llm "
+        "strategy has its own (PLUGSMITH_LLM_BUDGET, default 600).")] = None,
     no_publish: Annotated[bool, typer.Option(
         "--no-publish", help="Gate the result but keep it as a draft directory instead of publishing.")
     ] = False,

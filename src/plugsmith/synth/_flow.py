@@ -24,7 +24,14 @@ from plugsmith.synth._cases import edge_inputs, split_cases
 from plugsmith.synth._gap import earlier_result, gap_check
 from plugsmith.synth._publish import finish, reused_outcome
 from plugsmith.synth._render import PluginDraft
-from plugsmith.synth._strategy import Candidate, Strategy, SynthContext, registry, unavailable_reason
+from plugsmith.synth._strategy import (
+    Candidate,
+    Strategy,
+    SynthContext,
+    own_budget,
+    registry,
+    unavailable_reason,
+)
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -83,7 +90,7 @@ class _Run:
         self.spec_hash = spec.spec_hash()
         self.tried = 0
         self.candidates: list[dict[str, Any]] = []
-        self.skipped: list[dict[str, str]] = []
+        self.skipped: list[dict[str, Any]] = []
         self.strategies_run: list[str] = []
         self.split = (0, 0)                 # (guide, held-back) case counts
         self.workdir = Path(tempfile.mkdtemp(prefix="plugsmith-synth-"))
@@ -147,7 +154,10 @@ def _id(name: str) -> str:
 def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: list[Any],
             holdout: list[Any], edges: list[Any]) -> Judged | None:
     """Try the strategies cheapest first; the first accepted candidate wins."""
+    shared_deadline = ctx.deadline
     for strategy in strategies:
+        own = own_budget(strategy, ctx)
+        ctx.deadline = shared_deadline if own is None else time.monotonic() + own
         if ctx.time_left() <= 0:
             run.skipped.append({"strategy": strategy.name, "reason": "time budget used up"})
             continue
@@ -158,7 +168,9 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
             continue
         run.strategies_run.append(strategy.name)
         later = strategies[strategies.index(strategy) + 1:]
-        ctx.share = SEARCH_SHARE if any(unavailable_reason(s, ctx) is None for s in later) else 1.0
+        # leave time for a later strategy only if it spends the shared budget (not one with its own)
+        ctx.share = SEARCH_SHARE if any(unavailable_reason(s, ctx) is None and own_budget(s, ctx) is None
+                                        for s in later) else 1.0
         generator = strategy.candidates(ctx)
         try:
             for candidate in generator:
@@ -221,7 +233,8 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
         ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=guide,
                            holdout_count=len(holdout), near_matches=gap.near,
                            not_adequate=gap.not_adequate,
-                           deadline=run.started + request.time_budget_s, progress=progress)
+                           deadline=run.started + request.time_budget_s, progress=progress,
+                           skipped=run.skipped)
         judged = _search(run, ctx, strategies, guide, holdout, edges)
         return finish(run, gap, judged, guide, holdout)
     finally:

@@ -1,63 +1,51 @@
 """The ``llm`` strategy: ask an OpenAI-compatible chat-completions endpoint, then test and repair.
 
 Works with anything that speaks ``POST {base_url}/chat/completions`` (a hosted API, Ollama, vLLM, a
-llama.cpp server). The prompt carries the spec, the guide cases (never the held-back ones) and the code of
-the nearest plugins; the code is taken from the reply's ```python fence and gated like any candidate.
-When it fails, the failure (test diffs, lint and security findings) goes back to the model in the same
-conversation, for up to ``repair_rounds`` rounds. Endpoints come from ``_llm_config.load_llm_config()``
-in priority order; on a transport or protocol failure the next endpoint is tried. The strategy is off
-when no endpoint is configured. API keys are sent only in the Authorization header and never appear in
-messages, records or provenance.
+llama.cpp server). Endpoints come from ``_llm_config.load_llm_config()`` in priority order; the strategy
+is off when none is configured. Each round sends a bounded prompt (``_llm_prompt``: the spec and guide
+cases, then the latest candidate and why it failed, not the whole conversation) with ``max_tokens``
+always set and a timeout that is what is left of the strategy's own budget (``_llm_settings``). The
+code is taken from the reply's ```python fence and gated like any candidate.
+
+Nothing a round does goes unrecorded: an endpoint that fails (with the server's own error text), a
+timeout, a reply without code or one that repeats earlier code each become an entry in the record's
+``skipped`` list and a progress line. A round that changed nothing makes the next one different: a
+higher temperature and a changed instruction. On an endpoint failure the next endpoint is tried, if
+there is one. API keys are sent only in the Authorization header and never appear in messages,
+records or provenance.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
+import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from plugsmith.spec import CODE_FILE, JsonSchema
+from plugsmith.spec import CODE_FILE
+from plugsmith.synth._llm_config import redact
+from plugsmith.synth._llm_http import ChatReply, Endpoint, EndpointFailure, chat
+from plugsmith.synth._llm_prompt import Attempt, Prompt, compose, instruction
+from plugsmith.synth._llm_settings import (
+    CONTEXT_MARGIN,
+    RoundSettings,
+    budget_s,
+    repair_rounds,
+    round_settings,
+)
 from plugsmith.synth._strategy import Candidate, SynthContext
 
 if TYPE_CHECKING:
     from plugsmith.hub import Release
 
-DEFAULT_REPAIR_ROUNDS = 3
-ALLOWED_IMPORTS = ("json, math, statistics, datetime, re, collections, itertools, functools, decimal, "
-                   "fractions, dataclasses, typing, heapq, bisect, operator")
+log = logging.getLogger(__name__)
 
-SYSTEM_PROMPT = f"""You write plugins for plugsmith. A plugin is one Python module, plugin.py, that \
-defines `run(inputs: dict) -> dict`. `inputs` maps input port names to JSON values; the returned dict \
-must map exactly the output port names to JSON-serialisable values.
-Rules: use only the standard library modules {ALLOWED_IMPORTS}. No file, network, process or \
-environment access (no os, sys, subprocess, socket, open, eval, exec, __import__). Be deterministic. \
-Compute the answer from the inputs; never hard-code the example outputs. Keep it short, readable and \
-ruff-clean, with a module docstring.
-Reply with the complete plugin.py in one ```python fenced block."""
-
-
-class Endpoint(Protocol):
-    """What the strategy needs of ``plugsmith.synth._llm_config.LLMEndpoint``."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def model(self) -> str: ...
-    @property
-    def api_key(self) -> str | None: ...
-    @property
-    def extra(self) -> Mapping[str, Any]: ...
-
-
-class LLMError(Exception):
-    """An endpoint failed (transport, HTTP status or a reply without content); the text holds no key."""
+MIN_ROUND_S = 2.0          # a round is not started with less of the budget left than this
+TEMPERATURE_STEP = 0.4     # added after each round that changed nothing (no code, same code)
+MAX_TEMPERATURE = 1.0
 
 
 def load_endpoints() -> list[Endpoint]:
@@ -69,38 +57,8 @@ def load_endpoints() -> list[Endpoint]:
     return list(load_llm_config())
 
 
-def _redact(text: str, endpoints: Sequence[Endpoint]) -> str:
-    for endpoint in endpoints:
-        if endpoint.api_key:
-            text = text.replace(endpoint.api_key, "***")
-    return text
-
-
-def chat(client: httpx.Client, endpoint: Endpoint, messages: list[dict[str, str]]) -> str:
-    """One chat completion; returns the assistant's text or raises LLMError (never with the key in it)."""
-    url = endpoint.base_url.rstrip("/") + "/chat/completions"
-    headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-    extra = endpoint.extra or {}
-    body: dict[str, Any] = {"model": endpoint.model, "messages": messages,
-                            "temperature": extra.get("temperature", 0)}
-    if "max_tokens" in extra:
-        body["max_tokens"] = extra["max_tokens"]
-    try:
-        response = client.post(url, json=body, headers=headers)
-    except httpx.HTTPError as exc:
-        raise LLMError(_redact(f"{endpoint.id}: {type(exc).__name__}: {exc}", [endpoint])) from None
-    if response.status_code != 200:
-        raise LLMError(f"{endpoint.id}: HTTP {response.status_code}")
-    try:
-        content = response.json()["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        raise LLMError(f"{endpoint.id}: reply is not a chat completion") from None
-    if not isinstance(content, str) or not content.strip():
-        raise LLMError(f"{endpoint.id}: empty reply")
-    return content
-
-
 _FENCE = re.compile(r"```([A-Za-z0-9_+-]*)[ \t]*\n(.*?)```", re.DOTALL)
+_UNCLOSED = re.compile(r"```(?:python|py)?[ \t]*\n(.*)\Z", re.DOTALL | re.IGNORECASE)
 
 
 def extract_code(reply: str) -> str | None:
@@ -111,45 +69,17 @@ def extract_code(reply: str) -> str | None:
         found = [code for lang, code in blocks if lang in wanted and "def run" in code]
         if found:
             return found[-1].strip() + "\n"
-    if not blocks and "def run" in reply:
-        return reply.strip() + "\n"
+    if not blocks:
+        unclosed = _UNCLOSED.search(reply)       # a fence that was never closed (a cut-off reply)
+        body = unclosed.group(1) if unclosed else reply
+        if "def run" in body:
+            return body.strip() + "\n"
     return None
 
 
-def describe_schema(schema: JsonSchema, limit: int = 1200) -> str:
-    """A port schema for the prompt; the (large) plan schema becomes a compact field list."""
-    if schema.get("$id") == "plugsmith:plan":
-        return ("a plan document, every field present with defaults filled in: {title, goal, kind, budget "
-                "(number|null), currency, start (ISO date|null), tasks: [{id, name, kind, owner, phase, "
-                "duration_days, days_min, days_max, cost, start, depends_on: [task id], resources: "
-                "[{role, hours, rate}], risk: {id, description, likelihood 1-5, impact 1-5, mitigation}"
-                "|null, attributes: {}}], phases: [{id, name, parent}], risks: [risk], requires, meta}")
-    text = json.dumps(schema, sort_keys=True)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def build_prompt(ctx: SynthContext, nearest: list[tuple[str, str]]) -> list[dict[str, str]]:
-    """The first messages: the spec, the guide cases and the nearest plugins' code."""
-    spec = ctx.spec
-    parts = [f"Capability: {spec.name}", f"Description: {spec.description or '(none)'}", "Inputs:"]
-    parts += [f"- {name}: {describe_schema(s)}" for name, s in spec.inputs.items()]
-    parts += ["Outputs:"] + [f"- {name}: {describe_schema(s)}" for name, s in spec.outputs.items()]
-    parts += [f"Constraints: {', '.join(c.value for c in spec.constraints) or 'none'}", "",
-              "Examples (run(input) must return expected):"]
-    for case in ctx.guide_cases:
-        text = json.dumps({"input": case.input, "expected": case.expected}, sort_keys=True)
-        parts.append(f"- {case.name}: {text[:3000]}")
-    if ctx.holdout_count:
-        parts.append(f"({ctx.holdout_count} more checks are held back: the code must generalise.)")
-    for ref, code in nearest:
-        parts += ["", f"A related existing plugin ({ref}), for reference; its ports may differ:",
-                  "```python", code[:4000].rstrip(), "```"]
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
-
-
-def prompt_hash(messages: list[dict[str, str]]) -> str:
-    canonical = json.dumps(messages, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def _digest(code: str) -> str:
+    """The same code whatever its spacing: a repeat is recognised, not gated again."""
+    return hashlib.sha256("".join(code.split()).encode()).hexdigest()
 
 
 def _nearest_code(ctx: SynthContext, limit: int = 2) -> list[tuple[str, str]]:
@@ -165,6 +95,190 @@ def _nearest_code(ctx: SynthContext, limit: int = 2) -> list[tuple[str, str]]:
     return found
 
 
+def _excerpt(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[:limit] + "...") if flat else "an empty reply"
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One round's exchange: who was asked, with what, and the reply."""
+
+    endpoint: Endpoint
+    settings: RoundSettings
+    prompt: Prompt
+    temperature: float
+    reply: ChatReply
+
+
+class _Rounds:
+    """The test-and-repair loop of one synthesis: asks, records, and changes what it asks."""
+
+    def __init__(self, ctx: SynthContext, endpoints: list[Endpoint], rounds: int, budget: float) -> None:
+        self.ctx, self.endpoints, self.rounds = ctx, endpoints, rounds
+        self.deadline = min(ctx.deadline, time.monotonic() + budget)
+        self.settings = {ep.id: round_settings(ep) for ep in endpoints}   # bad settings fail here, early
+        self.limits = {ep.id: self.settings[ep.id].prompt_tokens for ep in endpoints}
+        self.scale = {ep.id: 1.0 for ep in endpoints}   # server's token count / our estimate, when higher
+        self.current = 0
+        self.bumps = 0              # rounds so far that changed nothing: each raises the temperature
+        self.no_code = 0            # such rounds in a row without code: the instruction gets firmer
+        self.problem: str | None = None
+        self.latest: Attempt | None = None
+        self.seen: dict[str, Attempt] = {}
+        self.nearest = _nearest_code(ctx)
+
+    def time_left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def note(self, reason: str, **detail: Any) -> None:
+        self.ctx.note_skipped("llm", redact(reason, self.endpoints), **detail)
+
+    def run(self) -> Iterator[Candidate]:
+        for round_no in range(1, self.rounds + 2):
+            asked = self.ask(round_no)
+            if asked is None:
+                return
+            code = self.take(round_no, asked)
+            if code is None:
+                continue
+            candidate = self.candidate(round_no, asked, code)
+            yield candidate
+            verdict = self.ctx.last_verdict
+            if verdict is None or verdict.accepted:
+                return
+            self.latest = self.seen[_digest(code)] = Attempt(round_no, code, verdict)
+
+    def temperature(self, settings: RoundSettings) -> float:
+        if not self.bumps:
+            return settings.temperature
+        raised = settings.temperature + TEMPERATURE_STEP * self.bumps
+        return round(min(max(MAX_TEMPERATURE, settings.temperature), raised), 2)
+
+    def ask(self, round_no: int) -> _Asked | None:
+        """Ask the endpoints from the current one on; None (noted) when none could answer."""
+        tag = f"round {round_no}/{self.rounds + 1}"
+        for index in range(self.current, len(self.endpoints)):
+            endpoint, settings = self.endpoints[index], self.settings[self.endpoints[index].id]
+            for retry in (False, True):
+                left = self.time_left()
+                timeout = min(settings.timeout_s or left, left)
+                if timeout < MIN_ROUND_S:
+                    self.note(f"{tag}: not started: {left:.0f} s of the llm budget left", kind="budget",
+                              round=round_no)
+                    return None
+                extra = instruction(self.problem, self.ctx, repeats=self.no_code,
+                                    max_tokens=settings.max_tokens,
+                                    first_round=self.latest.round if self.latest else None)
+                prompt = compose(self.ctx, limit=self.limits[endpoint.id], nearest=self.nearest,
+                                 latest=self.latest, extra=extra, scale=self.scale[endpoint.id])
+                temperature = self.temperature(settings)
+                self.say_asking(tag, endpoint, settings, prompt, temperature, timeout)
+                try:
+                    reply = chat(endpoint, prompt.messages, max_tokens=settings.max_tokens,
+                                 temperature=temperature, timeout_s=timeout, stream=settings.stream)
+                except EndpointFailure as failure:
+                    if not retry and self.shrink(endpoint, settings, failure):
+                        self.note(f"{tag}: {endpoint.id}: {failure}; asking again with the prompt under "
+                                  f"{self.limits[endpoint.id]} tokens", kind=failure.kind, round=round_no,
+                                  endpoint=endpoint.id, status=failure.status)
+                        continue
+                    self.failed(tag, round_no, index, failure)
+                    break
+                self.current = index
+                self.calibrate(endpoint, prompt, reply)
+                return _Asked(endpoint, settings, prompt, temperature, reply)
+        return None
+
+    def say_asking(self, tag: str, endpoint: Endpoint, settings: RoundSettings, prompt: Prompt,
+                   temperature: float, timeout: float) -> None:
+        size = f"prompt ~{prompt.tokens} tokens (limit {prompt.limit}"
+        size += f"; {prompt.trimmed})" if prompt.trimmed else ")"
+        if prompt.over_limit:
+            size += " - over the limit even at its shortest"
+        line = (f"llm {tag}: asking {endpoint.id} ({endpoint.model}): {size}, max_tokens "
+                f"{settings.max_tokens}, temperature {temperature:g}, waiting up to {timeout:.0f} s")
+        log.info("%s", line)
+        self.ctx.say(line)
+
+    def calibrate(self, endpoint: Endpoint, prompt: Prompt, reply: ChatReply) -> None:
+        """When the server counts more prompt tokens than the estimate, estimate higher from now on."""
+        if reply.prompt_tokens and prompt.tokens and reply.prompt_tokens > prompt.tokens:
+            self.scale[endpoint.id] = max(self.scale[endpoint.id], reply.prompt_tokens / prompt.tokens)
+
+    def shrink(self, endpoint: Endpoint, settings: RoundSettings, failure: EndpointFailure) -> bool:
+        """After 'the prompt does not fit my context of N', lower the endpoint's prompt limit to fit."""
+        if failure.context_tokens is None:
+            return False
+        fits = failure.context_tokens - settings.max_tokens - CONTEXT_MARGIN
+        if fits < 200 or fits >= self.limits[endpoint.id]:
+            return False
+        self.limits[endpoint.id] = fits
+        return True
+
+    def failed(self, tag: str, round_no: int, index: int, failure: EndpointFailure) -> None:
+        endpoint = self.endpoints[index]
+        reason = f"{tag}: {endpoint.id}: {failure}"
+        if failure.context_tokens is not None or "context" in str(failure).lower():
+            reason += ("; the prompt plus max_tokens must fit the server's context: lower "
+                       "PLUGSMITH_LLM_PROMPT_TOKENS or PLUGSMITH_LLM_MAX_TOKENS, or give the server more")
+        nxt = self.endpoints[index + 1].id if index + 1 < len(self.endpoints) else None
+        reason += f"; trying {nxt}" if nxt else "; no other endpoint configured, so the llm strategy stops"
+        self.note(reason, kind=failure.kind, round=round_no, endpoint=endpoint.id, status=failure.status)
+
+    def take(self, round_no: int, asked: _Asked) -> str | None:
+        """The reply's new code, or None after noting why the round gave nothing to gate."""
+        reply, endpoint = asked.reply, asked.endpoint
+        made = (str(reply.completion_tokens) if reply.completion_tokens is not None
+                else f"~{reply.chunks}" if reply.chunks is not None else "?")
+        read = "?" if reply.prompt_tokens is None else str(reply.prompt_tokens)
+        self.ctx.say(f"llm round {round_no}: {endpoint.id} replied in {reply.seconds:.1f} s (prompt/reply "
+                     f"tokens {read}/{made}, finish {reply.finish_reason or '?'})")
+        cut = reply.finish_reason == "length" and reply.text.count("```") % 2 == 1
+        code = None if cut else extract_code(reply.text)
+        detail = self.detail(round_no, asked)
+        if code is None:
+            self.problem = "cut_off" if cut else "no_code"
+            self.bumps, self.no_code = self.bumps + 1, self.no_code + 1
+            self.note(f"round {round_no}: {endpoint.id} replied without a ```python block defining run"
+                      + (f" (cut off at max_tokens {asked.settings.max_tokens})" if cut else "")
+                      + f": {_excerpt(reply.text)}", kind=self.problem, **detail)
+            return None
+        self.no_code = 0
+        earlier = self.seen.get(_digest(code))
+        if earlier is not None:
+            self.problem, self.latest, self.bumps = "repeat", earlier, self.bumps + 1
+            self.note(f"round {round_no}: {endpoint.id} sent the same code as round {earlier.round}; "
+                      "not gated again", kind="repeat", **detail)
+            return None
+        self.problem = None
+        return code
+
+    def detail(self, round_no: int, asked: _Asked) -> dict[str, Any]:
+        """What the record keeps about a round: sizes, time, how it was asked."""
+        reply, prompt = asked.reply, asked.prompt
+        found = {"round": round_no, "endpoint": asked.endpoint.id, "model": asked.endpoint.model,
+                 "seconds": reply.seconds, "prompt_tokens_estimate": prompt.tokens,
+                 "prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
+                 "max_tokens": asked.settings.max_tokens, "temperature": asked.temperature,
+                 "finish_reason": reply.finish_reason, "prompt_hash": prompt.hash}
+        if reply.chunks is not None:
+            found["stream_chunks"] = reply.chunks
+        if prompt.trimmed:
+            found["prompt_trimmed"] = prompt.trimmed
+        return found
+
+    def candidate(self, round_no: int, asked: _Asked, code: str) -> Candidate:
+        endpoint = asked.endpoint
+        return Candidate(
+            strategy="llm", label=f"llm {endpoint.id} round {round_no}", source=code,
+            provenance={"model": endpoint.model, "endpoint": endpoint.id, "prompt_hash": asked.prompt.hash,
+                        "round": round_no},
+            record=self.detail(round_no, asked),
+            readme_notes=(f"written by model `{endpoint.model}` ({endpoint.id}) in round {round_no} of a "
+                          "test-and-repair loop",))
+
+
 class LLMStrategy:
     """Chat-completions synthesis with a test-and-repair loop; the most expensive strategy."""
 
@@ -172,19 +286,20 @@ class LLMStrategy:
     cost = 30
 
     def __init__(self, endpoints: Sequence[Endpoint] | None = None, *, repair_rounds: int | None = None,
-                 timeout_s: float = 120.0, transport: httpx.BaseTransport | None = None) -> None:
+                 budget_s: float | None = None) -> None:
         self._endpoints = list(endpoints) if endpoints is not None else None
         self._repair_rounds = repair_rounds
-        self.timeout_s = timeout_s
-        self.transport = transport
+        self._budget_s = budget_s
 
     @property
     def repair_rounds(self) -> int:
         """Repair rounds after the first try: the constructor's, else PLUGSMITH_LLM_REPAIR_ROUNDS, else 3."""
-        if self._repair_rounds is not None:
-            return self._repair_rounds
-        raw = os.environ.get("PLUGSMITH_LLM_REPAIR_ROUNDS", "")
-        return int(raw) if raw.isdigit() else DEFAULT_REPAIR_ROUNDS
+        return self._repair_rounds if self._repair_rounds is not None else repair_rounds()
+
+    def own_budget(self, ctx: SynthContext) -> float:
+        """Its own budget, apart from the offline search's: the constructor's, else
+        PLUGSMITH_LLM_BUDGET, else 600 s."""
+        return self._budget_s if self._budget_s is not None else budget_s()
 
     def endpoints(self) -> list[Endpoint]:
         return self._endpoints if self._endpoints is not None else load_endpoints()
@@ -195,61 +310,8 @@ class LLMStrategy:
                     "PLUGSMITH_LLM_BASE_URL/PLUGSMITH_LLM_MODEL)")
         return None
 
-    def _ask(self, client: httpx.Client, endpoints: list[Endpoint], start: int,
-             messages: list[dict[str, str]], ctx: SynthContext) -> tuple[int, str] | None:
-        """Ask the endpoints from ``start`` on; (index used, reply) or None when all failed."""
-        for index in range(start, len(endpoints)):
-            try:
-                return index, chat(client, endpoints[index], messages)
-            except LLMError as exc:
-                ctx.say(f"llm: {_redact(str(exc), endpoints)}; trying the next endpoint")
-        return None
-
     def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
-        endpoints = self.endpoints()
-        messages = build_prompt(ctx, _nearest_code(ctx))
-        current = 0
-        with httpx.Client(timeout=min(self.timeout_s, max(ctx.time_left(), 1.0)),
-                          transport=self.transport) as client:
-            for round_no in range(1, self.repair_rounds + 2):
-                if ctx.time_left() <= 0:
-                    return
-                sent_hash = prompt_hash(messages)
-                answer = self._ask(client, endpoints, current, messages, ctx)
-                if answer is None:
-                    return
-                current, reply = answer
-                messages = [*messages, {"role": "assistant", "content": reply}]
-                code = extract_code(reply)
-                if code is None:
-                    messages.append({"role": "user", "content": "Your reply had no ```python block defining "
-                                     "run(inputs). Reply with the complete plugin.py in one block."})
-                    continue
-                endpoint = endpoints[current]
-                yield Candidate(
-                    strategy=self.name, label=f"llm {endpoint.id} round {round_no}", source=code,
-                    provenance={"model": endpoint.model, "endpoint": endpoint.id, "prompt_hash": sent_hash,
-                                "round": round_no},
-                    record={"model": endpoint.model, "endpoint": endpoint.id, "round": round_no,
-                            "prompt_hash": sent_hash},
-                    readme_notes=(f"written by model `{endpoint.model}` ({endpoint.id}) in round "
-                                  f"{round_no} of a test-and-repair loop",))
-                verdict = ctx.last_verdict
-                if verdict is None or verdict.accepted:
-                    return
-                messages.append({"role": "user", "content": repair_message(verdict.feedback,
-                                                                           verdict.reasons)})
+        yield from _Rounds(ctx, self.endpoints(), self.repair_rounds, self.own_budget(ctx)).run()
 
 
-def repair_message(feedback: str, reasons: list[str]) -> str:
-    """What the model is told about its failed candidate."""
-    lines = ["The plugin you wrote was rejected. Fix it and reply with the complete corrected plugin.py.",
-             "", "Why it was rejected:"]
-    lines += [f"- {reason}" for reason in reasons]
-    if feedback:
-        lines += ["", "Details:", feedback[:6000]]
-    return "\n".join(lines)
-
-
-__all__ = ["LLMError", "LLMStrategy", "build_prompt", "chat", "extract_code", "load_endpoints",
-           "repair_message"]
+__all__ = ["LLMStrategy", "extract_code", "load_endpoints"]

@@ -23,10 +23,10 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from plugsmith.errors import ConfigError
 
@@ -81,7 +81,14 @@ def _secrets(value: Any) -> list[str]:
     return []
 
 
-def redact(text: str, endpoints: list[LLMEndpoint]) -> str:
+class _Keyed(Protocol):
+    @property
+    def api_key(self) -> str | None: ...
+    @property
+    def extra(self) -> Mapping[str, Any]: ...
+
+
+def redact(text: str, endpoints: Sequence[_Keyed]) -> str:
     """``text`` with every endpoint's key (and secret-looking extra values) replaced by ``***``."""
     secrets = {s for ep in endpoints for s in [ep.api_key or "", *_secrets(dict(ep.extra))] if len(s) >= 4}
     for secret in sorted(secrets, key=len, reverse=True):

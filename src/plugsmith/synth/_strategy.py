@@ -70,6 +70,7 @@ class SynthContext:
     progress: Callable[[str], None] | None = None
     last_verdict: Verdict | None = None
     share: float = 1.0              # of the time left, what the current strategy may spend searching
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # the record's ``skipped`` list
 
     def time_left(self) -> float:
         """Seconds left of the synthesis budget (never negative)."""
@@ -85,6 +86,12 @@ class SynthContext:
         if self.progress is not None:
             self.progress(message)
 
+    def note_skipped(self, strategy: str, reason: str, **detail: Any) -> None:
+        """Put an attempt that produced no candidate (an endpoint that failed, a reply without code)
+        on the record's ``skipped`` list, and say it: nothing a strategy tried goes unrecorded."""
+        self.skipped.append({"strategy": strategy, "reason": reason, **detail})
+        self.say(f"{strategy}: {reason}")
+
 
 @runtime_checkable
 class Strategy(Protocol):
@@ -92,7 +99,9 @@ class Strategy(Protocol):
 
     A strategy may also define ``unavailable(ctx) -> str | None``: a one-line reason to skip it this
     time (not configured, nothing to start from), recorded in the synthesis record. Without it the
-    strategy is always tried.
+    strategy is always tried. And ``own_budget(ctx) -> float | None``: seconds it may use from when it
+    starts, instead of what is left of the request's budget (the ``llm`` strategy's minutes are not
+    the offline search's seconds).
     """
 
     name: str
@@ -104,6 +113,12 @@ class Strategy(Protocol):
 def unavailable_reason(strategy: Strategy, ctx: SynthContext) -> str | None:
     """The strategy's reason to be skipped, or None (strategies without the optional hook never skip)."""
     hook = getattr(strategy, "unavailable", None)
+    return hook(ctx) if callable(hook) else None
+
+
+def own_budget(strategy: Strategy, ctx: SynthContext) -> float | None:
+    """The strategy's own time budget in seconds, or None when it shares the request's."""
+    hook = getattr(strategy, "own_budget", None)
     return hook(ctx) if callable(hook) else None
 
 
@@ -153,9 +168,10 @@ def _shape_problem(strategy: object) -> str | None:
         return "needs an int attribute 'cost' (lower runs first)"
     if not callable(getattr(strategy, "candidates", None)):
         return "needs a method candidates(ctx)"
-    hook = getattr(strategy, "unavailable", None)
-    if hook is not None and not callable(hook):
-        return "'unavailable' must be a method unavailable(ctx)"
+    for hook_name in ("unavailable", "own_budget"):
+        hook = getattr(strategy, hook_name, None)
+        if hook is not None and not callable(hook):
+            return f"'{hook_name}' must be a method {hook_name}(ctx)"
     return None
 
 
@@ -189,6 +205,7 @@ __all__ = [
     "StrategyRegistry",
     "SynthContext",
     "Verdict",
+    "own_budget",
     "register",
     "registry",
     "unavailable_reason",
