@@ -303,7 +303,7 @@ class Hub:
     def stream_artifact(self, checksum: str) -> tuple[int, Iterator[bytes]]:
         """The archive's length and its chunks, for downloads: never whole in memory, and verified —
         the stream raises TamperedArtifact instead of delivering the end of bytes that do not match."""
-        return self.store.size(checksum), self.store.stream(checksum)
+        return self.store.sized_stream(checksum)
 
     def checkout(self, release: Release) -> Path:
         """A verified, unpacked, read-only copy of the release's plugin directory."""

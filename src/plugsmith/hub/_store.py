@@ -140,6 +140,11 @@ class ArtifactStore(ABC):
     def stream(self, digest: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
         """The archive in chunks, verified as in ``verified_stream``; never the whole in memory."""
 
+    def sized_stream(self, digest: str) -> tuple[int, Iterator[bytes]]:
+        """(the stored length, ``stream(digest)``): what a download needs, in as few reads as the
+        store can manage."""
+        return self.size(digest), self.stream(digest)
+
     @abstractmethod
     def checksums(self) -> list[str]:
         """Every checksum the store holds, sorted."""

@@ -153,13 +153,30 @@ class DatabaseStore(ArtifactStore):
 
     def stream(self, digest: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
         """Chunk rows as stored (``chunk_bytes`` is the writer's setting, not the reader's)."""
-        meta = self._meta(digest)
-        if meta is None:
-            raise self.missing(digest)
-        return verified_stream(digest, self._chunks(digest, meta[1]), WHERE)
+        return self.sized_stream(digest)[1]
 
-    def _chunks(self, digest: str, count: int) -> Iterator[bytes]:
-        for seq in range(count):
+    def sized_stream(self, digest: str) -> tuple[int, Iterator[bytes]]:
+        """One query for the length and the first chunk (all of a plugin within the gates' limits)."""
+        hex_of(digest)
+        first = (select(ARTIFACTS.c.size, ARTIFACTS.c.chunk_count, CHUNKS.c.data)
+                 .select_from(ARTIFACTS.outerjoin(CHUNKS, (CHUNKS.c.checksum == ARTIFACTS.c.checksum)
+                                                  & (CHUNKS.c.seq == 0)))
+                 .where(ARTIFACTS.c.checksum == digest))
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(first).first()
+        except SQLAlchemyError as exc:
+            raise self._fail(exc) from None
+        if row is None:
+            raise self.missing(digest)
+        if row.data is None:
+            raise self._broken(digest, int(row.chunk_count), 0)
+        chunks = self._chunks(digest, int(row.chunk_count), bytes(row.data))
+        return int(row.size), verified_stream(digest, chunks, WHERE)
+
+    def _chunks(self, digest: str, count: int, first: bytes) -> Iterator[bytes]:
+        yield first
+        for seq in range(1, count):
             try:
                 with self.engine.connect() as conn:
                     data = conn.execute(select(CHUNKS.c.data).where(CHUNKS.c.checksum == digest,

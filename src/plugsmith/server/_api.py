@@ -169,8 +169,10 @@ def near_matches(
 )
 def artifact(r: Reads, checksum: Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]) -> Response:
     """The archive bytes; X-Plugsmith-Checksum / -Signature / -Key-Id / -Manifest-Digest headers."""
-    chunks, headers = r.artifact(checksum)
-    return StreamingResponse(chunks, media_type="application/gzip", headers=headers)
+    body, headers = r.artifact(checksum)
+    if isinstance(body, bytes):  # one chunk: already verified whole
+        return Response(content=body, media_type="application/gzip", headers=headers)
+    return StreamingResponse(body, media_type="application/gzip", headers=headers)
 
 
 @router.get("/events", tags=["read"])

@@ -225,15 +225,16 @@ class ReadService:
         )
         return data
 
-    def artifact(self, checksum: str) -> tuple[Iterator[bytes], dict[str, str]]:
+    def artifact(self, checksum: str) -> tuple[bytes | Iterator[bytes], dict[str, str]]:
         """The verified artifact as a stream of chunks, and the headers that let a client check them.
 
         The bytes come from the hub's artifact store a chunk at a time (from the database on a
         PostgreSQL hub), hashed on the way; the stream raises instead of sending the end of bytes that
-        do not match their checksum, so a client never receives a complete tampered archive (and an
-        archive of one chunk is refused before any byte is sent). Signatures never change once
-        written, so they are cached; download counts are added up in memory and written in one
-        transaction at most every ``stats_ttl_s`` (or every 200 downloads).
+        do not match their checksum, so a client never receives a complete tampered archive. An archive
+        of one chunk (any plugin within the gates' size limit) is verified before any byte is sent and
+        answered whole (``bytes``), or refused as a proper error. Signatures never change once written,
+        so they are cached; download counts are added up in memory and written in one transaction at
+        most every ``stats_ttl_s`` (or every 200 downloads).
         """
         sig = self._signature(checksum)
         if sig is None and not self.store.is_released(checksum):
@@ -244,6 +245,7 @@ class ReadService:
             )
         size, chunks = self.hub.stream_artifact(checksum)  # TamperedArtifact when missing
         first = next(chunks, b"")  # errors before the response starts are proper error responses
+        second = next(chunks, None)  # None: the stream ended, so ``first`` is the whole, verified archive
         headers = {"X-Plugsmith-Checksum": checksum, "Content-Length": str(size)}
         if sig:
             headers.update(
@@ -254,7 +256,9 @@ class ReadService:
                 }
             )
             self._count_download(checksum)
-        return _logged(checksum, itertools.chain([first], chunks)), headers
+        if second is None:
+            return first, {**headers, "Content-Length": str(len(first))}
+        return _logged(checksum, itertools.chain([first, second], chunks)), headers
 
     def _signature(self, checksum: str) -> dict[str, Any] | None:
         with self._lock:
