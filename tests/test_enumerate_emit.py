@@ -50,6 +50,20 @@ def hof(op: str, *args: Node, param: Any = None) -> Node:
 
 # One program per output port, together exercising every DSL operation.
 PORTS: dict[str, Node] = {
+    "slugs": hof("map", TASKS, Node("replace", (Node("lower", (p(T, "name"),)),), (" ", "-"))),
+    "bounded": Node("max2", (
+        Node("sub", (p("plan_json", "budget"), Node("sum", (p("plan_json", "tasks", PROJECT, "cost"),)))),
+        Node("literal", param=0))),
+    "capped": Node("min2", (Node("len", (TASKS,)), Node("literal", param=2))),
+    "bands": hof("map", TASKS, Node("if", (Node("le", (Node("const", param=100), p(T, "cost"))),
+                                            Node("const", param="costly"), Node("const", param="cheap")))),
+    "dep_names": hof("map", TASKS, Node("map", (
+        p(T, "depends_on"), Node("find", (TASKS, Node("var", param="dep")), ("id", ("name",)), "other")),
+        var="dep")),
+    "owner_load": hof("to_dict", TASKS, p(T, "id"),
+                      Node("rel", (TASKS, p(T, "owner")), ("owner", "sum", "cost"), "other")),
+    "owner_count": hof("to_dict", TASKS, p(T, "id"),
+                       Node("rel", (TASKS, p(T, "owner")), ("owner", "count", None), "other")),
     "cost_by_kind": hof("group", TASKS, p(T, "kind"), p(T, "cost"), param="sum"),
     "mean_by_owner": hof("group", TASKS, p(T, "owner"), p(T, "duration_days"), param="mean"),
     "count_by_owner": hof("group", TASKS, p(T, "owner"), param="count"),

@@ -51,7 +51,7 @@ def test_synth_publishes_then_plugin_run_uses_it_then_synth_reuses_it(tmp_path: 
     assert first.returncode == 0, first.stderr
     outcome = json.loads(first.stdout)
     assert (outcome["status"], outcome["strategy"], outcome["version"]) == ("approved", "enumerate", "1.0.0")
-    assert (outcome["guide_cases"], outcome["holdout_cases"]) == (3, 1)
+    assert (outcome["guide_cases"], outcome["holdout_cases"]) == (2, 2)
     assert outcome["checksum"].startswith("sha256:") and outcome["gates"]["contract"] == "pass"
     assert "sum" in outcome["record"]["candidates"][0]["dsl_program"]
     assert "enumerate" in first.stderr           # progress lines go to stderr, JSON alone to stdout
@@ -80,6 +80,7 @@ def test_synth_exits_1_when_nothing_passes(tmp_path: Path, capsys: pytest.Captur
     assert code == 1
     assert json.loads(out)["status"] == "failed"
     assert "error:" in err and "no strategy produced a candidate" in err
+    assert "run again with --json to see each candidate" in err
     code, out, _ = _exit(["synth", str(spec), "--strategy", "llm", "-q"], capsys)
     assert code == 1 and "rate-limited" in out
 
@@ -97,6 +98,17 @@ def test_malformed_specs_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Cap
     assert code == 2
     assert message in err and "Traceback" not in err
     assert err.startswith("error: ")
+
+
+def test_named_cases_found_nowhere_say_where_they_were_looked_for(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write_spec(tmp_path / "seed.json", {"name": "cost_estimation", "inputs": ["plan_json"],
+                                               "outputs": ["cost_breakdown"],
+                                               "tests": ["golden_case_1", "edge_case_2"]})
+    code, _, err = _exit(["synth", str(spec)], capsys)
+    assert code == 2 and "test case(s) not found: golden_case_1, edge_case_2" in err
+    assert "seed.cases.json" in err and "hub's benchmark cases for 'cost_estimation'" in err
+    assert '"input"' in err and '"expected"' in err   # the file format, in one line
 
 
 def test_unparsable_spec_and_unknown_strategy_exit_2(tmp_path: Path,

@@ -74,7 +74,7 @@ def test_adapt_publishes_an_adapter_that_embeds_the_near_match(hub: Hub, sandbox
     outcome = synthesize(spec, hub, request=_request(spec, "adapt"), sandbox=sandbox)
     assert outcome.status == Status.approved, outcome.message
     assert (outcome.origin, outcome.strategy, outcome.version) == (Origin.adapted, "adapt", "1.0.0")
-    assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
+    assert (outcome.guide_cases, outcome.holdout_cases) == (2, 2)  # 40% held back at first (CEGIS)
     assert outcome.gates and all(v in ("pass", "warn", "skip") for v in outcome.gates.values())
     adapt = outcome.record["adapt"]
     assert adapt["adapted_from"] == original.ref and adapt["version"] == "1.0.0"
@@ -85,7 +85,7 @@ def test_adapt_publishes_an_adapter_that_embeds_the_near_match(hub: Hub, sandbox
     assert release.manifest.provenance["adapted_from"] == original.ref
     assert release.manifest.provenance["spec_hash"] == spec.spec_hash()
     provenance = release.manifest.provenance
-    assert (provenance["guide_cases"], provenance["holdout_cases"]) == (3, 1)
+    assert (provenance["guide_cases"], provenance["holdout_cases"]) == (2, 2)
     plugin = hub.checkout(release)
     cases = json.loads((plugin / "tests" / "cases.json").read_text())
     generated = [c for c in cases if c["name"].startswith("generated_")]
@@ -316,9 +316,9 @@ def test_strategies_run_cheapest_first_until_one_succeeds(hub: Hub, sandbox: San
     record = outcome.record
     assert record["strategies_run"] == ["enumerate", "llm"]
     assert record["skipped"] == [{"strategy": "adapt", "reason": "no near-match plugin to adapt"}]
-    assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
-    [held] = record["holdout_cases"]
-    assert f'"word": "{held}"' not in last_user(server.requests[0].body)   # the model never saw it
+    assert (outcome.guide_cases, outcome.holdout_cases) == (2, 2)  # 40% held back at first (CEGIS)
+    for held in record["holdout_cases"]:
+        assert f'"word": "{held}"' not in last_user(server.requests[0].body)   # the model never saw it
 
 
 def test_adapt_builds_on_a_builtin_with_a_unit_change(hub: Hub, sandbox: Sandbox) -> None:
@@ -349,3 +349,148 @@ def test_adapt_builds_on_a_builtin_with_a_unit_change(hub: Hub, sandbox: Sandbox
     assert outcome.record["adapt"]["adapted_from"] == builtin.ref
     assert outcome.record["adapt"]["gap_summary"][-1] == (
         "original output 'cost_breakdown' -> output 'cost_k': renamed, x 1/1000 (units<->thousands)")
+
+
+# ---------------------------------------------------------------- counterexample-guided synthesis (CEGIS)
+class _Scripted:
+    """Offers the given sources in order and notes which guide cases it saw before each one."""
+
+    def __init__(self, name: str, *sources: str) -> None:
+        self.name, self.cost, self.sources = name, 5, sources
+        self.saw: list[list[str]] = []
+
+    def candidates(self, ctx: SynthContext) -> Iterator[Candidate]:
+        for i, source in enumerate(self.sources):
+            self.saw.append([c.name for c in ctx.guide_cases])
+            yield Candidate(strategy=self.name, label=f"candidate {i + 1}", source=source)
+
+
+def _count_wrong_on(length: int) -> str:
+    """Counts the items, except for lists of one length (an over-fit a held-back case can expose)."""
+    return COUNT_OK.replace('len(inputs["items"])',
+                            f'len(inputs["items"]) if len(inputs["items"]) != {length} else -1')
+
+
+def _with(strategy: _Scripted) -> Iterator[None]:
+    registry().register(strategy)
+    try:
+        yield
+    finally:
+        registry().unregister(strategy.name)
+
+
+def test_a_failed_held_back_case_joins_the_guide_cases_and_the_search_goes_on(hub: Hub,
+                                                                             sandbox: Sandbox) -> None:
+    from plugsmith.synth import split_cases
+
+    spec = count_spec()
+    guide, held = split_cases(spec.cases, 0.4)
+    assert len(held) == 2   # 40% held back at first: room for a counterexample round
+    failing = held[0]
+    strategy = _Scripted("cegis_test", _count_wrong_on(len(failing.input["items"])), COUNT_OK)
+    for _ in _with(strategy):
+        outcome = synthesize(spec, hub, request=_request(spec, "cegis_test", publish=False), sandbox=sandbox)
+    assert outcome.status == Status.approved and outcome.rounds == 1
+    assert (outcome.guide_cases, outcome.holdout_cases) == (3, 1)
+    assert failing.name not in strategy.saw[0] and failing.name in strategy.saw[1]
+    record = outcome.record
+    assert record["rounds"] == [{"round": 1, "counterexample": failing.name, "candidate": "candidate 1",
+                                 "guide_cases": 3, "held_back": 1}]
+    assert record["holdout_cases"] == [held[1].name]   # the published code passed a case it never saw
+    assert [c["stage"] for c in record["candidates"]] == ["holdout", "accepted"]
+    provenance = json.loads((Path(record["plugin_dir"]) / "plugin.json").read_text())["provenance"]
+    assert provenance["cegis_rounds"] == 1 and provenance["holdout_cases"] == 1
+
+
+def test_the_last_held_back_case_is_never_given_away(hub: Hub, sandbox: Sandbox) -> None:
+    spec = count_spec()
+    from plugsmith.synth import split_cases
+
+    _, held = split_cases(spec.cases, 0.25)
+    [only] = held
+    strategy = _Scripted("cegis_last", _count_wrong_on(len(only.input["items"])))
+    for _ in _with(strategy):
+        outcome = synthesize(spec, hub, request=_request(spec, "cegis_last", publish=False,
+                                                          holdout_fraction=0.25), sandbox=sandbox)
+    assert outcome.status == "failed" and outcome.rounds == 0 and outcome.holdout_cases == 1
+    assert "fails 1 of 1 held-back" in outcome.message
+
+
+MEAN_OK = ('"""Mean of the values."""\n\n\ndef run(inputs: dict) -> dict:\n'
+           '    values = inputs["values"]\n    return {"mean": sum(values) / len(values) if values else 0}\n')
+MEAN_RAISES = MEAN_OK.replace(" if values else 0", "")
+
+
+def _mean_spec() -> CapabilitySpec:
+    return parse_spec({
+        "name": "mean_value", "description": "Mean of the values.",
+        "inputs": {"values": {"type": "array", "items": {"type": "number"}}},
+        "outputs": {"mean": {"type": "number"}}, "constraints": ["deterministic", "pure"],
+        "tests": [{"name": f"c{i}", "input": {"values": v}, "expected": {"mean": sum(v) / len(v)}}
+                  for i, v in enumerate([[1, 2, 3], [4, 4], [10, 0, 5, 5], [7]])]})
+
+
+def test_a_candidate_failing_an_edge_input_gives_way_to_one_that_handles_it(hub: Hub,
+                                                                           sandbox: Sandbox) -> None:
+    spec = _mean_spec()
+    strategy = _Scripted("edges_test", MEAN_RAISES, MEAN_OK)
+    for _ in _with(strategy):
+        outcome = synthesize(spec, hub, request=_request(spec, "edges_test", publish=False), sandbox=sandbox)
+    assert outcome.status == Status.approved
+    stages = [(c["label"], c["stage"]) for c in outcome.record["candidates"]]
+    assert stages == [("candidate 1", "edges"), ("candidate 2", "accepted")]
+    assert "values emptied" in outcome.record["candidates"][0]["reasons"][0]
+    assert (Path(outcome.record["plugin_dir"]) / "plugin.py").read_text() == MEAN_OK
+
+
+def test_without_a_better_one_the_candidate_failing_only_an_edge_is_published(hub: Hub,
+                                                                             sandbox: Sandbox) -> None:
+    spec = _mean_spec()
+    strategy = _Scripted("edges_only", MEAN_RAISES)
+    for _ in _with(strategy):
+        outcome = synthesize(spec, hub, request=_request(spec, "edges_only", publish=False), sandbox=sandbox)
+    assert outcome.status == Status.approved
+    assert [c["stage"] for c in outcome.record["candidates"]] == ["edges", "accepted"]
+    assert any("error" in e for e in outcome.record["edge_cases"])   # what it does there is recorded
+
+
+# ---------------------------------------------------------------- named cases, bounds
+@pytest.mark.slow
+def test_the_seeds_template_resolves_named_cases_from_the_hubs_benchmark_cases(hub: Hub,
+                                                                                sandbox: Sandbox) -> None:
+    from plugsmith.builtins import install_builtins
+
+    install_builtins(hub, sandbox)
+    names = [c.name for c in hub.benchmark_cases("cost_estimation")]
+    assert len(names) >= 2
+    spec = parse_spec({"name": "cost_estimation", "inputs": ["plan_json"], "outputs": ["cost_breakdown"],
+                       "constraints": ["deterministic", "schema_validated"], "tests": names[:2]})
+    outcome = synthesize(spec, hub, sandbox=sandbox)
+    assert outcome.status == Status.reused and outcome.record["reused"].startswith("core_cost_rollup@")
+    missing = parse_spec({**spec.model_dump(mode="json"), "tests": ["golden_case_1", "edge_case_2"]})
+    with pytest.raises(SpecError) as caught:
+        synthesize(missing, hub, sandbox=sandbox)
+    hint = caught.value.hint or ""
+    assert "golden_case_1, edge_case_2" in str(caught.value)
+    assert ".cases.json" in hint and "hub's benchmark cases for 'cost_estimation'" in hint
+    assert names[0] in hint and '"expected"' in hint
+
+
+def _nested(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (_nested(40), "nests deeper than 32"),
+    ({"a": list(range(300_000))}, "characters of JSON; the limit is 1,000,000"),
+])
+def test_cases_that_are_too_deep_or_too_large_are_refused_before_any_search(hub: Hub, value: object,
+                                                                           message: str) -> None:
+    spec = parse_spec({"name": "big", "inputs": {"x": {}}, "outputs": {"y": {"type": "number"}},
+                       "tests": [{"name": "huge", "input": {"x": value}, "expected": {"y": 1}}]})
+    with pytest.raises(SpecError, match=message) as caught:
+        synthesize(spec, hub)
+    assert caught.value.exit_code == 2

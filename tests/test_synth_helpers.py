@@ -65,3 +65,15 @@ def days_spec_data(cases: int = 3) -> dict[str, Any]:
 def write_spec(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(json.dumps(data, indent=2))
     return path
+
+
+def test_messages_are_cut_at_a_word_boundary_never_inside_a_word() -> None:
+    from plugsmith.synth._text import ELLIPSIS, clip
+
+    text = "passes every guide case but fails 2 of 3 held-back cases: it does not generalise"
+    for limit in range(10, len(text)):
+        cut = clip(text, limit)
+        assert len(cut) <= limit and cut.endswith(ELLIPSIS)
+        kept = cut[: -len(ELLIPSIS)]
+        assert text.startswith(kept) and text[len(kept)] in " ,;:"
+    assert clip(text, len(text)) == text

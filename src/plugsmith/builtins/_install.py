@@ -31,18 +31,36 @@ def _published(hub: Hub, plugin_dir: Path) -> Release | None:
     return release if release.checksum == checksum(pack(plugin_dir)) else None
 
 
+def publish_golden_cases(hub: Hub, plugin_dir: Path) -> int:
+    """Publish a built-in's golden cases as the hub's benchmark cases for its capability (idempotent:
+    cases the hub holds under the same name are replaced); returns how many there are.
+
+    They are what the benchmark gate measures any plugin for the capability against (the built-in
+    itself too), and what a spec naming its cases (``"tests": ["three_kinds"]``) resolves to.
+    """
+    spec = spec_for(plugin_dir)
+    for case in spec.cases:
+        hub.add_benchmark_case(spec.name, case, kind="golden")
+    return len(spec.cases)
+
+
 def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> Release:
     """Validate one built-in through the gates and publish it approved (Tier 0 from the gates).
 
-    Its golden cases become the hub's benchmark cases for the capability, so any later plugin that
-    claims the capability is measured against them by the benchmark gate.
+    Its golden cases become the hub's benchmark cases for the capability first, so the benchmark gate
+    measures the built-in on them, and any later plugin that claims the capability too. A built-in
+    already published gets its cases published if the hub lacks them (hubs made before this).
     """
     from plugsmith.gates import validate
 
     existing = _published(hub, plugin_dir)
-    if existing is not None:
-        return existing
     spec = spec_for(plugin_dir)
+    if existing is not None:
+        held = {case.name for case in hub.benchmark_cases(spec.name)}
+        if any(case.name not in held for case in spec.cases):
+            publish_golden_cases(hub, plugin_dir)
+        return existing
+    publish_golden_cases(hub, plugin_dir)
     report = validate(plugin_dir, spec=spec, hub=hub, sandbox=sandbox)
     if report.verdict != "approved":
         failed = [f"{g.name}: {g.message}" for g in report.gates if g.status == "fail"]
@@ -52,8 +70,6 @@ def install_one(hub: Hub, plugin_dir: Path, sandbox: Sandbox | None = None) -> R
     from plugsmith.governance import sign_if_served
 
     sign_if_served(hub, release)  # a served hub signs every release
-    for case in spec.cases:  # later plugins for the same capability are benchmarked on these
-        hub.add_benchmark_case(spec.name, case, kind="golden")
     return release
 
 
@@ -78,4 +94,4 @@ def missing_builtins(hub: Hub) -> list[Path]:
     return missing
 
 
-__all__ = ["install_builtins", "install_one", "missing_builtins"]
+__all__ = ["install_builtins", "install_one", "missing_builtins", "publish_golden_cases"]

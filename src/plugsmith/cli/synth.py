@@ -6,10 +6,15 @@ Exit status: 0 approved, pending review or reused; 1 nothing passed the gates; 2
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+    from plugsmith.spec import CapabilitySpec, Outcome
 
 
 def _strategies(values: list[str] | None) -> list[str] | None:
@@ -38,27 +43,22 @@ def synth(
     """Synthesize, validate and publish a plugin for a capability spec (or reuse an adequate one)."""
     from plugsmith.cli._common import err, open_hub, print_json
     from plugsmith.errors import SpecError, SynthesisFailed
-    from plugsmith.spec import SynthesisRequest, load_spec
-    from plugsmith.synth import synthesize
+    from plugsmith.spec import load_spec
+    from plugsmith.synth._cases import CASES_FORMAT
+    from plugsmith.synth._text import clip
 
-    spec = load_spec(spec_path)
+    try:
+        spec = load_spec(spec_path)
+    except RecursionError:
+        raise SpecError("the spec nests too deeply to read", subject=str(spec_path),
+                        hint="test cases are examples: keep them shallow") from None
     if not spec.tests:
         raise SpecError(f"spec has no test cases; add inline cases or {spec_path.stem}.cases.json",
-                        subject=str(spec_path))
-    if spec.missing_cases:
-        raise SpecError(f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=str(spec_path),
-                        hint=f"add them to {spec_path.stem}.cases.json or cases/<name>.json beside the spec")
-    fields: dict[str, object] = {"spec": spec, "publish": not no_publish}
-    chosen = _strategies(strategy)
-    if chosen:
-        fields["strategies"] = chosen
-    if budget is not None:
-        fields["time_budget_s"] = budget
-    request = SynthesisRequest.model_validate(fields)
-    progress = None if quiet else (lambda line: err(f"synth: {line}"))
+                        subject=str(spec_path), hint=f"a cases file holds {CASES_FORMAT}")
     hub = open_hub()
     try:
-        outcome = synthesize(spec, hub, request=request, progress=progress, force=force)
+        outcome = _synthesize(spec, spec_path, hub, no_publish=no_publish, strategy=strategy, budget=budget,
+                              progress=None if quiet else (lambda line: err(f"synth: {line}")), force=force)
     finally:
         hub.close()
     if as_json:
@@ -67,9 +67,32 @@ def synth(
         _print_outcome(outcome)
     if outcome.status == "failed":
         # an error (not typer.Exit) so the exit status is 1 however the app is invoked
-        raise SynthesisFailed(f"no plugin for {spec.name!r}: {outcome.message}"[:300], subject=str(spec_path),
-                              hint="see the outcome's record for each candidate's reasons; "
-                                   "add cases, configure an LLM, or raise --budget")
+        raise SynthesisFailed(clip(f"no plugin for {spec.name!r}: {outcome.message}", 300),
+                              subject=str(spec_path),
+                              hint="run again with --json to see each candidate and why it was turned "
+                                   "down (record.candidates[].reasons); then add cases, configure an LLM, "
+                                   "or raise --budget")
+
+
+def _synthesize(spec: CapabilitySpec, spec_path: Path, hub: Hub, *, no_publish: bool,
+                strategy: list[str] | None, budget: float | None, progress: Callable[[str], None] | None,
+                force: bool) -> Outcome:
+    """Resolve named cases from the hub (after those beside the spec), then synthesize."""
+    from plugsmith.spec import SynthesisRequest
+    from plugsmith.synth import synthesize
+    from plugsmith.synth._cases import hub_case_names, missing_cases_error, resolve_named_cases
+
+    spec = resolve_named_cases(spec, hub)
+    if spec.missing_cases:
+        raise missing_cases_error(spec, str(spec_path), spec_path.stem, hub_case_names(spec, hub))
+    fields: dict[str, object] = {"spec": spec, "publish": not no_publish}
+    chosen = _strategies(strategy)
+    if chosen:
+        fields["strategies"] = chosen
+    if budget is not None:
+        fields["time_budget_s"] = budget
+    request = SynthesisRequest.model_validate(fields)
+    return synthesize(spec, hub, request=request, progress=progress, force=force)
 
 
 def _print_outcome(outcome: object) -> None:

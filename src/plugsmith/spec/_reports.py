@@ -81,6 +81,7 @@ class Outcome(BaseModel):
     candidates_tried: int = 0
     guide_cases: int = 0
     holdout_cases: int = 0
+    rounds: int = 0                 # counterexample (CEGIS) rounds: held-back cases that joined the guide
     duration_s: float = 0.0
     record: dict[str, Any] = Field(default_factory=dict)
 

@@ -1,9 +1,12 @@
 """Test cases for synthesis: which guide the search, which are held back, and generated edge cases.
 
 Held-back cases are the cheap guard against over-fitting: a candidate must pass them without any
-strategy having seen them. Edge cases are made from the spec's own inputs (an array emptied, an optional
-field dropped, numbers tied) so the published plugin documents what it does at the edges; they are
-*recorded*, not required, because the spec does not say what the right answer is there.
+strategy having seen their expected outputs. In counterexample-guided synthesis (CEGIS) a held-back case
+that a candidate fails *joins* the guide cases and the search goes on (:class:`CaseLedger`), but only
+while another case stays held back, so whatever is published has passed at least one case it was not
+built from. Edge cases are made from the spec's own inputs (an array emptied, an optional field dropped,
+numbers tied) so the published plugin documents what it does at the edges; they are *recorded*, not
+required, because the spec does not say what the right answer is there.
 """
 
 from __future__ import annotations
@@ -11,12 +14,59 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from plugsmith.errors import PlugsmithError, SpecError
 from plugsmith.spec import CapabilitySpec, JsonSchema, TestCase
 
+if TYPE_CHECKING:
+    from plugsmith.hub import Hub
+
 GENERATED_PREFIX = "generated_"
+CASES_FORMAT = ('a JSON list of {"name": ..., "input": {port: value}, "expected": {port: value}} objects '
+                "(docs/synthesis.md, \"Test cases\")")
+
+
+def resolve_named_cases(spec: CapabilitySpec, hub: Hub | None) -> CapabilitySpec:
+    """Fill in test cases the spec names but did not find beside it from the hub's benchmark cases for
+    the spec's capability (the built-ins' golden cases, regression cases), by name.
+
+    The order of resolution is: inline cases, then ``<stem>.cases.json`` or ``cases/<name>.json`` beside
+    the spec (``load_spec`` does that), then the hub. Names still missing stay as names.
+    """
+    if not spec.missing_cases or hub is None:
+        return spec
+    try:
+        held = {case.name: case for case in hub.benchmark_cases(spec.name)}
+    except PlugsmithError:
+        return spec
+    if not held:
+        return spec
+    tests = [held.get(t, t) if isinstance(t, str) else t for t in spec.tests]
+    return spec.model_copy(update={"tests": tests})
+
+
+def missing_cases_error(spec: CapabilitySpec, subject: str, stem: str = "<stem>",
+                        hub_names: list[str] | None = None) -> SpecError:
+    """The error for named cases found nowhere: it names both places looked in and the file format."""
+    names = hub_names or []
+    held = f" (it holds: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else \
+        " (it holds none)"
+    return SpecError(
+        f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=subject,
+        hint=f"looked beside the spec ({stem}.cases.json, cases/<name>.json) and in the hub's benchmark "
+             f"cases for {spec.name!r}{held}; put them in {stem}.cases.json as {CASES_FORMAT}")
+
+
+def hub_case_names(spec: CapabilitySpec, hub: Hub | None) -> list[str]:
+    """Names of the hub's benchmark cases for the spec's capability (for the "not found" hint)."""
+    if hub is None:
+        return []
+    try:
+        return [case.name for case in hub.benchmark_cases(spec.name)]
+    except PlugsmithError:
+        return []
 
 
 def _canonical(value: Any) -> str:
@@ -41,6 +91,39 @@ def split_cases(cases: list[TestCase], fraction: float = 0.25) -> tuple[list[Tes
     guide = [c for i, c in enumerate(cases) if i not in held]
     holdout = [c for i, c in enumerate(cases) if i in held]
     return guide, holdout
+
+
+CEGIS_HOLDOUT = 0.4   # held back at the start when counterexamples can join the guide cases later
+
+
+@dataclass
+class CaseLedger:
+    """Which of a spec's cases guide the search and which are held back, as CEGIS rounds move them.
+
+    ``guide`` is the list the strategies see (the flow shares it with the synthesis context); ``held``
+    are the cases no strategy has seen the expected output of. ``rounds`` records each move.
+    """
+
+    guide: list[TestCase]
+    held: list[TestCase]
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+    def counterexample(self, failed: list[str], candidate: str) -> TestCase | None:
+        """Move the first failed held-back case into the guide cases (a CEGIS round) and return it.
+
+        Returns None, moving nothing, when no other case would stay held back: the final candidate must
+        still pass a case it was not built from.
+        """
+        names = set(failed)
+        case = next((c for c in self.held if c.name in names), None)
+        if case is None or len(self.held) < 2:
+            return None
+        self.held.remove(case)
+        self.guide.append(case)
+        self.rounds.append({"round": len(self.rounds) + 1, "counterexample": case.name,
+                            "candidate": candidate, "guide_cases": len(self.guide),
+                            "held_back": len(self.held)})
+        return case
 
 
 @dataclass(frozen=True)
@@ -197,4 +280,5 @@ def edge_inputs(spec: CapabilitySpec, cases: list[TestCase], limit: int = 12) ->
     return found
 
 
-__all__ = ["GENERATED_PREFIX", "EdgeInput", "edge_inputs", "split_cases"]
+__all__ = ["CASES_FORMAT", "CEGIS_HOLDOUT", "GENERATED_PREFIX", "CaseLedger", "EdgeInput", "edge_inputs",
+           "hub_case_names", "missing_cases_error", "resolve_named_cases", "split_cases"]

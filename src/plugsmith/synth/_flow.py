@@ -20,7 +20,17 @@ from plugsmith import __version__
 from plugsmith.errors import NotFound, PlugsmithError, SpecError
 from plugsmith.hub._leases import synthesis_lease
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
-from plugsmith.synth._cases import edge_inputs, split_cases
+from plugsmith.synth._bounds import check_case_values
+from plugsmith.synth._cases import (
+    CASES_FORMAT,
+    CEGIS_HOLDOUT,
+    CaseLedger,
+    edge_inputs,
+    hub_case_names,
+    missing_cases_error,
+    resolve_named_cases,
+    split_cases,
+)
 from plugsmith.synth._gap import earlier_result, gap_check
 from plugsmith.synth._publish import finish, reused_outcome
 from plugsmith.synth._render import PluginDraft
@@ -32,6 +42,7 @@ from plugsmith.synth._strategy import (
     registry,
     unavailable_reason,
 )
+from plugsmith.synth._text import clip
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -40,15 +51,21 @@ if TYPE_CHECKING:
 
 
 SEARCH_SHARE = 0.6   # of the time left, what a strategy may search when another one could follow it
+EDGE_ROUNDS = 4      # candidates turned down for failing on generated edge inputs before one is accepted
 
 
-def check_cases(spec: CapabilitySpec) -> None:
-    """A spec must come with test cases; they are the only definition of 'correct' synthesis has."""
+def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
+    """A spec must come with test cases; they are the only definition of 'correct' synthesis has.
+
+    Also bounds what synthesis will read (``check_case_values``): a spec is refused, not searched, when
+    its cases are nested too deeply or too large.
+    """
     if spec.missing_cases:
-        raise SpecError(f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=spec.name,
-                        hint="put them inline in the spec or in <stem>.cases.json beside it")
+        raise missing_cases_error(spec, spec.name, hub_names=hub_case_names(spec, hub))
     if not spec.cases:
-        raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name)
+        raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name,
+                        hint=f"a cases file holds {CASES_FORMAT}")
+    check_case_values(spec)
 
 
 def _strategies(request: SynthesisRequest) -> list[Strategy]:
@@ -93,7 +110,15 @@ class _Run:
         self.skipped: list[dict[str, Any]] = []
         self.strategies_run: list[str] = []
         self.split = (0, 0)                 # (guide, held-back) case counts
+        self.ledger = CaseLedger([], [])
+        self.fallback: Judged | None = None     # passed everything but some generated edge inputs
+        self.edge_rounds = 0
         self.workdir = Path(tempfile.mkdtemp(prefix="plugsmith-synth-"))
+
+    @property
+    def rounds(self) -> list[dict[str, Any]]:
+        """The CEGIS rounds so far: which held-back case became a counterexample, after which candidate."""
+        return self.ledger.rounds
 
     def say(self, message: str) -> None:
         if self.progress is not None:
@@ -103,17 +128,23 @@ class _Run:
         provenance = {"spec_hash": self.spec_hash, "strategy": candidate.strategy,
                       "candidates_tried": self.tried, "plugsmith_version": __version__,
                       "time_taken_s": round(time.monotonic() - self.started, 3),
-                      "guide_cases": self.split[0], "holdout_cases": self.split[1],
+                      "guide_cases": len(self.ledger.guide), "holdout_cases": len(self.ledger.held),
+                      "cegis_rounds": len(self.rounds),
                       "synthesized_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
                       **candidate.provenance}
         return PluginDraft(spec=self.spec, name=name, version=version, source=candidate.source,
                            origin=candidate.origin, provenance=provenance, cases=list(self.spec.cases),
-                           how_made=(*candidate.readme_notes,
-                                     f"guided by {self.split[0]} of the spec's cases; checked on "
-                                     f"{self.split[1]} held-back case(s) it never saw"))
+                           how_made=(*candidate.readme_notes, self._how_checked()))
 
-    def try_candidate(self, candidate: Candidate, ctx: SynthContext, guide: list[Any],
-                      holdout: list[Any], edges: list[Any]) -> Judged:
+    def _how_checked(self) -> str:
+        guide, held = len(self.ledger.guide), len(self.ledger.held)
+        text = f"guided by {guide} of the spec's cases; checked on {held} held-back case(s) it never saw"
+        if self.rounds:
+            text += (f" ({len(self.rounds)} counterexample round(s): held-back cases an earlier candidate "
+                     "failed joined the guide cases)")
+        return text
+
+    def try_candidate(self, candidate: Candidate, ctx: SynthContext, edges: list[Any]) -> Judged:
         from plugsmith.synth._judge import judge
 
         self.tried += 1
@@ -121,8 +152,9 @@ class _Run:
         version = next_version(self.hub, name)
         target = self.workdir / f"candidate-{self.tried}"
         self.say(f"{candidate.label}: gating as {name}@{version}")
-        judged = judge(candidate, self.draft(candidate, name, version), target, guide=guide,
-                       holdout=holdout, edges=edges, hub=self.hub, sandbox=self.sandbox)
+        judged = judge(candidate, self.draft(candidate, name, version), target, guide=list(self.ledger.guide),
+                       holdout=list(self.ledger.held), edges=edges, hub=self.hub, sandbox=self.sandbox,
+                       strict_edges=self.edge_rounds < EDGE_ROUNDS)
         verdict = judged.verdict
         entry: dict[str, Any] = {"strategy": candidate.strategy, "label": candidate.label,
                                  "accepted": verdict.accepted, "stage": verdict.stage,
@@ -141,8 +173,36 @@ class _Run:
                               detail={"strategy": candidate.strategy, "label": candidate.label,
                                       "stage": verdict.stage, "reasons": verdict.reasons[:5]})
         self.say(f"{candidate.label}: " + ("accepted" if verdict.accepted
-                                           else f"rejected ({'; '.join(verdict.reasons)[:200]})"))
+                                           else f"rejected ({clip('; '.join(verdict.reasons), 200)})"))
         return judged
+
+    def learn(self, judged: Judged, ctx: SynthContext) -> None:
+        """After a rejection: a failed held-back case may become a counterexample (a CEGIS round), and a
+        candidate failing only generated edge inputs is kept as the fallback while the search goes on."""
+        verdict = judged.verdict
+        if verdict.stage == "holdout":
+            case = self.ledger.counterexample(judged.failed_holdout, verdict.candidate.label)
+            if case is not None:
+                ctx.holdout_count = len(self.ledger.held)
+                ctx.unlabelled_inputs = [c.input for c in self.ledger.held]
+                ctx.rounds = len(self.rounds)
+                self.say(f"round {ctx.rounds}: held-back case {case.name} joins the guide cases; "
+                         f"{len(self.ledger.held)} still held back")
+        elif verdict.stage == "edges":  # the first such candidate is the fallback; a later one must do better
+            self.edge_rounds += 1
+            if self.fallback is None:
+                self.fallback = judged
+            ctx.avoid_inputs.extend(e.input for e in judged.failed_edges)
+
+    def settle_fallback(self, ctx: SynthContext, edges: list[Any]) -> Judged | None:
+        """Nothing better came: gate the candidate that failed only on generated edge inputs."""
+        if self.fallback is None:
+            return None
+        candidate = self.fallback.verdict.candidate
+        self.fallback = None
+        self.edge_rounds = EDGE_ROUNDS
+        judged = self.try_candidate(candidate, ctx, edges)
+        return judged if judged.verdict.accepted else None
 
 
 def _id(name: str) -> str:
@@ -151,9 +211,8 @@ def _id(name: str) -> str:
     return plugin_id_for(name)
 
 
-def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: list[Any],
-            holdout: list[Any], edges: list[Any]) -> Judged | None:
-    """Try the strategies cheapest first; the first accepted candidate wins."""
+def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], edges: list[Any]) -> Judged | None:
+    """Try the strategies cheapest first; the first accepted candidate wins (CEGIS: see ``learn``)."""
     shared_deadline = ctx.deadline
     for strategy in strategies:
         own = own_budget(strategy, ctx)
@@ -174,10 +233,11 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
         generator = strategy.candidates(ctx)
         try:
             for candidate in generator:
-                judged = run.try_candidate(candidate, ctx, guide, holdout, edges)
+                judged = run.try_candidate(candidate, ctx, edges)
                 ctx.last_verdict = judged.verdict
                 if judged.verdict.accepted:
                     return judged
+                run.learn(judged, ctx)
                 if ctx.time_left() <= 0:
                     break
         except PlugsmithError as exc:
@@ -191,7 +251,8 @@ def _search(run: _Run, ctx: SynthContext, strategies: list[Strategy], guide: lis
             close = getattr(generator, "close", None)
             if callable(close):
                 close()
-    return None
+    ctx.deadline = shared_deadline
+    return run.settle_fallback(ctx, edges)
 
 
 def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | None = None,
@@ -202,8 +263,11 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
     ``force`` ignores the rate limit (an earlier record for the same spec hash). Raises ``SpecError``
     for a spec without test cases and ``NotFound`` for an unknown strategy name.
     """
-    check_cases(spec)
+    spec = resolve_named_cases(spec, hub)
+    check_cases(spec, hub)
     request = request or SynthesisRequest(spec=spec)
+    if request.spec is not spec:
+        request = request.model_copy(update={"spec": spec})
     strategies = _strategies(request)
     own_sandbox = sandbox is None
     if sandbox is None:
@@ -225,18 +289,21 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
                 "message": f"rate-limited: the same spec was synthesized at {earlier.get('finished_at')}; "
                            f"returning that result (use --force to try again). {outcome.message}",
                 "record": {**earlier, "rate_limited": True}})
-        guide, holdout = split_cases(spec.cases, request.holdout_fraction)
+        fraction = (request.holdout_fraction if "holdout_fraction" in request.model_fields_set
+                    else CEGIS_HOLDOUT)
+        guide, holdout = split_cases(spec.cases, fraction)
+        run.ledger = CaseLedger(guide, holdout)
         edges = edge_inputs(spec, guide)
         run.split = (len(guide), len(holdout))
         run.say(f"synthesizing {spec.name}: {len(guide)} guide case(s), {len(holdout)} held back, "
                 f"{len(edges)} generated edge input(s)")
-        ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=guide,
+        ctx = SynthContext(spec=spec, hub=hub, sandbox=sandbox, guide_cases=run.ledger.guide,
                            holdout_count=len(holdout), near_matches=gap.near,
                            not_adequate=gap.not_adequate,
                            deadline=run.started + request.time_budget_s, progress=progress,
-                           skipped=run.skipped)
-        judged = _search(run, ctx, strategies, guide, holdout, edges)
-        return finish(run, gap, judged, guide, holdout)
+                           unlabelled_inputs=[c.input for c in holdout], skipped=run.skipped)
+        judged = _search(run, ctx, strategies, edges)
+        return finish(run, gap, judged, run.ledger.guide, run.ledger.held)
     finally:
         if lease is not None:
             lease.release()

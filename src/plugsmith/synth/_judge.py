@@ -2,7 +2,8 @@
 
 Cheap checks first: a candidate that fails its own guide cases never reaches the (slower) gates. The
 verdict keeps feedback a repair loop may show the strategy — guide-case diffs and gate findings — but
-never the held-back cases' contents, only how many failed.
+never the held-back cases' contents, only how many failed. Which held-back cases failed is kept on the
+:class:`Judged` for the flow alone (it may turn one into a counterexample, see ``CaseLedger``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from plugsmith.synth._cases import EdgeInput
 from plugsmith.synth._memo import memorisation_problem
 from plugsmith.synth._render import PluginDraft, render_plugin
 from plugsmith.synth._strategy import Candidate, Verdict
+from plugsmith.synth._text import clip
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
@@ -32,6 +34,8 @@ class Judged:
     plugin_dir: Path
     draft: PluginDraft
     edge_results: list[dict[str, Any]] = field(default_factory=list)
+    failed_holdout: list[str] = field(default_factory=list)    # names; never shown to a strategy
+    failed_edges: list[EdgeInput] = field(default_factory=list)
 
 
 def _short(value: Any, limit: int = 400) -> str:
@@ -67,7 +71,7 @@ def _schema_problem(output: dict[str, Any], schemas: dict[str, Any]) -> str | No
         error = jsonschema.exceptions.best_match(
             port_validator(schema).iter_errors(output[port]))  # offline: no $ref is fetched
         if error is not None:
-            return f"output {port!r} breaks its schema: {error.message[:200]}"
+            return f"output {port!r} breaks its schema: {clip(error.message, 200)}"
     return None
 
 
@@ -100,8 +104,13 @@ def run_edges(plugin_dir: Path, edges: list[EdgeInput], sandbox: Sandbox,
 
 def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: list[TestCase],
           holdout: list[TestCase], edges: list[EdgeInput], hub: Hub | None,
-          sandbox: Sandbox) -> Judged:
-    """Render the candidate and decide: rejected at memorised/guide/holdout/gates, or accepted."""
+          sandbox: Sandbox, strict_edges: bool = False) -> Judged:
+    """Render the candidate and decide: rejected at memorised/guide/holdout/edges/gates, or accepted.
+
+    ``strict_edges``: a candidate that fails (raises, or breaks the output schema) on a generated edge
+    input is turned down at stage ``edges`` before the gates, so the search can look for one that does
+    not; the flow keeps it as a fallback.
+    """
     from plugsmith.gates import run_cases, validate
 
     render_plugin(draft, plugin_dir)
@@ -124,13 +133,27 @@ def judge(candidate: Candidate, draft: PluginDraft, plugin_dir: Path, *, guide: 
     if bad or len(guide_checks) < len(guide):
         feedback = "\n".join(_case_feedback(c, k) for c, k in bad[:8])
         return verdict("guide", [f"fails {len(bad)} of {len(guide)} guide cases"], feedback)
-    missed = sum(1 for k in holdout_checks if not k.passed) + (len(holdout) - len(holdout_checks))
-    if missed:
-        return verdict("holdout", [f"passes every guide case but fails {missed} of {len(holdout)} held-back "
-                                   "cases: it does not generalise (over-fitted to the examples?)"],
-                       f"{missed} held-back check(s) failed; their contents are not shown. Compute the "
-                       "result from the inputs in general, not from the examples.")
+    failed = [c.name for c, k in zip(holdout, holdout_checks, strict=False) if not k.passed]
+    failed += [c.name for c in holdout[len(holdout_checks):]]
+    if failed:
+        judged = verdict("holdout", [f"passes every guide case but fails {len(failed)} of {len(holdout)} "
+                                     "held-back cases: it does not generalise (over-fitted to the "
+                                     "examples?)"],
+                         f"{len(failed)} held-back check(s) failed; their contents are not shown. Compute "
+                         "the result from the inputs in general, not from the examples.")
+        judged.failed_holdout = failed
+        return judged
     generated, edge_results = run_edges(plugin_dir, edges, sandbox, dict(draft.spec.outputs))
+    broken = [e for e, r in zip(edges, edge_results, strict=False) if "error" in r]
+    if strict_edges and broken:
+        judged = verdict("edges", [clip(f"fails on {len(broken)} generated edge input(s): "
+                                        + "; ".join(clip(f"{e.what}: {r['error']}", 120)
+                                                    for e, r in zip(edges, edge_results, strict=False)
+                                                    if "error" in r), 400)],
+                         "It raises or breaks the output schema on: "
+                         + "; ".join(e.what for e in broken) + ". Handle these inputs too.")
+        judged.failed_edges, judged.edge_results = broken, edge_results
+        return judged
     if generated:
         notes = {e.name: e.what for e in edges if any(g.name == e.name for g in generated)}
         draft = replace(draft, cases=[*draft.cases, *generated], edge_notes=notes)

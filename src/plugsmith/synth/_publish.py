@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.spec import GateReport, Outcome, Status, TestCase
+from plugsmith.synth._text import clip
 
 if TYPE_CHECKING:
     from plugsmith.hub import Release
@@ -164,15 +165,16 @@ def finish(run: _Run, gap: GapReport, judged: Judged | None, guide: list[TestCas
         reasons += [f"{s['strategy']}: {s['reason']}" for s in run.skipped]
         head = "no candidate passed the gates" if run.tried else "no strategy produced a candidate"
         outcome = Outcome(plugin_id=None, capability=run.spec.name, status="failed",
-                          message=head + (": " + " | ".join(reasons)[:1500] if reasons else ""))
+                          message=head + (": " + clip(" | ".join(reasons), 1500) if reasons else ""))
     duration = round(time.monotonic() - run.started, 3)
     outcome = outcome.model_copy(update={"candidates_tried": run.tried, "guide_cases": len(guide),
-                                         "holdout_cases": len(holdout), "duration_s": duration})
+                                         "holdout_cases": len(holdout), "duration_s": duration,
+                                         "rounds": len(run.rounds)})
     record: dict[str, Any] = {
         "spec_hash": run.spec_hash, "capability": run.spec.name,
         "requested_strategies": list(run.request.strategies), "strategies_run": run.strategies_run,
         "skipped": run.skipped, "guide_cases": [c.name for c in guide],
-        "holdout_cases": [c.name for c in holdout], "candidates": run.candidates,
+        "holdout_cases": [c.name for c in holdout], "rounds": run.rounds, "candidates": run.candidates,
         "rejected": [c for c in run.candidates if not c["accepted"]],
         "near_matches": [{"ref": m.release.ref, "score": m.score, "reasons": m.reasons} for m in gap.near],
         "checked_for_reuse": gap.checked,

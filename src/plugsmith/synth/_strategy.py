@@ -49,7 +49,7 @@ class Verdict:
 
     candidate: Candidate
     accepted: bool
-    stage: str                      # "memorised" | "guide" | "holdout" | "gates" | "accepted"
+    stage: str                      # "memorised" | "guide" | "holdout" | "edges" | "gates" | "accepted"
     reasons: list[str] = field(default_factory=list)
     feedback: str = ""              # test diffs and gate findings, safe to show the strategy
     report: GateReport | None = None
@@ -57,7 +57,13 @@ class Verdict:
 
 @dataclass
 class SynthContext:
-    """Everything a strategy may look at. Holdout cases are deliberately not here."""
+    """Everything a strategy may look at. Held-back cases' expected outputs are deliberately not here.
+
+    ``guide_cases`` may grow between candidates: in a CEGIS round the flow moves a held-back case that
+    the last candidate failed into it (``rounds`` counts them). ``unlabelled_inputs`` are the held-back
+    cases' *inputs* only, so a search can tell programs apart on them; ``avoid_inputs`` are generated edge
+    inputs a candidate raised on, which the next one had better handle.
+    """
 
     spec: CapabilitySpec
     hub: Hub | None
@@ -70,6 +76,9 @@ class SynthContext:
     progress: Callable[[str], None] | None = None
     last_verdict: Verdict | None = None
     share: float = 1.0              # of the time left, what the current strategy may spend searching
+    unlabelled_inputs: list[dict[str, Any]] = field(default_factory=list)
+    avoid_inputs: list[dict[str, Any]] = field(default_factory=list)
+    rounds: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)  # the record's ``skipped`` list
 
     def time_left(self) -> float:

@@ -13,6 +13,8 @@ The DSL is documented in ``docs/synthesis-dsl.md``.
 
 from plugsmith.synth.enumerate._dsl import DSLError, Node
 from plugsmith.synth.enumerate._program import Program
-from plugsmith.synth.enumerate._synthesize import allowed_constants, synthesize_program
+from plugsmith.synth.enumerate._session import SynthesisSession
+from plugsmith.synth.enumerate._synthesize import allowed_constants, open_session, synthesize_program
 
-__all__ = ["DSLError", "Node", "Program", "allowed_constants", "synthesize_program"]
+__all__ = ["DSLError", "Node", "Program", "SynthesisSession", "allowed_constants", "open_session",
+           "synthesize_program"]

@@ -27,15 +27,32 @@ def describe(n: Node) -> str:
         return json.dumps(n.param)
     if op == "pct":
         return f"percent({describe(a[0])}, {describe(a[1])})"
+    if op == "replace":
+        return f"replace({describe(a[0])}, {json.dumps(n.param[0])}, {json.dumps(n.param[1])})"
+    if op in ("max2", "min2"):
+        return f"{op[:3]}({describe(a[0])}, {describe(a[1])})"
+    if op in ("lt", "le") and a[0].op in ("const", "literal"):
+        return f"({describe(a[1])} {'>' if op == 'lt' else '>='} {describe(a[0])})"
     if op in _SYMBOLS:
         return f"({describe(a[0])} {_SYMBOLS[op]} {describe(a[1])})"
     if op == "record":
         return "{" + ", ".join(f"{k}: {describe(x)}" for k, x in zip(n.param, a, strict=True)) + "}"
+    if op == "if":
+        return f"if({describe(a[0])}, {describe(a[1])}, {describe(a[2])})"
     var = n.var or "item"
 
     def lam(body: Node) -> str:
         return f"{var} -> {describe(body)}"
 
+    if op == "find":
+        id_field, fields = n.param
+        return f"find({describe(a[0])}, {var} -> {var}.{id_field} == {describe(a[1])}).{'.'.join(fields)}"
+    if op == "rel":
+        foreign, how, value = n.param
+        chosen = f"filter({describe(a[0])}, {var} -> {var}.{foreign} == {describe(a[1])})"
+        if how == "count":
+            return f"len({chosen})"
+        return f"{how}(map({chosen}, {var} -> {var}.{value}))"
     if op == "graph":
         kind, id_field, deps_field = n.param
         extra = f", weight={lam(a[1])}" if len(a) > 1 else ""

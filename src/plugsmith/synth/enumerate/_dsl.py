@@ -23,6 +23,8 @@ SEPARATORS: tuple[str, ...] = (", ", ",", " ", "-", "/", ": ", "; ", " - ")
 SPLIT_SEPARATORS: tuple[str, ...] = (",", " ", "-", "/", ";")
 JOIN_SEPARATORS: tuple[str, ...] = (", ", ",", " ", "; ", " -> ")
 CONCAT_SEPARATORS: tuple[str, ...] = (" ", "-", ": ", " - ", "/", ", ")
+REPLACEMENTS: tuple[tuple[str, str], ...] = ((" ", "-"), (" ", "_"), ("-", " "), ("_", " "), (" ", ""),
+                                             ("_", "-"), ("-", "_"))
 ROUND_DIGITS: tuple[int, ...] = (0, 1, 2, 3)
 TAKE_COUNTS: tuple[int, ...] = (1, 2, 3, 4, 5, 10)
 AGGREGATES: tuple[str, ...] = ("sum", "count", "mean", "min", "max", "list")
@@ -39,7 +41,10 @@ FLATTEN = "[]*"
 CONSTANT_OPS = frozenset({"const", "literal"})
 
 # Node cost of operations that should lose against plainer programs of similar size.
-OP_COST: dict[str, int] = {"literal": 2, "graph": 2, "concat": 2, "split": 2, "join": 2, "map_values": 2}
+# A join (``find``: a record by id in another list) costs as much as a field path through it; ``rel`` (an
+# aggregate over the records pointing here) as one operation on it.
+OP_COST: dict[str, int] = {"literal": 2, "graph": 2, "concat": 2, "split": 2, "join": 2, "map_values": 2,
+                           "find": 0}
 
 
 class DSLError(Exception):
@@ -87,6 +92,7 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "lower": (1, lambda a, p: a.lower()),
     "title": (1, lambda a, p: a.title()),
     "split": (1, lambda a, p: a.split(p)),
+    "replace": (1, lambda a, p: a.replace(p[0], p[1])),
     "join": (1, lambda a, p: _join(p, a)),
     "concat": (2, lambda a, b, p: a + p + b),
     "len": (1, lambda a, p: len(a)),
@@ -105,11 +111,14 @@ SCALAR_OPS: dict[str, tuple[int, Callable[..., Any]]] = {
     "values": (1, lambda a, p: list(a.values())),
     "argmax_key": (1, lambda a, p: rt.key_of_max(a)),
     "argmin_key": (1, lambda a, p: rt.key_of_min(a)),
+    "max2": (2, lambda a, b, p: max(a, b)),
+    "min2": (2, lambda a, b, p: min(a, b)),
     "date_add": (2, lambda a, b, p: rt.add_days(a, b)),
     "days_between": (2, lambda a, b, p: rt.days_between(a, b)),
 }
 
-HIGHER_ORDER = frozenset({"map", "filter", "sort_by", "best", "group", "to_dict", "graph", "map_values"})
+HIGHER_ORDER = frozenset({"map", "filter", "sort_by", "best", "group", "to_dict", "graph", "map_values",
+                          "find", "rel"})
 
 GRAPH_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "critical_length": rt.critical_length,
@@ -153,6 +162,20 @@ def read_path(value: Any, fields: tuple[str, ...]) -> Any:
     return value
 
 
+def _lookup(node: Node, items: list[Any], key: Any) -> Any:
+    """``find``: a field of the record whose id is ``key``; ``rel``: an aggregate over the records whose
+    foreign key is ``key`` (0 for a sum or count over none)."""
+    if node.op == "find":
+        id_field, fields = node.param
+        found = rt.find(items, id_field, key)
+        if found is None:
+            raise DSLError(f"no item with {id_field} {key!r}")
+        return read_path(found, fields)
+    foreign, how, value = node.param
+    values = [read_path(x, (value,)) if value else 1 for x in items if read_path(x, (foreign,)) == key]
+    return aggregate(values, "sum" if how == "count" else how)
+
+
 def evaluate(node: Node, env: dict[str, Any]) -> Any:
     """The trusted interpreter: the value of ``node`` with variables bound by ``env``.
 
@@ -176,6 +199,8 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
         return node.param
     if op in SCALAR_OPS:
         return SCALAR_OPS[op][1](*(_eval(a, env) for a in node.args), node.param)
+    if op == "if":  # only the branch taken is evaluated, as in the emitted conditional expression
+        return _eval(node.args[1] if _eval(node.args[0], env) else node.args[2], env)
     if op == "record":
         return {k: _eval(a, env) for k, a in zip(node.param, node.args, strict=True)}
     items = _eval(node.args[0], env)
@@ -184,6 +209,8 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
         return {k: _eval(node.args[1], {**env, var: v}) for k, v in items.items()}
     if not isinstance(items, list):
         raise DSLError("not a list")
+    if op in ("find", "rel"):
+        return _lookup(node, items, _eval(node.args[1], env))
 
     def body(i: int) -> Callable[[Any], Any]:
         return lambda item: _eval(node.args[i], {**env, var: item})
@@ -215,6 +242,7 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
 
 __all__ = [
     "AGGREGATES", "CONCAT_SEPARATORS", "CONSTANT_OPS", "FLATTEN", "GRAPH_KINDS", "HIGHER_ORDER",
-    "JOIN_SEPARATORS", "NUMBERS", "OP_COST", "PROJECT", "ROUND_DIGITS", "SCALAR_OPS", "SEPARATORS",
+    "JOIN_SEPARATORS", "NUMBERS", "OP_COST", "PROJECT", "REPLACEMENTS", "ROUND_DIGITS", "SCALAR_OPS",
+    "SEPARATORS",
     "SPLIT_SEPARATORS", "TAKE_COUNTS", "DSLError", "Node", "aggregate", "evaluate", "read_path",
 ]

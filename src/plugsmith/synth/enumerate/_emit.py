@@ -30,7 +30,7 @@ _AGG = {"sum": "sum(vals)", "count": "len(vals)", "mean": "mean(vals)", "min": "
 _NEEDS = {"schedule": ["topological_order"], "earliest_start": ["schedule"], "earliest_finish": ["schedule"],
           "critical_length": ["schedule"], "critical_path": ["schedule"],
           "slack": ["schedule", "topological_order"]}
-_HELPER_ORDER = ["add_days", "days_between", "mean", "group_by", "best", "key_of_max", "key_of_min",
+_HELPER_ORDER = ["add_days", "days_between", "mean", "find", "group_by", "best", "key_of_max", "key_of_min",
                  "topological_order", "schedule", "earliest_start", "earliest_finish", "critical_length",
                  "critical_path", "slack"]
 RESERVED_LOCALS = frozenset(_HELPER_ORDER) | {"inputs", "result", "date", "timedelta"}
@@ -63,6 +63,8 @@ class Emitter:
             return _path(local_name(n.param[0]), n.param[1])
         if op in ("const", "literal"):
             return repr(n.param)
+        if op in ("lt", "le") and a[0].op in ("const", "literal"):  # 15 <= x reads better as x >= 15
+            return f"({self.expr(a[1])} {'>' if op == 'lt' else '>='} {self.expr(a[0])})"
         if op in _BINARY:
             return f"({self.expr(a[0])} {_BINARY[op]} {self.expr(a[1])})"
         if op == "pct":
@@ -85,6 +87,7 @@ class Emitter:
             "lower": lambda: f"{self.expr(a[0])}.lower()",
             "title": lambda: f"{self.expr(a[0])}.title()",
             "split": lambda: f"{self.expr(a[0])}.split({n.param!r})",
+            "replace": lambda: f"{self.expr(a[0])}.replace({n.param[0]!r}, {n.param[1]!r})",
             "join": lambda: f"{n.param!r}.join({self.expr(a[0])})",
             "concat": lambda: f"({self.expr(a[0])} + {n.param!r} + {self.expr(a[1])})",
             "flatten": lambda: f"[x for xs in {self.expr(a[0])} for x in xs]",
@@ -95,11 +98,15 @@ class Emitter:
             "last": lambda: f"{self.expr(a[0])}[-1]",
             "keys": lambda: f"list({self.expr(a[0])})",
             "values": lambda: f"list({self.expr(a[0])}.values())",
+            "max2": lambda: f"max({self.expr(a[0])}, {self.expr(a[1])})",
+            "min2": lambda: f"min({self.expr(a[0])}, {self.expr(a[1])})",
             "date_add": lambda: f"{self.use('add_days')}({self.expr(a[0])}, {self.expr(a[1])})",
             "days_between": lambda: f"{self.use('days_between')}({self.expr(a[0])}, {self.expr(a[1])})",
         }
         if op in simple:
             return simple[op]()
+        if op == "if":
+            return f"({self.expr(a[1])} if {self.expr(a[0])} else {self.expr(a[2])})"
         if op == "record":
             fields = (f"{json.dumps(k)}: {self.expr(x)}" for k, x in zip(n.param, a, strict=True))
             return "{" + ", ".join(fields) + "}"
@@ -148,6 +155,19 @@ class Emitter:
             return f"{{{self.expr(a[1])}: {self.expr(a[2])} for {var} in {self.expr(a[0])}}}"
         if op == "map_values":
             return f"{{k: {self.expr(a[1])} for k, {var} in {self.expr(a[0])}.items()}}"
+        if op == "find":
+            id_field, fields = n.param
+            found = f"{self.use('find')}({self.expr(a[0])}, {json.dumps(id_field)}, {self.expr(a[1])})"
+            return _path(found, fields)
+        if op == "rel":
+            foreign, how, value = n.param
+            each = _path(var, (value,)) if value else "1"
+            where = f"for {var} in {self.expr(a[0])} if {_path(var, (foreign,))} == {self.expr(a[1])}"
+            if how in ("sum", "count"):
+                return f"sum({each} {where})"
+            if how == "mean":
+                return f"{self.use('mean')}([{each} {where}])"
+            return f"{how}({each} {where})"
         if op == "graph":
             kind, id_field, deps_field = n.param
             parts = [self.expr(a[0]), f"lambda {var}: {var}[{json.dumps(id_field)}]",
@@ -202,8 +222,10 @@ def emit_plugin(programs: dict[str, Node], input_ports: list[str], title: str = 
         lines += textwrap.wrap(f"{port} = {describe(programs[port])}", LINE - 4, initial_indent="    ",
                                subsequent_indent="        ", break_on_hyphens=False)
     lines += ['"""', ""]
-    if em.helpers & {"add_days", "days_between"}:
+    if "add_days" in em.helpers:
         lines += ["from datetime import date, timedelta"]
+    elif "days_between" in em.helpers:
+        lines += ["from datetime import date"]
     sources = [inspect.getsource(getattr(rt, name)).rstrip() for name in _HELPER_ORDER if name in em.helpers]
     if any("Any" in source for source in sources):
         lines += ["from typing import Any"]

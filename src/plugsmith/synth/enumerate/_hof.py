@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
 
 BODY_MAX = 7
+NESTED_BODY_MAX = 4  # a lambda inside a lambda (resource -> resource.hours * resource.rate)
 KEY_MAX = 1  # group and dictionary keys: a field
 GRAPH_WEIGHT_MAX = 2
 LIST_VALUE_MAX = 2
 SORT_KEY_MAX = 3
 SUM_VALUE_MAX = 4  # group(..., sum, value): a field, or a product of fields, ...
 AGG_VALUE_MAX = 3  # mean/min/max per group: a field or a product of fields
+GROUP_VALUE_OPS = frozenset({"mul", "sum", "len", "max", "min", "mean", "path", "var"})
 PICK_MAX = 1  # the projection of argmax/argmin: a field such as task.id
 KEY_TYPES = ("str", "date")
 ORDER_TYPES = ("num", "date", "str")
@@ -42,6 +44,8 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
         for lt, lists in list(scope.at(a).items()):
             if not (is_list(lt) or is_map(lt)):
                 continue
+            if is_map(lt):
+                continue  # map_values comes from inverse lookups only (a scope per dictionary is costly)
             for lst in list(lists):
                 search.tick(force=True)
                 if not usable_source(scope, lst):
@@ -50,12 +54,6 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                 if found is None:
                     continue
                 sub, idx = found
-                if is_map(lt):
-                    rb = r - dsl.OP_COST["map_values"] + 1
-                    if 1 <= rb <= BODY_MAX:
-                        search.ensure(sub, rb)
-                        yield from _map_values(lst, sub, idx, rb)
-                    continue
                 graph_ok = lst.node.op in ("path", "var") and is_rec(lst.type[1]) and scope.parent is None
                 rg = r - dsl.OP_COST["graph"] + 1
                 if graph_ok and rg == 0:
@@ -65,10 +63,10 @@ def higher_order(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                     for weight in _bodies(sub, rg, ("num",)):
                         for kind in dsl.GRAPH_KINDS[:-1]:
                             yield from _graph(lst, sub, idx, weight, kind)
-                if not 1 <= r <= BODY_MAX:
+                nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
+                if not 1 <= r <= (NESTED_BODY_MAX if nested else BODY_MAX):
                     continue
                 search.ensure(sub, r)
-                nested = scope.parent is not None  # inside a lambda: map, filter and argmax only
                 yield from _one_body(search, scope, lst, sub, idx, r, want_lists, want_maps and not nested,
                                      nested)
                 yield from _two_bodies(search, lst, sub, idx, r, want_maps and not nested, want_scalar)
@@ -106,6 +104,13 @@ def _bodies(sub: Scope, size: int, types: tuple[Any, ...] | None = None) -> Iter
         for e in entries:
             if e.dep:
                 yield e
+
+
+def _keys(sub: Scope, size: int) -> Iterator[Entry]:
+    """Group keys: a field, or a field of the record an id points at (``find(...).name``)."""
+    for key in _bodies(sub, size, KEY_TYPES):
+        if size <= KEY_MAX or key.node.op == "find":
+            yield key
 
 
 def _gather(body: Entry, idx: list[list[int]]) -> list[list[Any] | Any]:
@@ -152,8 +157,8 @@ def _one_body(search: Search, scope: Scope, lst: Entry, sub: Scope, idx: list[li
                 vec = [[sub.elements[i] for i in ids] for ids in new_idx]
                 yield Entry(Node("sort_by", (lst.node, key.node), desc, var), lst.type, vec, lst.dep, True,
                             (sub, new_idx))
-    if r <= KEY_MAX and _groupable(lst) and want_maps:
-        for key in _bodies(sub, r, KEY_TYPES):
+    if r <= KEY_MAX + 1 and _groupable(lst) and want_maps:
+        for key in _keys(sub, r):
             yield from _group(lst, sub, idx, key, None, "count")
 
 
@@ -161,10 +166,12 @@ def _two_bodies(search: Search, lst: Entry, sub: Scope, idx: list[list[int]], r:
                 want_scalar: bool) -> Iterator[Entry]:
     for r1 in range(1, r):
         r2 = r - r1
-        keys = list(_bodies(sub, r1, KEY_TYPES)) if r1 <= KEY_MAX and _groupable(lst) and want_maps else []
+        keys = list(_keys(sub, r1)) if r1 <= KEY_MAX + 1 and _groupable(lst) and want_maps else []
         if keys:
             aggs = ("sum", "mean", "min", "max") if r2 <= AGG_VALUE_MAX else ("sum",)
             for value in _bodies(sub, r2, ("num",)) if r2 <= SUM_VALUE_MAX else ():
+                if r2 >= 3 and value.node.op not in GROUP_VALUE_OPS:
+                    continue  # sums of (a + b) are sums of a plus sums of b: products and aggregates only
                 for key in keys:
                     for how in aggs:
                         yield from _group(lst, sub, idx, key, value, how)
@@ -172,10 +179,10 @@ def _two_bodies(search: Search, lst: Entry, sub: Scope, idx: list[list[int]], r:
                 if value.type in SCALARS and r2 <= LIST_VALUE_MAX:
                     for key in keys:
                         yield from _group(lst, sub, idx, key, value, "list")
-                if value.type in SCALARS or (is_list(value.type) and value.type[1] in SCALARS):
-                    for key in keys:
+                if r2 == 1 and (value.type in SCALARS or (is_list(value.type) and value.type[1] in SCALARS)):
+                    for key in keys:  # larger dictionaries come from inverse lookups
                         yield from _to_dict(lst, sub, idx, key, value)
-        if r2 <= PICK_MAX and want_scalar:
+        if r2 <= PICK_MAX and want_scalar and lst.node.op != "sort_by":  # order only breaks ties
             picks = [p for p in _bodies(sub, r2) if p.type in SCALARS]
             for key in _bodies(sub, r1, ORDER_TYPES):
                 for pick in picks:

@@ -27,6 +27,14 @@ def mean(values: list[Any]) -> Any:
     return sum(values) / len(values)
 
 
+def find(items: Any, field: str, value: Any) -> Any:
+    """The first item whose ``field`` is ``value`` (a record by id), else None."""
+    for item in items:
+        if item[field] == value:
+            return item
+    return None
+
+
 def group_by(items: Any, key: Any, value: Any) -> dict[Any, list[Any]]:
     """Lists of ``value(item)`` per ``key(item)``; keys keep their first-seen order."""
     groups: dict[Any, list[Any]] = {}

@@ -16,7 +16,7 @@ from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry
 from plugsmith.synth.enumerate._values import ERR, is_num
 
-_STRING_OPS = frozenset({"upper", "lower", "title", "split", "join", "concat"})
+_STRING_OPS = frozenset({"upper", "lower", "title", "replace", "split", "join", "concat"})
 
 
 def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
@@ -25,17 +25,19 @@ def unary_ok(op: str, arg: Node, wants_list: bool) -> bool:
         return arg.op not in _STRING_OPS
     if op == "split":
         return arg.op in ("path", "var")
+    if op == "replace":  # "Site survey" -> "site-survey": after a change of case, not before
+        return arg.op in ("path", "var", "find", "lower", "upper", "title")
     if op == "join":
         return arg.op in ("path", "map", "sorted", "unique", "var")
     if op in ("keys", "values"):
-        return arg.op in ("path", "var", "graph")
+        return arg.op in ("path", "var", "graph", "group", "to_dict")
     if op in ("sorted", "unique"):
         return arg.op in ("path", "map", "keys", "values", "flatten", "unique", "var") and (
             arg.op != "map" or wants_list)
     if op == "take":
         return arg.op in ("sort_by", "sorted")
-    if op in ("first", "last"):
-        return arg.op in ("split", "sorted", "path", "map", "graph", "unique")
+    if op in ("first", "last"):  # first(map(L, f)) is f of L's first element: map that instead
+        return arg.op in ("split", "sorted", "path", "graph", "unique")
     if op == "empty":
         return arg.op in ("path", "filter", "var")
     if op == "round":
@@ -61,13 +63,31 @@ def const_arith(node: Node) -> bool:
     return node.op in ARITH and any(a.op in dsl.CONSTANT_OPS for a in node.args)
 
 
-def consts_ok(op: str, a: Node, b: Node) -> bool:
+# Comparisons that put a threshold's own value on the upper side (x >= c, x < c) or the lower (x > c, x <= c).
+UPPER_CLOSED = frozenset({"ge", "lt"})
+
+
+def consts_ok(op: str, a: Node, b: Node, described: frozenset[float] = frozenset(),
+              comparisons: dict[float, str] | None = None) -> bool:
+    """May ``op`` take these constant arguments? Fixed constants only where they make sense for the
+    operation; numbers from the description anywhere, but a threshold the description words as
+    "at least 15" only in the comparisons that agree with it (``15 <= x``, ``x < 15``)."""
+    a_const, b_const = a.op in dsl.CONSTANT_OPS, b.op in dsl.CONSTANT_OPS
+    if op in ("lt", "le") and comparisons and (a_const or b_const):
+        value = a.param if a_const else b.param
+        kind = comparisons.get(value)
+        if kind is not None:
+            # lt(c, x) is x > c; lt(x, c) is x < c; le(c, x) is x >= c; le(x, c) is x <= c
+            upper = (op == "lt") != a_const
+            return upper == (kind in UPPER_CLOSED)
+    if (a_const and a.param in described) or (b_const and b.param in described):
+        return not (a_const and b_const)
     allowed = _OP_CONSTANTS.get(op)
     if allowed is None:
         return True
-    if a.op in dsl.CONSTANT_OPS and a.param not in allowed[0]:
+    if a_const and a.param not in allowed[0]:
         return False
-    return not (b.op in dsl.CONSTANT_OPS and b.param not in allowed[1])
+    return not (b_const and b.param not in allowed[1])
 
 
 def params(op: str) -> tuple[Any, ...]:
@@ -75,6 +95,8 @@ def params(op: str) -> tuple[Any, ...]:
         return dsl.ROUND_DIGITS
     if op == "split":
         return dsl.SPLIT_SEPARATORS
+    if op == "replace":
+        return dsl.REPLACEMENTS
     if op == "join":
         return dsl.JOIN_SEPARATORS
     if op == "sorted":

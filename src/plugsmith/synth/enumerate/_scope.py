@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugsmith.synth.enumerate._dsl import Node
-from plugsmith.synth.enumerate._values import Type, canon
+from plugsmith.synth.enumerate._values import ERR, Type, canon
 
 
 @dataclass(slots=True)
@@ -55,6 +55,42 @@ class Scope:
         self.done = 0
         self.children: dict[Any, Scope] = {}
         self.cache: dict[Any, Any] = {}
+        # the top-level environment each element belongs to (itself, in the top scope)
+        if parent is None:
+            self.top_env = list(range(self.n))
+        elif parent.parent is None:
+            self.top_env = list(parent_of)
+        else:
+            self.top_env = [parent.top_env[j] for j in parent_of]
+        self._index_for: tuple[int, ...] | None = None
+        self._positions: list[int] = []
+        self._index: dict[Any, Entry] = {}
+
+    def positions(self, labelled: tuple[int, ...]) -> list[int]:
+        """Indices of the elements that belong to the labelled top-level environments."""
+        self.index(labelled)
+        return self._positions
+
+    def index(self, labelled: tuple[int, ...]) -> dict[Any, Entry]:
+        """Bank entries by their values on the labelled environments' elements only (first one wins).
+
+        Entries that fail (ERR) anywhere are left out: a body looked up here must work on every input.
+        Built on first use for a set of labelled environments and kept up to date by ``add``.
+        """
+        if self._index_for != labelled:
+            wanted = set(labelled)
+            self._positions = [i for i, env in enumerate(self.top_env) if env in wanted]
+            self._index = {}
+            self._index_for = labelled
+            for by_type in self.bank:
+                for entries in by_type.values():
+                    for entry in entries:
+                        self._index_entry(entry)
+        return self._index
+
+    def _index_entry(self, entry: Entry) -> None:
+        if entry.src is None and not any(v is ERR for v in entry.vec):
+            self._index.setdefault(canon([entry.vec[i] for i in self._positions]), entry)
 
     def lift(self, vec: list[Any], levels: int = 1) -> list[Any]:
         """Values of a parent-scope expression (``levels`` up) seen from each environment here."""
@@ -92,6 +128,8 @@ class Scope:
         while len(self.bank) <= size:
             self.bank.append({})
         self.bank[size].setdefault(entry.type, []).append(entry)
+        if self._index_for is not None:
+            self._index_entry(entry)
         return True
 
     def at(self, size: int) -> dict[Type, list[Entry]]:

@@ -14,37 +14,32 @@ from collections.abc import Iterator
 from typing import Any
 
 from plugsmith.synth.enumerate import _dsl as dsl
+from plugsmith.synth.enumerate._constants import Constants, plausibility, relevance
+from plugsmith.synth.enumerate._deduce import Deducer
 from plugsmith.synth.enumerate._dsl import Node
-from plugsmith.synth.enumerate._scalar import ARITH, apply, const_arith, consts_ok, params, unary_ok
+from plugsmith.synth.enumerate._first_order import binary, unary
+from plugsmith.synth.enumerate._joins import join_leaves, top_finds
+from plugsmith.synth.enumerate._leaves import scope_leaves, var_name
+from plugsmith.synth.enumerate._pointers import counts, pointers
 from plugsmith.synth.enumerate._scope import Entry, Scope
+from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import (
-    BINARY_OPS,
-    COMMUTATIVE,
-    UNARY_OPS,
-    binary_type,
     coarse,
-    is_list,
     is_map,
     is_rec,
-    unary_type,
 )
 from plugsmith.synth.enumerate._values import ERR, SCALARS, canon, infer_type, same
 
 MAX_DEPTH = 2  # top -> tasks -> resources
 BODY_MAX = 7  # largest lambda body
-PATH_DEPTH = 2  # task.risk.likelihood
-CHILD_BINARY_MAX = 5  # arithmetic inside lambdas: (a * b) / c at most
 LIFT_MAX = 4  # top-level aggregates (sum of task costs) usable inside lambdas
 INVERSE_SLACK = 3  # accept a looked-up program this much larger than the sizes fully enumerated
+DEDUCED_SLACK = 1000  # programs deduced or solved for: their size says little (see ``propose``)
+WAIT_LEVEL_ENTRIES = 8000  # estimated top-level entries of the next size beyond which it is not waited for
+PATIENCE = 1
+MAX_PENDING = 2000
 LIFTABLE = frozenset({"sum", "len"})
 SOURCE_OPS = frozenset({"path", "flatten", "values", "keys", "var", "filter", "sort_by", "take"})
-RESERVED = frozenset({"inputs", "group", "vals", "item", "items", "sub", "best",
-                      "mean", "slack", "schedule", "sum", "len", "min", "max", "sorted", "list", "dict",
-                      "round", "date", "timedelta", "add_days", "days_between", "group_by", "key_of_max",
-                      "key_of_min", "topological_order", "critical_path", "critical_length",
-                      "earliest_start", "earliest_finish", "run", "id", "type", "map", "filter", "all",
-                      "any", "str", "int", "float", "set", "next", "iter", "format", "hash", "input",
-                      "object", "range", "zip", "vars", "open", "print", "result", "k", "v", "x", "xs"})
 
 
 class OutOfTime(Exception):
@@ -52,57 +47,182 @@ class OutOfTime(Exception):
 
 
 class Search:
-    """One synthesis problem: examples, per-port targets, and the scopes built for them."""
+    """One synthesis problem: environments, per-port targets, and the scopes built for them.
+
+    The environments are the case inputs; only the *labelled* ones (``labelled``: their indices) have
+    expected outputs in ``targets``. The others are inputs whose outputs the search must not see (held-back
+    cases): expressions are evaluated and told apart on them too, so when one of them is labelled later
+    (a counterexample) the banks already hold every expression's value there and the search resumes
+    where it stopped instead of starting again.
+    """
 
     def __init__(self, inputs: list[dict[str, Any]], targets: dict[str, list[Any]],
-                 enums: list[str], deadline: float,
-                 record_fields: dict[str, list[str]] | None = None) -> None:
+                 consts: Constants, deadline: float,
+                 record_fields: dict[str, list[str]] | None = None,
+                 labelled: list[int] | None = None) -> None:
         self.record_fields = record_fields or {}
-        self.pending: dict[str, Node] = {}
+        self.pending: dict[str, list[tuple[Node, int, int]]] = {}
+        self.found_now: dict[str, list[Node]] = {}  # enumerated this size; ranked with the looked-up ones
+        self.solved: set[Node] = set()      # bodies built by a solver (``_solve``)
         self.deadline = deadline
         self.ticks = 0
-        self.enums = enums
+        self.consts = consts
+        self.numbers = [*dsl.NUMBERS, *(n for n in consts.numbers if n not in dsl.NUMBERS)]
+        self.described = frozenset(n for n in consts.numbers if n not in dsl.NUMBERS)
+        self.enums = consts.strings
         self.scopes: list[Scope] = []
+        self.inputs = inputs
         self.top = self._new_scope(None, None, list(range(len(inputs))), inputs, 0)
         self.ports = list(targets)
-        self.target_keys = {p: canon(v) for p, v in targets.items()}
-        self.target_kind = {p: _kind(v) for p, v in targets.items()}
         self.targets = targets
+        self.solutions: dict[str, list[Node]] = {p: [] for p in self.ports}
+        self.dropped: set[tuple[str, Node]] = set()
+        self.port_names = frozenset(inputs[0]) if inputs else frozenset()
+        self.set_labelled(list(range(len(inputs))) if labelled is None else labelled)
+        self.deducer = Deducer(self)
+
+    def set_labelled(self, labelled: list[int]) -> None:
+        """Which environments have expected outputs now (a counterexample adds one)."""
+        self.labelled = sorted(labelled)
+        self.all_labelled = len(self.labelled) == len(self.inputs)
+        known = {p: [v[i] for i in self.labelled] for p, v in self.targets.items()}
+        self.target_keys = {p: canon(v) for p, v in known.items()}
+        self.target_known = known
+        self.target_kind = {p: _kind(v) for p, v in known.items()}
         self.wanted = {k for k in self.target_kind.values()} | ({"num", "str", "bool", "list", "dict"}
                                                                 if "null" in self.target_kind.values()
                                                                 else set())
-        self.found: dict[str, Node] = {}
-        self.port_names = frozenset(inputs[0]) if inputs else frozenset()
+        self.positions_version = tuple(self.labelled)
+        answers = set(self.consts.answers)
+        self.labels = any(vals and all(isinstance(v, str) and v in answers for v in vals)
+                          for vals in known.values())
+        self._selections: dict[Any, Entry] = {}
+        for by_type in self.top.bank:
+            for entries in by_type.values():
+                for entry in entries:
+                    self._register_selection(entry)
+
+    def _register_selection(self, entry: Entry) -> None:
+        if entry.src is not None:
+            sub, idx = entry.src
+            self._selections.setdefault((sub.sid, tuple(tuple(idx[e]) for e in self.labelled)), entry)
+
+    def selection(self, sub: Scope, chosen: tuple[tuple[int, ...], ...]) -> Entry | None:
+        """A top-level list keeping exactly the ``chosen`` elements of ``sub`` on the labelled
+        environments (built by filtering, sorting or cutting), if one was built."""
+        return self._selections.get((sub.sid, chosen))
+
+    def known(self, vec: list[Any]) -> list[Any]:
+        """A top-level value vector restricted to the labelled environments."""
+        return vec if self.all_labelled else [vec[i] for i in self.labelled]
 
     # -- driving ---------------------------------------------------------------------------------
+    def live(self, port: str) -> list[Node]:
+        """The port's solutions that still fit every labelled environment, in the order found."""
+        return [n for n in self.solutions[port] if (port, n) not in self.dropped]
+
+    def complete(self) -> bool:
+        return all(self.live(p) for p in self.ports)
+
     def run(self, max_size: int = 40) -> dict[str, Node]:
-        """Grow the top scope until every port has a program, the size cap or the deadline."""
+        """Grow the top scope until every port has a live solution, the size cap or the deadline.
+
+        Resumable: a later call continues from the size reached (an interrupted size is grown again;
+        what it already added is recognised as seen). Returns the first live solution per port.
+        """
         try:
-            for _ in range(max_size):
+            while self.top.done < max_size and not self.complete():
                 self.ensure(self.top, self.top.done + 1)
                 self._inverse(self.top.done)
-                if len(self.found) == len(self.ports):
-                    break
         except OutOfTime:
             pass
-        for port, node in self.pending.items():
-            self.found.setdefault(port, node)
-        return self.found
+        for port in self.ports:
+            direct = self.found_now.pop(port, [])
+            if not self.live(port):
+                for node in self._ranked(direct + [n for n, _, _ in self.pending.pop(port, [])]):
+                    self.add_solution(port, node)
+            else:
+                for node in self._ranked(direct):
+                    self.add_solution(port, node)
+        return {p: self.live(p)[0] for p in self.ports if self.live(p)}
+
+    def add_solution(self, port: str, node: Node) -> None:
+        if node not in self.solutions[port] and (port, node) not in self.dropped:
+            self.solutions[port].append(node)
 
     def _inverse(self, size: int) -> None:
-        """Look up map/to_dict bodies for list and dictionary outputs (see ``_inverse``)."""
+        """Programs built around the targets once a size is complete: map/to_dict bodies looked up for
+        list and dictionary outputs (``_inverse``), numbers by meet in the middle (``_deduce``),
+        conditions, weighted sums and concatenations solved for (``_solve``)."""
         from plugsmith.synth.enumerate._inverse import inverse_candidates
+        for port, node in self.deducer.sync():
+            self.propose(port, node, DEDUCED_SLACK)
         for port in self.ports:
-            if port in self.found or self.target_kind[port] not in ("list", "dict"):
+            if self.live(port) or self.target_kind[port] not in ("list", "dict"):
                 continue
             for node in inverse_candidates(self, port, self.targets[port], self.record_fields.get(port),
                                            size):
-                best = self.pending.get(port)
-                if best is None or node.size < best.size:
-                    self.pending[port] = node
-            best = self.pending.get(port)
-            if best is not None and best.size <= size + INVERSE_SLACK:
-                self.found[port] = best
+                self.propose(port, node, DEDUCED_SLACK if self._uses_solved(node) else INVERSE_SLACK)
+        for port, node in self.deducer.meet(size):
+            self.propose(port, node, DEDUCED_SLACK)
+        for port in self.ports:
+            if not self.live(port) and self.target_kind[port] in ("str", "num"):
+                solved = solve(self, self.top, self.target_known[port])
+                if solved is not None:
+                    self.propose(port, solved, DEDUCED_SLACK)
+            if not self.live(port) and self.target_kind[port] in ("str", "null"):
+                for node in pointers(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
+            if not self.live(port) and self.target_kind[port] == "num":
+                for node in counts(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
+        # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
+        # the clock, so that the answer does not depend on the machine's speed
+        # the next size costs about this one times its growth; judged by the bank, not the clock, so
+        # that the answer does not depend on the machine's speed
+        now, before = (sum(len(v) for v in self.top.at(n).values()) for n in (size, size - 1))
+        costly = now * now / max(1, before) > WAIT_LEVEL_ENTRIES
+        for port in self.ports:
+            direct = self.found_now.pop(port, [])
+            if self.live(port):
+                for node in self._ranked(direct):
+                    self.add_solution(port, node)
+                continue
+            for node in direct:  # enumerated ones wait like looked-up ones (below)
+                self.propose(port, node, 0)
+            # a program waits for the next size when that size is cheap, so that one a size larger but
+            # closer to the description can still compete with it
+            ready = [n for n, slack, step in self.pending.get(port, [])
+                     if n.size - slack <= size and (costly or step + self._patience(n) <= size)]
+            if ready:
+                eligible = [n for n, slack, _ in self.pending.pop(port) if n.size - slack <= size]
+                for node in self._ranked(eligible):
+                    self.add_solution(port, node)
+
+    def _patience(self, node: Node) -> int:
+        """Sizes to wait (while they are cheap) before accepting ``node``: one, or ``PATIENCE`` when it
+        reads a field or constant the description never mentions (``empty(plan_json.phases)`` for
+        "whether the total task cost exceeds the plan budget")."""
+        return PATIENCE if self.consts.mentions and relevance(node, self.consts)[1] else 1
+
+    def _ranked(self, candidates: list[Node]) -> list[Node]:
+        """Programs that fit, the most plausible reading of the description first (``plausibility``);
+        ties keep the order they were found in (smallest first)."""
+        return sorted(candidates, key=lambda n: -plausibility(n, self.consts))
+
+    def _uses_solved(self, node: Node) -> bool:
+        """Was part of this program solved for rather than enumerated (its size says little then)?"""
+        return node in self.solved or any(self._uses_solved(a) for a in node.args)
+
+    def propose(self, port: str, node: Node, slack: int = INVERSE_SLACK) -> None:
+        """A program built by lookup, kept until enumeration has reached ``slack`` below its size (a
+        smaller program found meanwhile wins); deduced ones wait one more size when that size is cheap, so
+        that a program closer to the description can still turn up."""
+        if (port, node) in self.dropped or self.live(port):
+            return
+        pending = self.pending.setdefault(port, [])
+        if all(node != n for n, _, _ in pending) and len(pending) < MAX_PENDING:
+            pending.append((node, slack, self.top.done))
 
     def tick(self, force: bool = False) -> None:
         """Raise OutOfTime once the deadline has passed (checked every 256 calls, or when forced)."""
@@ -111,10 +231,14 @@ class Search:
             raise OutOfTime
 
     def ensure(self, scope: Scope, size: int) -> None:
-        """Grow ``scope``'s bank up to ``size``."""
+        """Grow ``scope``'s bank up to ``size``; a size cut short by the deadline is grown again later."""
         while scope.done < size:
             scope.done += 1
-            self._grow(scope, scope.done)
+            try:
+                self._grow(scope, scope.done)
+            except OutOfTime:
+                scope.done -= 1
+                raise
 
     def useful(self, scope: Scope, t: Any, op: str, size: int) -> bool:
         """Can a top-level expression of type ``t`` still lead to some output port's kind?
@@ -132,8 +256,8 @@ class Search:
             return bool(kinds & {"bool", "str"}) or (size <= LIFT_MAX and op in LIFTABLE)
         if kind == "str":
             return bool(kinds & {"bool", "num"})
-        if kind == "bool":
-            return False
+        if kind == "bool":  # a condition picks a label: if(cond, "late", "on_time")
+            return self.labels
         if kind == "list":
             if op in ("sort_by", "take", "sorted"):  # order matters only to lists, sums of the top k, text
                 scalar_kinds = {"list", "num", "str"} if t[1] in SCALARS else {"list", "str"}
@@ -143,8 +267,9 @@ class Search:
             if t[1] not in SCALARS or op in SOURCE_OPS:
                 return True
             return bool(kinds & {"num", "str", "bool"})
-        if kind == "dict":
-            return op in ("graph", "path", "var") or bool(kinds & {"str"})
+        if kind == "dict":  # values/keys of a grouping feed numbers and lists; argmax_key a string
+            return op in ("graph", "path", "var") or bool(kinds & {"str"}) or (
+                op in ("group", "to_dict") and bool(kinds & {"num", "list"}))
         return True
 
     def _offer(self, scope: Scope, size: int, entry: Entry) -> None:
@@ -152,16 +277,54 @@ class Search:
         if scope is self.top and (any(v is ERR for v in entry.vec)
                                   or not self.useful(scope, entry.type, entry.node.op, size)):
             return
-        if not scope.add(size, entry) or scope is not self.top:
+        if not scope.add(size, entry):
+            self._prefer(scope, entry)
             return
+        if scope is not self.top:
+            return
+        self._register_selection(entry)
         kind = coarse(entry.type)
         for port in self.ports:
-            if port in self.found or self.target_kind[port] not in (kind, "null"):
+            if self.target_kind[port] not in (kind, "null") or not entry.free:
                 continue
-            key = canon(entry.vec) if entry.src is not None else entry.key()
-            fits = key == self.target_keys[port] or (kind == "num" and _close(entry.vec, self.targets[port]))
-            if fits and entry.free:
-                self.found[port] = entry.node
+            vec = self.known(entry.vec)
+            if canon(vec) == self.target_keys[port] or (
+                    kind == "num" and _close(vec, self.target_known[port])):
+                node = self._rounded(entry.node, vec, port) if kind == "num" else entry.node
+                self.found_now.setdefault(port, []).append(node)
+        if kind == "num":
+            for port, node in self.deducer.offer(entry):
+                self.propose(port, node)
+
+    def _prefer(self, scope: Scope, entry: Entry) -> None:
+        """An expression equivalent to one kept (same values everywhere) replaces it when it is built
+        from what the description talks about and is hardly larger: ``len(filter(tasks, status ==
+        "done"))`` over ``min(values(group(tasks, status, count)))`` when the task says "done"."""
+        if not self.consts.mentions or (scope is not self.top and not any(
+                a.op in dsl.CONSTANT_OPS and str(a.param).lower() in self.consts.mentions
+                for a in entry.node.args)):
+            return
+        if entry.src is not None:
+            return  # a list that keeps the same elements here may still order or cut them differently
+        kept = scope.seen.get(entry.key())
+        if kept is None or kept is entry or entry.node.size > kept.node.size + 1:
+            return
+        new, old = relevance(entry.node, self.consts), relevance(kept.node, self.consts)
+        if (new[0] > old[0] and new[1] <= old[1]) or (new[0] == old[0] and new[1] < old[1]):
+            kept.node = entry.node
+            if scope is self.top and kept.type == "num":
+                self.deducer.renamed.append(kept)
+
+    def _rounded(self, node: Node, vec: list[Any], port: str) -> Node:
+        """A number the description says is rounded ("rounded to 2 decimals") is emitted rounded, also
+        when the examples happen not to need it."""
+        for digits in self.consts.rounding:
+            try:
+                if canon([round(v, digits) for v in vec]) == self.target_keys[port]:
+                    return node if node.op == "round" else Node("round", (node,), digits)
+            except (TypeError, ValueError):
+                break
+        return node
 
     # -- scopes ----------------------------------------------------------------------------------
     def _new_scope(self, parent: Scope | None, var: str | None, parent_of: list[int],
@@ -184,7 +347,7 @@ class Search:
         if sub is None:
             parent_of = [i for i, lst in enumerate(values) for _ in lst]
             elements = [x for lst in values for x in lst]
-            sub = self._new_scope(scope, self._var_name(entry.node, scope), parent_of, elements,
+            sub = self._new_scope(scope, var_name(self, entry.node, scope), parent_of, elements,
                                   scope.depth + 1)
             scope.children[key] = sub
         idx: list[list[int]] = []
@@ -196,38 +359,11 @@ class Search:
             entry.src = (sub, idx)
         return sub, idx
 
-    def _var_name(self, node: Node, scope: Scope) -> str:
-        """A readable element name, distinct from the ports and every enclosing element name."""
-        base = "item"
-        if node.op == "path":
-            last = node.param[1][-1]
-            base = last[:-1] if last.endswith("s") and len(last) > 3 else last
-            if last == "depends_on":
-                base = "dep"
-        elif node.op in ("values", "map_values", "group", "graph", "to_dict"):
-            base = "value"
-        elif node.op == "var":
-            name = str(node.param)
-            base = name[:-1] if name.endswith("s") and len(name) > 3 else f"{name}_item"
-        base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
-        if not base[0].isalpha():
-            base = "x_" + base
-        taken = set(self.port_names)
-        outer: Scope | None = scope
-        while outer is not None:
-            taken.add(outer.var or "")
-            outer = outer.parent
-        name = base
-        n = 2
-        while name in RESERVED or name in taken:
-            name = f"{base}{n}"
-            n += 1
-        return name
-
     # -- growing ---------------------------------------------------------------------------------
     def _grow(self, scope: Scope, size: int) -> None:
         if size == 1:
-            scope.cache["leaves"] = list(self._leaves(scope))
+            leaves = list(scope_leaves(self, scope))
+            scope.cache["leaves"] = [*leaves, *join_leaves(self, scope, leaves)]
         for entry in scope.cache["leaves"]:
             if entry.node.size == size:
                 self._offer(scope, size, entry)
@@ -237,145 +373,16 @@ class Search:
             for entry in _entries(self.top.at(size)):
                 if entry.type == "num" and entry.node.op in LIFTABLE and entry.free:
                     self._offer(scope, size, Entry(entry.node, "num", scope.lift(entry.vec), False, True))
-        for entry in self._unary(scope, size):
+        for entry in unary(self, scope, size):
             self._offer(scope, size, entry)
-        for entry in self._binary(scope, size):
+        if scope is self.top:
+            for entry in top_finds(self, size):
+                self._offer(scope, size, entry)
+        for entry in binary(self, scope, size):
             self._offer(scope, size, entry)
         if scope.depth < MAX_DEPTH:
             for entry in self._higher_order(scope, size):
                 self._offer(scope, size, entry)
-
-    def _leaves(self, scope: Scope) -> Iterator[Entry]:
-        for name, vec, own in scope.var_vectors():
-            t = infer_type(vec)
-            if t is None:
-                continue
-            if own or scope.parent is None:
-                yield Entry(Node("var", param=name), t, vec, own, True)
-            yield from self._paths(name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
-        const = "literal" if scope.parent is None else "const"
-        for number in dsl.NUMBERS:
-            yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
-        for text in self.enums:
-            yield Entry(Node(const, param=text), "str", [text] * scope.n, False, False)
-
-    def _paths(self, name: str, vec: list[Any], t: Any, own: bool, fields: tuple[str, ...],
-               only_scalars: bool) -> Iterator[Entry]:
-        if not is_rec(t) or len(fields) >= PATH_DEPTH:
-            return
-        for f in t[1]:
-            sub = [v[f] if isinstance(v, dict) and f in v else ERR for v in vec]
-            ft = infer_type(sub)
-            if ft is None or (own is False and ERR in sub) or all(v is ERR for v in sub):
-                continue
-            path = (*fields, f)
-            if ft in SCALARS or not only_scalars:
-                yield Entry(Node("path", param=(name, path)), ft, sub, own, True)
-            yield from self._paths(name, sub, ft, own, path, only_scalars)
-            if not only_scalars and not fields and is_list(ft) and is_rec(ft[1]):
-                yield from self._list_paths(name, sub, ft[1], own, f)
-
-    def _list_paths(self, name: str, vec: list[Any], et: Any, own: bool, f: str) -> Iterator[Entry]:
-        """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined)."""
-        for g in et[1]:
-            sub: list[Any] = []
-            for lst in vec:
-                if lst is ERR or not isinstance(lst, list):
-                    sub.append(ERR)
-                    continue
-                vals = [e.get(g, ERR) if isinstance(e, dict) else ERR for e in lst]
-                sub.append(ERR if any(v is ERR for v in vals) else vals)
-            if all(v is ERR for v in sub):
-                continue
-            flat = all(isinstance(x, list) for v in sub if v is not ERR for x in v)
-            if flat:
-                sub = [v if v is ERR else [x for part in v for x in part] for v in sub]
-            t = infer_type(sub)
-            if t is None or not is_list(t) or t[1] == "any":
-                continue
-            marker = dsl.FLATTEN if flat else dsl.PROJECT
-            yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
-
-    def _unary(self, scope: Scope, size: int) -> Iterator[Entry]:
-        wants_list = "list" in self.wanted or scope is not self.top
-        for arg_t, entries in scope.at(size - 1).items():
-            for op in UNARY_OPS:
-                rt = unary_type(op, arg_t)
-                if rt is None or not self.useful(scope, rt, op, size):
-                    continue
-                total = size - dsl.OP_COST.get(op, 1) + 1
-                if total != size:
-                    continue  # costlier unary operations are generated from their own size below
-                for param in params(op):
-                    for a in entries:
-                        if a.free and unary_ok(op, a.node, wants_list):
-                            yield from apply(op, (a,), param, rt, a.dep)
-        for op in ("split", "join"):
-            for arg_t, entries in scope.at(size - dsl.OP_COST[op]).items():
-                rt = unary_type(op, arg_t)
-                if rt is None:
-                    continue
-                for param in params(op):
-                    for a in entries:
-                        if a.free and unary_ok(op, a.node, wants_list):
-                            yield from apply(op, (a,), param, rt, a.dep)
-
-    def _binary(self, scope: Scope, size: int) -> Iterator[Entry]:
-        if scope is not self.top and size > CHILD_BINARY_MAX:
-            return
-        yield from self._binary_sized(scope, size, 1)
-        yield from self._concat(scope, size)
-
-    def _concat(self, scope: Scope, size: int) -> Iterator[Entry]:
-        for left in range(1, 2):
-            right = size - dsl.OP_COST["concat"] - left
-            if right != 1:
-                continue
-            for lt, les in scope.at(left).items():
-                for rt_, res in scope.at(right).items():
-                    if binary_type("concat", lt, rt_) is None:
-                        continue
-                    for param in dsl.CONCAT_SEPARATORS:
-                        for a in les:
-                            for b in res:
-                                if (a.free or b.free) and a is not b:
-                                    yield from apply("concat", (a, b), param, "str", a.dep or b.dep)
-
-    def _binary_sized(self, scope: Scope, size: int, cost: int) -> Iterator[Entry]:
-        """Binary operations; a commutative one is built once, with any constant on the right."""
-        for left in range(1, size - cost):
-            right = size - cost - left
-            for lt, les in scope.at(left).items():
-                self.tick(force=True)
-                for rt_, res in scope.at(right).items():
-                    for op in BINARY_OPS:
-                        if op == "concat":
-                            continue
-                        out = binary_type(op, lt, rt_)
-                        if out is None or not self.useful(scope, out, op, size):
-                            continue
-                        yield from self._pairs(op, out, les, res, left, right, lt == rt_)
-
-    def _pairs(self, op: str, out: Any, les: list[Entry], res: list[Entry], left: int, right: int,
-               same_type: bool) -> Iterator[Entry]:
-        commutative = op in COMMUTATIVE
-        for i, a in enumerate(les):
-            a_const = a.node.op in dsl.CONSTANT_OPS
-            if commutative and a_const:
-                continue
-            for j, b in enumerate(res):
-                if not (a.free or b.free):
-                    continue
-                if commutative and b.node.op not in dsl.CONSTANT_OPS and (
-                        left > right or (left == right and same_type and j < i)):
-                    continue
-                if a is b and op in ("sub", "div", "lt", "eq", "ne", "and", "or"):
-                    continue
-                if not consts_ok(op, a.node, b.node):
-                    continue
-                if op in ARITH and (const_arith(a.node) or const_arith(b.node)):
-                    continue  # constants only in the outermost arithmetic
-                yield from apply(op, (a, b), None, out, a.dep or b.dep)
 
     def _higher_order(self, scope: Scope, size: int) -> Iterator[Entry]:
         from plugsmith.synth.enumerate._hof import higher_order

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import gc
-import time
 from typing import Any
 
 from plugsmith.spec import JsonSchema, TestCase
-from plugsmith.synth.enumerate._dsl import NUMBERS, Node
+from plugsmith.synth.enumerate._constants import spec_constants
+from plugsmith.synth.enumerate._dsl import NUMBERS
 from plugsmith.synth.enumerate._program import Program
-from plugsmith.synth.enumerate._search import Search
-from plugsmith.synth.enumerate._values import FIELD_RANK
-
-
-def _enums(schema: Any, found: set[str]) -> None:
-    if isinstance(schema, dict):
-        for key, value in schema.items():
-            if key == "enum" and isinstance(value, list):
-                found.update(v for v in value if isinstance(v, str))
-            else:
-                _enums(value, found)
-    elif isinstance(schema, list):
-        for value in schema:
-            _enums(value, found)
+from plugsmith.synth.enumerate._session import SynthesisSession
 
 
 def field_rank(inputs: dict[str, JsonSchema]) -> dict[str, int]:
@@ -54,80 +41,42 @@ def field_rank(inputs: dict[str, JsonSchema]) -> dict[str, int]:
     return rank
 
 
-def allowed_constants(inputs: dict[str, JsonSchema]) -> list[Any]:
-    """Every literal a program may contain: the fixed small numbers and the input schemas' enum strings.
+def allowed_constants(inputs: dict[str, JsonSchema], outputs: dict[str, JsonSchema] | None = None,
+                      description: str = "", cases: list[TestCase] | None = None) -> list[Any]:
+    """Every literal a program may contain: the fixed small numbers, the input schemas' enum strings,
+    the output schemas' enum strings (answers of a classification), and the numbers and quoted words of
+    the description that are not copied from the ``cases``' expected outputs (see ``_constants``).
 
     Nothing here comes from the examples, so no program can copy an expected output value.
     """
-    found: set[str] = set()
-    _enums(inputs, found)
-    return [*NUMBERS, *sorted(found)]
-
-
-def _item_fields(schema: JsonSchema) -> list[str] | None:
-    """Declared properties of the items of an array output or the values of a dictionary output."""
-    if not isinstance(schema, dict):
-        return None
-    inner = schema.get("items") if schema.get("type") == "array" else schema.get("additionalProperties")
-    props = inner.get("properties") if isinstance(inner, dict) else None
-    return sorted(props) if isinstance(props, dict) and props else None
-
-
-def _record_keys(schema: JsonSchema, values: list[Any]) -> list[str] | None:
-    """The declared properties of an object output, when every example has exactly those keys."""
-    props = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(props, dict) or not props:
-        return None
-    keys = sorted(props)
-    if all(isinstance(v, dict) and sorted(v) == keys for v in values):
-        return keys
-    return None
+    consts = spec_constants(description, inputs, outputs or {}, cases)
+    numbers = [*NUMBERS, *(n for n in consts.numbers if n not in NUMBERS)]
+    return [*numbers, *dict.fromkeys([*consts.strings, *consts.answers])]
 
 
 def synthesize_program(cases: list[TestCase], inputs: dict[str, JsonSchema], outputs: dict[str, JsonSchema],
-                       budget_s: float = 20.0) -> Program | None:
+                       budget_s: float = 20.0, description: str = "") -> Program | None:
     """The smallest DSL program that maps every case's input to its expected output, or None.
 
     Each output port is searched for separately (an object output whose schema lists ``properties`` is
     split into one search target per property). Returns None when no program fits within ``budget_s``
-    seconds, when there are no cases, or when a case lacks an output port.
+    seconds, when there are no cases, or when a case lacks an output port. For counterexample-guided
+    search (held-back cases, more than one answer) use :class:`SynthesisSession`.
     """
-    deadline = time.monotonic() + budget_s
-    if not cases:
-        return None
-    ports = sorted(inputs) or sorted({k for c in cases for k in c.input})
-    examples = [{p: c.input.get(p) for p in ports} for c in cases]
-    targets: dict[str, list[Any]] = {}
-    split: dict[str, list[str]] = {}
-    for port in sorted(outputs):
-        if any(port not in c.expected for c in cases):
-            return None
-        values = [c.expected[port] for c in cases]
-        keys = _record_keys(outputs[port], values)
-        if keys is None:
-            targets[port] = values
-        else:
-            split[port] = keys
-            for key in keys:
-                targets[f"{port}\x00{key}"] = [v[key] for v in values]
-    enums = [c for c in allowed_constants(inputs) if isinstance(c, str)]
-    fields = {p: keys for p in targets if "\x00" not in p and (keys := _item_fields(outputs[p])) is not None}
-    gc_was_on = gc.isenabled()
-    gc.disable()  # the banks are many small objects: collecting while they grow costs time
-    token = FIELD_RANK.set(field_rank(inputs))
+    session = open_session(cases, inputs, outputs, description=description)
     try:
-        found = Search(examples, targets, enums, deadline, fields).run()
+        return session.next(budget_s)
     finally:
-        FIELD_RANK.reset(token)
-        if gc_was_on:
-            gc.enable()
+        del session
         gc.collect()  # the search's cyclic garbage is freed now, on this call's clock
-    if len(found) < len(targets):
-        return None
-    programs: dict[str, Node] = {p: found[p] for p in targets if "\x00" not in p}
-    for port, keys in split.items():
-        programs[port] = Node("record", tuple(found[f"{port}\x00{k}"] for k in keys), tuple(keys))
-    return Program(tuple(sorted(programs.items())), tuple(ports))
 
 
-__all__ = ["allowed_constants", "synthesize_program"]
+def open_session(cases: list[TestCase], inputs: dict[str, JsonSchema], outputs: dict[str, JsonSchema], *,
+                 unlabelled: list[dict[str, Any]] | None = None, description: str = "") -> SynthesisSession:
+    """A :class:`SynthesisSession` over the spec's ports, with the constants the spec allows."""
+    consts = spec_constants(description, inputs, outputs, cases)
+    return SynthesisSession(cases, inputs, outputs, unlabelled=unlabelled, field_rank=field_rank(inputs),
+                            constants=consts)
+
+
+__all__ = ["allowed_constants", "open_session", "synthesize_program"]

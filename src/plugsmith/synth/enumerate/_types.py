@@ -9,9 +9,9 @@ from plugsmith.synth.enumerate._values import SCALARS, Type
 NUM_LIST = ("list", "num")
 TEXT = frozenset({"str", "date"})
 
-UNARY_OPS: tuple[str, ...] = ("round", "upper", "lower", "title", "split", "notnull", "not", "len", "sum",
-                              "mean", "min", "max", "flatten", "sorted", "unique", "take", "join", "keys",
-                              "values", "argmax_key", "argmin_key", "empty", "first", "last")
+UNARY_OPS: tuple[str, ...] = ("round", "upper", "lower", "title", "replace", "split", "notnull", "not", "len",
+                              "sum", "mean", "min", "max", "flatten", "sorted", "unique", "take", "join",
+                              "keys", "values", "argmax_key", "argmin_key", "empty", "first", "last")
 BINARY_OPS: tuple[str, ...] = ("add", "sub", "mul", "div", "pct", "date_add", "days_between", "lt", "le",
                                "eq", "ne", "and", "or", "concat")
 COMMUTATIVE = frozenset({"add", "mul", "eq", "ne", "and", "or"})
@@ -33,7 +33,7 @@ def unary_type(op: str, t: Type) -> Type | None:
     """Result type of a unary operation on an argument of type ``t`` (None: does not apply)."""
     if op == "round":
         return "num" if t == "num" else None
-    if op in ("upper", "lower", "title"):
+    if op in ("upper", "lower", "title", "replace"):
         return "str" if t == "str" else None
     if op == "split":
         return ("list", "str") if t == "str" else None

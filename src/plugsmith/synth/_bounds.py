@@ -1,0 +1,81 @@
+"""Bounds on what synthesis reads: a spec whose cases are nested too deeply or are too large is refused
+with a clear error (exit status 2) before any search starts, so time and memory stay bounded.
+
+Cases are examples: they should be small. The limits are far above what a plan or a capability's golden
+cases need (a plan with a thousand tasks is about half a megabyte of JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from plugsmith.errors import SpecError
+from plugsmith.spec import CapabilitySpec
+
+MAX_DEPTH = 32              # nesting of objects and arrays inside one case
+MAX_CASE_CHARS = 1_000_000  # one case as compact JSON
+MAX_CASES = 500
+MAX_ELEMENTS = 20_000       # list elements over all cases, what the offline search evaluates on
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply a JSON value nests (stops counting past ``limit``, without recursion)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > limit:
+                return level
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def elements(value: Any) -> int:
+    """Number of list elements inside a JSON value (the environments a search evaluates on)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            count += len(item)
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return count
+
+
+def check_case_values(spec: CapabilitySpec) -> None:
+    """Refuse cases beyond the bounds above (``SpecError``, exit status 2), naming the case and limit."""
+    cases = spec.cases
+    if len(cases) > MAX_CASES:
+        raise SpecError(f"the spec has {len(cases)} test cases; at most {MAX_CASES} are used for synthesis",
+                        subject=spec.name, hint="keep a representative few (5-20 cases are plenty)")
+    for case in cases:
+        for part in ("input", "expected"):
+            value = getattr(case, part)
+            if depth(value) > MAX_DEPTH:
+                raise SpecError(f"case {case.name!r}: its {part} nests deeper than {MAX_DEPTH} levels",
+                                subject=spec.name, hint="test cases are examples: keep them shallow")
+        size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
+                              default=str))
+        if size > MAX_CASE_CHARS:
+            raise SpecError(f"case {case.name!r} is {size:,} characters of JSON; the limit is "
+                            f"{MAX_CASE_CHARS:,}", subject=spec.name,
+                            hint="test cases are examples: use small inputs that show the rule")
+
+
+def too_many_elements(inputs: list[dict[str, Any]]) -> str | None:
+    """Why the offline search should not run on these case inputs (too many list elements), or None."""
+    total = sum(elements(value) for value in inputs)
+    if total > MAX_ELEMENTS:
+        return (f"the cases hold {total:,} list elements; the offline search evaluates every expression on "
+                f"each and handles up to {MAX_ELEMENTS:,} (use smaller examples)")
+    return None
+
+
+__all__ = ["MAX_CASES", "MAX_CASE_CHARS", "MAX_DEPTH", "MAX_ELEMENTS", "check_case_values", "depth",
+           "elements", "too_many_elements"]
