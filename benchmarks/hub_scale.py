@@ -43,7 +43,7 @@ def pick(rng: random.Random, vocab: list[str]) -> str:
 
 def synthetic_rows(n: int, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Plugin and release rows for ``n`` releases (n // VERSIONS plugins)."""
-    from plugsmith.hub._release import search_text
+    from plugsmith.hub._release import canonical_version, search_text
     from plugsmith.spec import Origin, PluginManifest, plugin_id_for
 
     vocab = vocabulary(rng)
@@ -64,6 +64,7 @@ def synthetic_rows(n: int, rng: random.Random) -> tuple[list[dict[str, Any]], li
                 keywords=[])
             releases.append({
                 "plugin_id": pid, "name": name, "capability": name, "version": f"1.{v}.0",
+                "version_key": canonical_version(f"1.{v}.0"),
                 "status": "approved" if v != 2 else "deprecated", "status_reason": "",
                 "tier": "Tier 1", "tier_rank": 1, "origin": "synthesized",
                 "checksum": "sha256:" + f"{rng.getrandbits(256):064x}",
