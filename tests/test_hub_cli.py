@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from _artifacts import tamper
 from plugsmith.cli import hub as hub_cli
 from plugsmith.cli import main
 from plugsmith.hub import Hub
@@ -117,10 +118,9 @@ def test_verify_reports_corrupt_artifacts(capsys: pytest.CaptureFixture[str], db
                                           tmp_path: Path) -> None:
     with Hub.open(db_url) as hub:
         release = hub.publish(make_plugin(tmp_path), status=Status.approved, tier=Tier.tier1)
-        path = hub.store.path_for(release.checksum)
-    code, out, _ = run(capsys, "--db", db_url, "hub", "verify")
-    assert code == 0 and "1 artifact(s) checked, 0 corrupt" in out
-    path.write_bytes(path.read_bytes() + b"x")
+        code, out, _ = run(capsys, "--db", db_url, "hub", "verify")
+        assert code == 0 and "1 artifact(s) checked, 0 corrupt" in out
+        tamper(hub.store, release.checksum, lambda old: old + b"x")
     code, out, err = run(capsys, "--db", db_url, "hub", "verify", "--json")
     report = json.loads(out)
     assert code == 1 and report["corrupt"][0]["refs"] == [release.ref]

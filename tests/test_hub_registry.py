@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from _artifacts import tamper
 from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact, VersionConflict
 from plugsmith.hub import Hub, checksum, pack
 from plugsmith.hub import _hub as hub_module
@@ -38,8 +39,8 @@ def test_migrations_build_exactly_the_models(hub: Hub) -> None:
     assert {"plugins", "releases", "events", "synthesis_records", "benchmark_cases"} <= tables
 
 
-def test_reopening_is_idempotent(hub: Hub, db_url: str) -> None:
-    release = hub.publish(make_plugin(Path(hub.store.root).parent / "src"), status=Status.approved,
+def test_reopening_is_idempotent(hub: Hub, db_url: str, tmp_path: Path) -> None:
+    release = hub.publish(make_plugin(tmp_path / "src"), status=Status.approved,
                           tier=Tier.tier1)
     with Hub.open(db_url) as again:
         assert again.get(release.ref) == release
@@ -213,7 +214,7 @@ def test_checkout_and_tamper_detection_through_the_hub(hub: Hub, tmp_path: Path)
     out = hub.checkout(release)
     assert (out / "plugin.json").exists()
     assert all(entry["ok"] for entry in hub.verify_artifacts())
-    hub.store.path_for(release.checksum).write_bytes(b"tampered")
+    tamper(hub.store, release.checksum, lambda _old: b"tampered")
     report = hub.verify_artifacts()
     assert report[0]["refs"] == [release.ref] and not report[0]["ok"]
     with pytest.raises(TamperedArtifact):

@@ -147,8 +147,8 @@ def test_migration_0004_gives_names_to_their_first_server_publisher(db_url: str,
         local = hub.publish(make_plugin(tmp_path, "cost_local"), status="approved", tier=None)
     engine = create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE server_owners"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+        command.downgrade(_alembic_config(conn), "0003")  # drops server_owners (and any later table)
+    with engine.begin() as conn:
         for release, who, minute in ((second, "tok_second", 2), (first, "tok_first", 1), (local, None, 3)):
             conn.execute(text(
                 "INSERT INTO server_signatures (checksum, plugin_id, version, manifest_digest, signature, "

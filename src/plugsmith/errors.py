@@ -11,7 +11,8 @@ Every error says what went wrong, on what (``subject``) and what to do next (``h
     │   ├── ArchiveError       plugin archive unsafe or malformed
     │   ├── ConfigError        bad setting, database URL, policy file, llm_config.json
     │   ├── NotFound           no such plugin / release / file
-    │   └── VersionConflict    a published version is immutable
+    │   ├── VersionConflict    a published version is immutable
+    │   └── StateConflict      someone changed it first (e.g. another reviewer decided it)
     └── WorkFailed (exit 1): the input was fine but the work did not succeed
         ├── SynthesisFailed    no candidate passed the gates
         ├── GateFailed         a plugin was rejected by the gates
@@ -74,6 +75,10 @@ class VersionConflict(BadInput):
     slug = "version-conflict"
 
 
+class StateConflict(BadInput):
+    slug = "conflict"
+
+
 class WorkFailed(PlugsmithError):
     exit_code = 1
     slug = "failed"
@@ -116,6 +121,7 @@ __all__ = [
     "PolicyDenied",
     "SandboxError",
     "SpecError",
+    "StateConflict",
     "SynthesisFailed",
     "TamperedArtifact",
     "VersionConflict",

@@ -12,8 +12,10 @@ MODULES = [
     "plugsmith.cli.gates",     # validate, doctor, review, quarantine (gates, governance)
     "plugsmith.cli.plugin",    # plugin new|run          (plugin format, sandbox)
     "plugsmith.cli.hub",       # hub init|publish|search|show|versions|deprecate|yank|verify
+    "plugsmith.cli.hub_store", # hub migrate-artifacts    (artifact stores)
     "plugsmith.cli.plan",      # plan import-planexe|validate
     "plugsmith.cli.serve",     # serve, token            (server)
+    "plugsmith.cli.key",       # key show|rotate|rekey   (the hub's signing keys)
     "plugsmith.cli.mcp",       # mcp                     (the hub as MCP tools)
     "plugsmith.cli.schema",    # schema NAME
 ]

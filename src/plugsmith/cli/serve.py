@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,28 +24,49 @@ def serve(
         "--sign-existing", help="Sign every unsigned release (published on the hub host around the "
         "server; the first serve of a hub signs them by itself). Run `plugsmith hub verify` first.")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=32)] = 1,
+    key_secret_file: Annotated[Path | None, typer.Option(
+        "--key-secret-file", help="File holding the key secret that seals the hub's signing key in its "
+        "database (default: $PLUGSMITH_KEY_SECRET_FILE or $PLUGSMITH_KEY_SECRET); the same on every "
+        "replica, required on PostgreSQL.")] = None,
+    rate: Annotated[list[str] | None, typer.Option(
+        "--rate", help="A shared rate limit, KIND=COUNT/SECONDS (KIND: publish, write, auth-failure); "
+        "repeatable.")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="Addresses of load balancers whose X-Forwarded-For is trusted "
+        "(comma-separated; default 127.0.0.1).")] = None,
 ) -> None:
-    """Run the shared hub: JSON API under /api/v1, web pages at /, OpenAPI at /openapi.json."""
+    """Run the shared hub: JSON API under /api/v1, web pages at /, OpenAPI at /openapi.json.
+
+    Several replicas on one PostgreSQL serve one hub behind any load balancer (docs/server.md)."""
+    import os
+
     import uvicorn
 
     from plugsmith.cli._common import OPTIONS, err
+    from plugsmith.governance._keys import SECRET_FILE_ENV, key_secret
     from plugsmith.server import ServerSettings, create_app
+    from plugsmith.server._limits import RATES_ENV, parse_rate
 
-    settings = ServerSettings(db_url=OPTIONS.db)
+    rates = dict(parse_rate(text) for text in rate or [])
+    secret = key_secret(key_secret_file)
+    if key_secret_file:  # the gate worker processes (and --workers) check attestations with it too
+        os.environ[SECRET_FILE_ENV] = str(key_secret_file.resolve())
+    settings = ServerSettings(db_url=OPTIONS.db, key_secret=secret, rates=rates or None)
     app = create_app(settings)
     if sign_existing:
         count = app.state.writes.sign_existing()
         err(f"signed {count} existing release(s)")
     err(f"plugsmith hub on http://{host}:{port}/ (key {app.state.writes.key.key_id})")
-    if workers > 1:
-        import os
-
+    proxies = {"forwarded_allow_ips": forwarded_allow_ips} if forwarded_allow_ips else {}
+    if workers > 1:  # each worker builds its app from the environment (server/_factory.py)
         if OPTIONS.db:
             os.environ["PLUGSMITH_DB"] = OPTIONS.db
+        if rate:
+            os.environ[RATES_ENV] = ",".join(rate)
         uvicorn.run("plugsmith.server._factory:app", host=host, port=port, workers=workers,
-                    log_level="warning")
+                    log_level="warning", **proxies)  # type: ignore[arg-type]
     else:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", **proxies)  # type: ignore[arg-type]
 
 
 def _store() -> tuple[Hub, ServerStore]:

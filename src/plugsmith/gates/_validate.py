@@ -95,7 +95,7 @@ def attested_origin_of(plugin_dir: Path, manifest: PluginManifest, hub: Hub | No
         return "builtin", "the bytes of a built-in shipped with this plugsmith"
     if hub is not None:
         for attestation in _hub_records(hub, manifest.capability):
-            origin = attested_origin(attestation, digest)
+            origin = attested_origin(attestation, digest, hub)
             if origin is not None:
                 return origin, f"attested {origin} by hub key {attestation['key_id']} for {digest[:19]}…"
     return None, f"nothing attests {digest[:19]}…"

@@ -45,9 +45,10 @@ def attest(key: HubKey, checksum: str, origin: str, *, spec_hash: str = "", **de
             "key_id": key.key_id, "signature": base64.b64encode(signature).decode("ascii")}
 
 
-def attested_origin(attestation: Any, checksum: str) -> str | None:
+def attested_origin(attestation: Any, checksum: str, hub: Any = None) -> str | None:
     """The origin an attestation vouches for, when it covers ``checksum`` and its signature verifies
-    with a key this machine trusts (its own hub key or ``PLUGSMITH_HUB_KEY``); else None."""
+    with a key this machine trusts (its own hub key or ``PLUGSMITH_HUB_KEY``, or given the ``hub`` a
+    key of its key ring this process can trust: see ``trusted_key``); else None."""
     if not isinstance(attestation, dict) or attestation.get("checksum") != checksum:
         return None
     origin, key_id = attestation.get("origin"), attestation.get("key_id")
@@ -55,7 +56,7 @@ def attested_origin(attestation: Any, checksum: str) -> str | None:
     if not (isinstance(origin, str) and origin in ORIGINS and isinstance(key_id, str)
             and isinstance(spec_hash, str) and isinstance(signature, str)):
         return None
-    pem = trusted_key(key_id)
+    pem = trusted_key(key_id, hub)
     if pem is None:
         return None
     try:

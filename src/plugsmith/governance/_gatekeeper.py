@@ -64,7 +64,7 @@ def signature_problem(hub: Any, release: Release) -> tuple[str, str | None] | No
             return None
         return ("it carries no signature, but this hub signs every release: it was published around the "
                 "hub server, or it now points at an artifact the hub never signed", UNSIGNED_HINT)
-    pem = trusted_key(sig["key_id"])
+    pem = trusted_key(sig["key_id"], hub)
     if pem is None:
         return (f"it is signed by hub key {sig['key_id']}, which this machine does not trust; set "
                 "PLUGSMITH_HUB_KEY to that hub's public key file", None)

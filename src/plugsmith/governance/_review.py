@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from plugsmith.errors import BadInput
 from plugsmith.governance import _audit
 from plugsmith.governance._gatekeeper import REVIEW_EVENT
+from plugsmith.governance._keys import signing_key
 from plugsmith.governance._signing import HubKey
 from plugsmith.spec import Status, Tier
 
@@ -87,7 +88,7 @@ def promote(hub: Hub, ref: str, *, reviewer: str | None = None, note: str = "",
         raise BadInput(f"cannot promote it to Tier 1: {problem}", subject=release.ref,
                        hint="fix the plugin and publish a new version; only a clean release is promoted")
     who = reviewer or _reviewer()
-    attestation = attest(key or HubKey.load_or_create(), release.checksum, "reviewed", reviewer=who)
+    attestation = attest(key or signing_key(hub), release.checksum, "reviewed", reviewer=who)
     updated = hub.set_tier(release.ref, Tier.tier1)
     hub.record_event(REVIEW_EVENT, capability=release.capability, plugin_id=release.plugin_id,
                      version=release.version, outcome="promoted",

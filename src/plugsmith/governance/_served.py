@@ -65,12 +65,10 @@ def save_signature(hub: Any, release: Any, key: HubKey, published_by: str | None
            "manifest_digest": digest, "signature": key.sign_digest(release.checksum, digest),
            "key_id": key.key_id, "published_by": published_by, "downloads": 0,
            "created_at": datetime.now(UTC)}
-    exists = sa.text("SELECT 1 FROM server_signatures WHERE checksum = :checksum")
     insert = sa.text(f"INSERT INTO server_signatures ({', '.join(row)}) VALUES "
-                     f"({', '.join(':' + column for column in row)})")
+                     f"({', '.join(':' + column for column in row)}) ON CONFLICT (checksum) DO NOTHING")
     with _engine(hub).execution_options(plugsmith_write=True).begin() as conn:
-        if conn.execute(exists, {"checksum": release.checksum}).first() is None:
-            conn.execute(insert, row)
+        conn.execute(insert, row)  # the first signature of a checksum stays (replicas may race here)
 
 
 def sign_if_served(hub: Any, release: Any) -> bool:
@@ -81,10 +79,37 @@ def sign_if_served(hub: Any, release: Any) -> bool:
         return False
     if recorded_signature(hub, release.checksum) is not None:
         return True
-    key = HubKey.existing()
-    if key is None or key.key_id != key_id:
+    key = _key_for(hub, key_id)
+    if key is None:
         return False
     save_signature(hub, release, key)
+    return True
+
+
+def _key_for(hub: Any, key_id: str) -> HubKey | None:
+    """The private key with this id when this machine holds it: the hub's key in its database (given
+    the key secret), else this home's key file."""
+    from plugsmith.errors import ConfigError
+    from plugsmith.governance._keys import KeyRing, key_secret
+
+    secret = key_secret()
+    if secret is not None and isinstance(_engine(hub), sa.Engine):
+        record = KeyRing(_engine(hub)).active_record() if _has_ring(hub) else None
+        if record is not None and record.key_id == key_id:
+            try:
+                return KeyRing(_engine(hub)).active(secret)
+            except ConfigError:
+                return None
+    key = HubKey.existing()
+    return key if key is not None and key.key_id == key_id else None
+
+
+def _has_ring(hub: Any) -> bool:
+    try:
+        with _engine(hub).connect() as conn:
+            conn.execute(sa.text("SELECT 1 FROM hub_keys LIMIT 1"))
+    except sa.exc.SQLAlchemyError:
+        return False
     return True
 
 

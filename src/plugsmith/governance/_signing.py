@@ -100,26 +100,37 @@ def signature_mismatch(manifest: Any, checksum: str, recorded: dict[str, Any],
     return None
 
 
-def trusted_key(key_id: str) -> str | None:
-    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key."""
+def trusted_key(key_id: str, hub: Any = None) -> str | None:
+    """The PEM of the trusted hub key with this id: ``PLUGSMITH_HUB_KEY`` or this home's own key — or,
+    given the ``hub``, a key of the hub's key ring in its database that this process can trust (it
+    opened the ring with the key secret, or a rotation chain links the key to a trusted one)."""
     candidates = [Path(p) for p in (os.environ.get("PLUGSMITH_HUB_KEY"),) if p]
     candidates.append(config.home() / "keys" / PUBLIC_FILE)
+    anchors = []
     for path in candidates:
         try:
             pem = path.read_text(encoding="ascii")
-        except OSError:
+            found = key_id_of(pem)
+        except (OSError, ConfigError):
             continue
-        if key_id_of(pem) == key_id:
+        if found == key_id:
             return pem
-    return None
+        anchors.append(pem)
+    if hub is None:
+        return None
+    from plugsmith.governance._keys import hub_trusted_key
+
+    return hub_trusted_key(hub, key_id, anchors)
 
 
 @dataclass(frozen=True)
 class HubKey:
-    """The hub's signing key. Build it with ``load_or_create``; never log ``private``."""
+    """The hub's signing key. Build it with ``load_or_create`` (a key file in ``$PLUGSMITH_HOME/keys``)
+    or ``governance._keys.KeyRing.active`` (the hub's key in its database: ``path`` is None); never
+    log ``private``."""
 
     private: Ed25519PrivateKey
-    path: Path
+    path: Path | None = None
 
     @classmethod
     def load_or_create(cls, directory: Path | None = None) -> HubKey:

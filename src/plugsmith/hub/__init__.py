@@ -19,9 +19,12 @@ from plugsmith.hub._archive import (
     unpack,
 )
 from plugsmith.hub._hub import Hub, loadable
+from plugsmith.hub._leases import Lease, synthesis_lease
 from plugsmith.hub._release import LOADABLE, NearMatch, Release
 from plugsmith.hub._search import score_match
-from plugsmith.hub._store import ArtifactStore
+from plugsmith.hub._store import ArtifactStore, open_store
+from plugsmith.hub._store_db import DatabaseStore
+from plugsmith.hub._store_dir import DirectoryStore
 
 
 def __getattr__(name: str) -> object:
@@ -40,13 +43,18 @@ __all__ = [
     "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES",
     "ArtifactStore",
+    "DatabaseStore",
+    "DirectoryStore",
     "Hub",
+    "Lease",
     "NearMatch",
     "Release",
     "RemoteHub",
     "checksum",
     "loadable",
+    "open_store",
     "pack",
     "score_match",
+    "synthesis_lease",
     "unpack",
 ]

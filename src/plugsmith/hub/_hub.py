@@ -19,7 +19,14 @@ from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from plugsmith import config
-from plugsmith.errors import BadInput, ManifestError, NotFound, TamperedArtifact, VersionConflict
+from plugsmith.errors import (
+    BadInput,
+    ManifestError,
+    NotFound,
+    StateConflict,
+    TamperedArtifact,
+    VersionConflict,
+)
 from plugsmith.hub import _records as rec
 from plugsmith.hub._archive import checksum, pack, unpack
 from plugsmith.hub._db import WRITE, connect_error, open_engine
@@ -37,7 +44,7 @@ from plugsmith.hub._release import (
     tier_rank,
 )
 from plugsmith.hub._search import candidate_rows, query_words, score_match, text_filter
-from plugsmith.hub._store import ArtifactStore
+from plugsmith.hub._store import ArtifactStore, open_store
 from plugsmith.spec import CODE_FILE, CapabilitySpec, GateReport, PluginManifest, Status, TestCase, Tier
 from plugsmith.spec import load_manifest as _load_manifest
 
@@ -75,7 +82,7 @@ class Hub:
 
     def __init__(self, engine: Engine, store: ArtifactStore | None = None) -> None:
         self.engine = engine
-        self.store = store or ArtifactStore()
+        self.store = store or open_store(engine)
         self._writer = engine.execution_options(**WRITE)
 
     @classmethod
@@ -293,18 +300,35 @@ class Hub:
         """The verified archive bytes (TamperedArtifact when they do not match)."""
         return self.store.read(checksum)
 
+    def stream_artifact(self, checksum: str) -> tuple[int, Iterator[bytes]]:
+        """The archive's length and its chunks, for downloads: never whole in memory, and verified —
+        the stream raises TamperedArtifact instead of delivering the end of bytes that do not match."""
+        return self.store.sized_stream(checksum)
+
     def checkout(self, release: Release) -> Path:
         """A verified, unpacked, read-only copy of the release's plugin directory."""
         return self.store.checkout(release.checksum)
 
-    def set_status(self, ref: str, status: Status, *, reason: str = "") -> Release:
-        """Move a release through its lifecycle (deprecate, yank, quarantine, approve …)."""
+    def set_status(self, ref: str, status: Status, *, reason: str = "",
+                   only_from: Status | None = None) -> Release:
+        """Move a release through its lifecycle (deprecate, yank, quarantine, approve …).
+
+        ``only_from``: change it only if it still has that status, in the same statement — so two
+        reviewers (on two server replicas, say) cannot both decide one pending release; the second
+        gets ``StateConflict``.
+        """
         new = _storable(status)
         release = self.get(ref)
+        stmt = update(RELEASES).where(RELEASES.c.name == release.name, RELEASES.c.version == release.version)
+        if only_from is not None:
+            stmt = stmt.where(RELEASES.c.status == Status(only_from).value)
         with self._write() as conn:
-            conn.execute(update(RELEASES).where(RELEASES.c.name == release.name,
-                                                RELEASES.c.version == release.version)
-                         .values(status=new.value, status_reason=reason, updated_at=utcnow()))
+            changed = conn.execute(stmt.values(status=new.value, status_reason=reason, updated_at=utcnow())
+                                   .returning(RELEASES.c.id)).first()
+            if changed is None:
+                was = Status(only_from).value if only_from is not None else "there"
+                raise StateConflict(f"{release.ref} is no longer {was}; someone decided "
+                                    "it first", subject=release.ref, hint="reload it to see its status")
             rec.insert_event(conn, "status", {
                 "capability": release.capability, "plugin_id": release.plugin_id,
                 "version": release.version, "outcome": new.value,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import httpx
 
@@ -32,6 +33,7 @@ from plugsmith.spec import CapabilitySpec, GateReport, Origin, PluginManifest, S
 
 log = logging.getLogger("plugsmith.hub.remote")
 API = "/api/v1"
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024  # far above any archive the gates let through
 
 
 def release_from_dict(data: dict[str, Any]) -> Any:
@@ -78,6 +80,11 @@ def _raise_for(response: httpx.Response, subject: str) -> NoReturn:
         cls = errors.PolicyDenied
     elif slug == "bad-archive":
         cls = errors.ArchiveError
+    elif slug == "tampered":  # the hub's own copy failed its checksum
+        cls = errors.TamperedArtifact
+    elif status == 429:
+        cls = errors.WorkFailed
+        hint = hint or f"try again in {response.headers.get('retry-after', 'a few')} s"
     elif 400 <= status < 500:
         cls = errors.BadInput
     else:
@@ -107,6 +114,7 @@ class RemoteHub:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.client = httpx.Client(base_url=self.url, transport=transport, timeout=timeout, headers=headers)
         self._key: str | None = None
+        self._chained: dict[str, str | None] = {}
         self._warned = False
 
     @classmethod
@@ -231,23 +239,68 @@ class RemoteHub:
         log.info("pinned hub key for %s in %s", self.url, path)
         return pem
 
-    def read_artifact(self, checksum: str, *, manifest: Any = None) -> bytes:
-        """Download and verify an artifact: sha256 == ``checksum`` and a valid hub signature.
+    def _key_for(self, key_id: str) -> str | None:
+        """The public key ``key_id`` when it is the pinned key, or linked to it by the hub's rotations
+        (``GET /keys``, each link endorsed by both keys: see ``governance._keys.chain_key``)."""
+        from plugsmith.governance._keys import KeyRecord, chain_key
+        from plugsmith.governance._signing import key_id_of
 
-        With ``manifest`` the signature must also cover that manifest (what ``checkout`` passes).
+        pinned = self.public_key()
+        if key_id_of(pinned) == key_id:
+            return pinned
+        if key_id not in self._chained:
+            try:
+                records = [KeyRecord.from_dict(d) for d in self._json("GET", "/keys", "hub keys")]
+            except (errors.PlugsmithError, KeyError, TypeError, ValueError):
+                records = []
+            self._chained[key_id] = chain_key(pinned, records, key_id)
+        return self._chained[key_id]
+
+    def _fetch(self, checksum: str, sink: BinaryIO) -> tuple[str, httpx.Headers]:
+        """Stream the artifact into ``sink``; (the sha256 of what arrived, the response headers).
+
+        An interrupted transfer is a WorkFailed; the caller throws away what ``sink`` received.
         """
+        hasher, received, started = hashlib.sha256(), 0, False
+        try:
+            with self.client.stream("GET", f"{API}/artifacts/{checksum}") as response:
+                started = True
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for(response, checksum)
+                declared = int(response.headers.get("content-length") or 0)
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > MAX_DOWNLOAD_BYTES or declared > MAX_DOWNLOAD_BYTES:
+                        raise errors.TamperedArtifact(
+                            f"the download is larger than {MAX_DOWNLOAD_BYTES} bytes; refusing it",
+                            subject=checksum, hint="no plugin archive is that large; check the hub URL")
+                    hasher.update(chunk)
+                    sink.write(chunk)
+                return "sha256:" + hasher.hexdigest(), response.headers
+        except httpx.HTTPError as exc:
+            if not started:
+                raise errors.ConfigError(
+                    f"cannot reach the hub server: {exc}".splitlines()[0], subject=self.url,
+                    hint="check --hub-url / PLUGSMITH_HUB_URL and that `plugsmith serve` runs there",
+                ) from None
+            raise errors.WorkFailed(
+                f"the download was interrupted after {received} bytes ({type(exc).__name__}); nothing was "
+                "kept", subject=checksum,
+                hint="try again; if it keeps failing, the hub's copy may be damaged (its admin can run "
+                     "`plugsmith hub verify`)") from None
+
+    def _check(self, checksum: str, actual: str, headers: httpx.Headers, manifest: Any) -> None:
+        """TamperedArtifact unless the bytes hash to ``checksum`` and carry a valid hub signature."""
         from plugsmith.governance._signing import key_id_of, manifest_digest, verify_signature
 
-        response = self._request("GET", f"/artifacts/{checksum}", checksum)
-        data = response.content
-        actual = "sha256:" + hashlib.sha256(data).hexdigest()
-        if actual != checksum or response.headers.get("x-plugsmith-checksum", checksum) != checksum:
+        if actual != checksum or headers.get("x-plugsmith-checksum", checksum) != checksum:
             raise errors.TamperedArtifact(
                 f"downloaded bytes have checksum {actual}, expected {checksum}",
                 subject=self.url,
                 hint="the server or the network altered the artifact; refusing it",
             )
-        signature = response.headers.get("x-plugsmith-signature")
+        signature = headers.get("x-plugsmith-signature")
         if signature is None:
             if self.require_signature:
                 raise errors.TamperedArtifact(
@@ -256,34 +309,60 @@ class RemoteHub:
                     hint="ask the hub's admin to check and sign it on the hub host: `plugsmith hub verify` "
                          "lists unsigned releases, `plugsmith serve --sign-existing` signs them",
                 )
-            return data
-        digest = (
-            manifest_digest(manifest)
-            if manifest is not None
-            else response.headers.get("x-plugsmith-manifest-digest", "")
-        )
-        pem = self.public_key()
+            return
+        digest = manifest_digest(manifest) if manifest is not None else headers.get(
+            "x-plugsmith-manifest-digest", "")
+        key_id = headers.get("x-plugsmith-key-id", "")
+        pem = self._key_for(key_id) or self.public_key()
         if not verify_signature(pem, checksum, digest, signature):
             raise errors.TamperedArtifact(
-                f"bad signature (signed by key {response.headers.get('x-plugsmith-key-id')}, pinned key "
-                f"{key_id_of(pem)})",
+                f"bad signature (signed by key {key_id}, pinned key {key_id_of(self.public_key())}, and no "
+                "rotation endorsed by both links them)",
                 subject=checksum,
                 hint="if the hub's key really changed, delete its file in $PLUGSMITH_HOME/keys/trusted/",
             )
-        return data
+
+    def read_artifact(self, checksum: str, *, manifest: Any = None) -> bytes:
+        """Download and verify an artifact: sha256 == ``checksum`` and a valid hub signature (by the
+        pinned key, or a key its rotations endorse). With ``manifest`` the signature must also cover
+        that manifest (what ``checkout`` passes)."""
+        buffer = io.BytesIO()
+        actual, headers = self._fetch(checksum, buffer)
+        self._check(checksum, actual, headers, manifest)
+        return buffer.getvalue()
+
+    def download(self, checksum: str, dest: Path, *, manifest: Any = None) -> Path:
+        """Stream a verified artifact to ``dest``: it appears whole and verified, or not at all (an
+        interrupted or refused download leaves nothing, not even a partial file)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                actual, headers = self._fetch(checksum, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._check(checksum, actual, headers, manifest)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return dest
 
     def checkout(self, release: Any) -> Path:
-        """A verified, unpacked, read-only copy of the release (cached by checksum)."""
+        """A verified, unpacked, read-only copy of the release (cached by checksum). The archive is
+        streamed into a private temporary directory and unpacked there; only a verified, complete
+        checkout is moved into the cache."""
         from plugsmith.hub._archive import unpack
 
         target: Path = config.home() / "remote-cache" / str(release.checksum).split(":")[-1]
         if target.is_dir():
             return target
-        data = self.read_artifact(release.checksum, manifest=release.manifest)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".unpack-"))
         try:
-            unpack(data, tmp / "plugin")
+            archive = self.download(release.checksum, tmp / "archive.tar.gz", manifest=release.manifest)
+            unpack(archive.read_bytes(), tmp / "plugin")
             os.replace(tmp / "plugin", target)
         except OSError:
             if not target.is_dir():  # not just "another process got there first"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from plugsmith.errors import BadInput
@@ -61,6 +61,14 @@ async def health(request: Request) -> dict[str, Any]:
 def public_key(w: Writes) -> dict[str, str]:
     """The hub's ed25519 public key (PEM): clients pin it and verify every artifact against it."""
     return {"key_id": w.key.key_id, "public_key": w.key.public_pem(), "algorithm": "ed25519"}
+
+
+@router.get("/keys", tags=["read"])
+def key_ring(w: Writes) -> list[dict[str, Any]]:
+    """Every key the hub has signed with, oldest first (the active one last; retired ones keep old
+    signatures verifiable), each rotation endorsed by the old and the new key: a client that trusts one
+    key of the chain can check every other without trusting this answer."""
+    return w.key_records()
 
 
 @router.get(
@@ -161,8 +169,10 @@ def near_matches(
 )
 def artifact(r: Reads, checksum: Annotated[str, Path(pattern=r"^sha256:[0-9a-f]{64}$")]) -> Response:
     """The archive bytes; X-Plugsmith-Checksum / -Signature / -Key-Id / -Manifest-Digest headers."""
-    data, headers = r.artifact(checksum)
-    return Response(content=data, media_type="application/gzip", headers=headers)
+    body, headers = r.artifact(checksum)
+    if isinstance(body, bytes):  # one chunk: already verified whole
+        return Response(content=body, media_type="application/gzip", headers=headers)
+    return StreamingResponse(body, media_type="application/gzip", headers=headers)
 
 
 @router.get("/events", tags=["read"])
@@ -263,6 +273,14 @@ def promote(w: Writes, token: Token, ref: Ref, body: StatusChange | None = None)
 def review(w: Writes, token: Token, ref: Ref, body: ReviewDecision) -> dict[str, Any]:
     """Approve or reject a pending release (reviewer or admin)."""
     return w.review(ref, body.decision == "approve", token, body.reason)
+
+
+@router.post("/tokens/{token_id}/revoke", tags=["write"])
+def revoke_token(
+    w: Writes, token: Token, token_id: Annotated[str, Path(pattern=r"^tok_[0-9a-f]{12}$")]
+) -> dict[str, Any]:
+    """Revoke a token (admin, or the token itself): every replica refuses it from its next request."""
+    return w.revoke_token(token_id, token)
 
 
 @router.post("/plugins/{name}/owner", tags=["write"])

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from plugsmith.server import _errors
-from plugsmith.server._limits import BodyLimitMiddleware
+from plugsmith.server._limits import BodyLimitMiddleware, RateLimits, install_rate_limits
 from plugsmith.server._service import ReadService, ServerSettings
 from plugsmith.server._store import ServerStore
 
@@ -29,7 +29,7 @@ def _engine_of(hub: Any) -> Any:
 
 def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> FastAPI:
     """Build the FastAPI app. ``hub`` defaults to ``Hub.open(settings.db_url)`` (migrated to head)."""
-    from plugsmith.governance._signing import HubKey
+    from plugsmith.governance._keys import signing_key
     from plugsmith.server._api import router
     from plugsmith.server._pages import pages
     from plugsmith.server._writes import WriteService
@@ -45,7 +45,8 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
         ServerStore(settings.db_url, engine=engine) if engine is not None else ServerStore(settings.db_url)
     )
     reads = ReadService(hub=hub, store=store, settings=settings)
-    writes = WriteService(reads=reads, key=HubKey.load_or_create(settings.key_dir))
+    key = signing_key(hub, secret=settings.key_secret, directory=settings.key_dir, require_database=True)
+    writes = WriteService(reads=reads, key=key)
     if settings.sign_on_first_serve and not store.any_signature():
         writes.sign_existing()  # first serve: from now on every release of this hub carries a signature
 
@@ -70,6 +71,7 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
     app.state.hub, app.state.store, app.state.reads, app.state.writes = hub, store, reads, writes
     app.state.settings = settings
     _errors.install(app)
+    install_rate_limits(app, RateLimits(store.engine, settings.rates))
     app.include_router(router)
     app.include_router(pages)
     app.add_middleware(

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from plugsmith.server._errors import forbidden, unauthorized
+from plugsmith.server._limits import client_address, limits_of
 from plugsmith.server._store import Role, ServerStore, TokenInfo
 
 COOKIE = "plugsmith_token"
@@ -30,11 +31,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def token_from_request(
     request: Request, credentials: HTTPAuthorizationCredentials | None, *, cookie: bool = True
 ) -> TokenInfo | None:
-    """The live token the request carries (header first, then, if ``cookie``, the cookie), or None."""
+    """The live token the request carries (header first, then, if ``cookie``, the cookie), or None.
+
+    Unknown or revoked tokens count against the caller's address (``auth-failure``, shared by every
+    replica); past that limit the address gets 429 before its token is looked up.
+    """
     secret = credentials.credentials if credentials else request.cookies.get(COOKIE) if cookie else None
-    if not secret or len(secret) > 200:
+    if not secret:
         return None
-    return store_of(request).authenticate(secret)
+    return authenticate(request, secret)
+
+
+def authenticate(request: Request, secret: str) -> TokenInfo | None:
+    """``ServerStore.authenticate`` under the shared ``auth-failure`` rate limit."""
+    limits, address = limits_of(request), client_address(request)
+    if limits is not None:
+        limits.check("auth-failure", address)
+    info = store_of(request).authenticate(secret) if len(secret) <= 200 else None
+    if info is None and limits is not None:
+        limits.hit("auth-failure", address)
+    return info
 
 
 def require_token(
@@ -49,6 +65,9 @@ def require_token(
             raise unauthorized("API writes need the token in the Authorization header; the sign-in "
                                "cookie is for the web pages, whose forms carry a CSRF token")
         raise unauthorized("a bearer token is required")
+    limits = limits_of(request)
+    if limits is not None and request.method not in SAFE_METHODS:
+        limits.hit("publish" if request.url.path.endswith("/publish") else "write", token.id)
     return token
 
 
@@ -58,4 +77,4 @@ def require_role(token: TokenInfo, role: Role) -> TokenInfo:
     return token
 
 
-__all__ = ["COOKIE", "bearer", "require_role", "require_token", "token_from_request"]
+__all__ = ["COOKIE", "authenticate", "bearer", "require_role", "require_token", "token_from_request"]

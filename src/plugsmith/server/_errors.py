@@ -22,6 +22,7 @@ log = logging.getLogger("plugsmith.server")
 _STATUS: list[tuple[type[errors.PlugsmithError], int]] = [
     (errors.NotFound, 404),
     (errors.VersionConflict, 409),
+    (errors.StateConflict, 409),
     (errors.BadInput, 400),
     (errors.GateFailed, 422),
     (errors.PolicyDenied, 403),

@@ -1,17 +1,37 @@
-"""Request body size limits, enforced while the body streams in (not after it is buffered).
+"""The server's limits: request body sizes, and request rates shared by every replica of a hub.
 
-A plain ASGI middleware: it rejects a too-large ``Content-Length`` up front with 413, and counts the
-bytes of chunked bodies as they arrive, so a client cannot make the server buffer an unbounded upload.
-Archive uploads get a larger allowance than JSON bodies.
+Body sizes: a plain ASGI middleware rejects a too-large ``Content-Length`` up front with 413, and counts
+the bytes of chunked bodies as they arrive, so a client cannot make the server buffer an unbounded
+upload. Archive uploads get a larger allowance than JSON bodies.
+
+Rates: ``RateLimits`` counts in the hub database (``server_rate_counters``, migration 0006), not in
+process memory, so a limit holds however many replicas share the hub and whichever one a load balancer
+picks: fixed windows, one row per (kind, subject, window), bumped by one atomic ``INSERT … ON
+CONFLICT DO UPDATE … RETURNING``. Kinds: ``publish`` (per token: each publish runs the gates),
+``write`` (every other write, per token) and ``auth-failure`` (requests with an unknown or revoked
+token, per client address; past the limit that address is refused before its token is even looked
+up). Reads are not counted here: they are cheap, cached and meant to scale; limit them in front of
+the hub if you must.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
+
+from plugsmith.errors import BadInput
+from plugsmith.server._store import metadata
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -109,4 +129,146 @@ async def _reject(send: Send, limit: int, *, bad: bool = False) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["BodyLimitMiddleware"]
+counters = sa.Table(
+    "server_rate_counters",
+    metadata,
+    sa.Column("bucket", sa.String(200), primary_key=True),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Index("ix_server_rate_counters_window_start", "window_start"),
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``count`` events per ``per_s`` seconds (a fixed window)."""
+
+    count: int
+    per_s: int
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.per_s}s"
+
+
+KINDS = ("publish", "write", "auth-failure")
+DEFAULT_RATES = {"publish": Rate(30, 60), "write": Rate(600, 60), "auth-failure": Rate(20, 60)}
+_RATE = re.compile(r"^(?P<kind>[a-z-]+)=(?P<count>\d{1,9})/(?P<per>\d{1,7})s?$")
+
+
+def parse_rate(text: str) -> tuple[str, Rate]:
+    """``publish=30/60`` (30 per 60 seconds) -> ("publish", Rate(30, 60)); BadInput otherwise."""
+    match = _RATE.match(text.strip())
+    if not match or match["kind"] not in KINDS or int(match["per"]) < 1:
+        raise BadInput(f"not a rate: {text!r}", subject="--rate",
+                       hint=f"KIND=COUNT/SECONDS with KIND one of {', '.join(KINDS)}, e.g. publish=30/60")
+    return match["kind"], Rate(int(match["count"]), int(match["per"]))
+
+
+RATES_ENV = "PLUGSMITH_RATES"
+
+
+def rates_from_env() -> dict[str, Rate] | None:
+    """``PLUGSMITH_RATES`` (``publish=30/60,write=600/60``: how ``serve --rate`` reaches its workers)."""
+    import os
+
+    raw = os.environ.get(RATES_ENV, "").strip()
+    if not raw:
+        return None
+    return dict(parse_rate(part) for part in raw.split(",") if part.strip()) or None
+
+
+class RateLimited(Exception):
+    """Over a limit; the server answers 429 with ``Retry-After``."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.message, self.retry_after_s = message, retry_after_s
+
+
+_WHAT = {"publish": "publishes from this token", "write": "write requests from this token",
+         "auth-failure": "requests with an unknown or revoked token from this address"}
+
+
+class RateLimits:
+    """Shared rate counters in the hub database. ``hit`` counts and may raise ``RateLimited``."""
+
+    def __init__(self, engine: Engine, rates: dict[str, Rate] | None = None) -> None:
+        self.engine = engine
+        self.rates = {**DEFAULT_RATES, **(rates or {})}
+        self._swept = 0.0
+        self._lock = threading.Lock()
+
+    def _window(self, rate: Rate, now: float) -> int:
+        return int(now // rate.per_s) * rate.per_s
+
+    def _refuse(self, kind: str, rate: Rate, window: int, now: float) -> RateLimited:
+        retry = max(1, int(window + rate.per_s - now + 0.999))
+        return RateLimited(f"too many {_WHAT[kind]}: the limit is {rate.count} per {rate.per_s} s "
+                           f"across every replica; try again in {retry} s", retry)
+
+    def hit(self, kind: str, subject: str) -> int:
+        """Count one event of ``kind`` by ``subject``; RateLimited when that makes it too many."""
+        rate, now = self.rates[kind], time.time()
+        window = self._window(rate, now)
+        with self.engine.execution_options(plugsmith_write=True).begin() as conn:
+            insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(counters)
+            hits = conn.execute(
+                insert.values(bucket=f"{kind}:{subject}"[:200], window_start=window, hits=1)
+                .on_conflict_do_update(index_elements=["bucket", "window_start"],
+                                       set_={"hits": counters.c.hits + 1})
+                .returning(counters.c.hits)).scalar_one()
+        self._sweep(now)
+        if hits > rate.count:
+            raise self._refuse(kind, rate, window, now)
+        return int(hits)
+
+    def check(self, kind: str, subject: str) -> None:
+        """RateLimited when ``subject`` is already over the limit (counts nothing)."""
+        rate, now = self.rates[kind], time.time()
+        window = self._window(rate, now)
+        with self.engine.connect() as conn:
+            hits = conn.execute(sa.select(counters.c.hits).where(
+                counters.c.bucket == f"{kind}:{subject}"[:200], counters.c.window_start == window)).scalar()
+        if hits is not None and hits >= rate.count:
+            raise self._refuse(kind, rate, window, now)
+
+    def _sweep(self, now: float) -> None:
+        """Drop windows that ended long ago (at most once a minute per process)."""
+        with self._lock:
+            if now - self._swept < 60:
+                return
+            self._swept = now
+        oldest = int(now) - 2 * max(rate.per_s for rate in self.rates.values())
+        with self.engine.execution_options(plugsmith_write=True).begin() as conn:
+            conn.execute(counters.delete().where(counters.c.window_start < oldest))
+
+
+
+def install_rate_limits(app: FastAPI, limits: RateLimits) -> None:
+    """Keep ``limits`` on the app and answer ``RateLimited`` with 429 and ``Retry-After``."""
+    from plugsmith.server._errors import render
+
+    app.state.limits = limits
+
+    @app.exception_handler(RateLimited)
+    async def _limited(request: Request, exc: RateLimited) -> Response:
+        response = render(request, 429, "rate-limited", exc.message, "wait, or ask the hub's admin to raise "
+                          "the limit (`plugsmith serve --rate KIND=COUNT/SECONDS`)",
+                          {"retry_after_s": exc.retry_after_s})
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+
+
+def limits_of(request: Any) -> RateLimits | None:
+    """The app's shared rate limits (None for an app built without them)."""
+    return getattr(request.app.state, "limits", None)
+
+
+def client_address(request: Any) -> str:
+    """The caller's address as uvicorn reports it (behind a proxy: from X-Forwarded-For when
+    ``--forwarded-allow-ips`` trusts that proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+__all__ = ["DEFAULT_RATES", "KINDS", "RATES_ENV", "BodyLimitMiddleware", "Rate", "RateLimited", "RateLimits",
+           "client_address", "counters", "install_rate_limits", "limits_of", "parse_rate", "rates_from_env"]

@@ -18,7 +18,7 @@ from plugsmith import reading
 from plugsmith.errors import PlugsmithError
 from plugsmith.server import _csrf
 from plugsmith.server import _plugin_page as pp
-from plugsmith.server._auth import COOKIE, token_from_request
+from plugsmith.server._auth import COOKIE, authenticate, token_from_request
 from plugsmith.server._dashboard import dashboard_body
 from plugsmith.server._errors import ApiError
 from plugsmith.server._highlight import css as code_css
@@ -255,7 +255,7 @@ def login(
         return _sign_in_page(
             request, "Sign in", '<p class="error">The form expired; sign in again.</p>', None, 403
         )
-    info = request.app.state.store.authenticate(token.strip())
+    info = authenticate(request, token.strip())  # shared auth-failure limit, as for the API
     if info is None:
         return _sign_in_page(
             request, "Sign in", '<p class="error">That token is unknown or revoked.</p>', None, 401

@@ -8,21 +8,24 @@ write that goes through this server clears the caches at once.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from plugsmith import ranking
-from plugsmith.errors import NotFound
+from plugsmith.errors import NotFound, TamperedArtifact
 from plugsmith.server import _metrics
 from plugsmith.server._serialize import event_day, release_to_dict, summary_of
 from plugsmith.server._store import ServerStore
 from plugsmith.spec import Status, Tier
 
+log = logging.getLogger("plugsmith.server")
 
 @dataclass
 class ServerSettings:
@@ -33,12 +36,14 @@ class ServerSettings:
     body_limit: int = 256 * 1024
     cache_ttl_s: float = 1.0
     stats_ttl_s: float = 5.0
-    key_dir: Path | None = None
+    key_dir: Path | None = None  # a hub key file's directory (no key secret: one machine's hub)
+    key_secret: bytes | None = None  # seals the hub's key in its database (default: PLUGSMITH_KEY_SECRET)
     validator: Callable[..., Any] | None = None  # default: plugsmith.gates.validate
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
     gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
     sign_on_first_serve: bool = True  # a hub never served before has its existing releases signed
+    rates: dict[str, Any] | None = None  # kind -> _limits.Rate, over _limits.DEFAULT_RATES
 
 
 class TTLCache:
@@ -220,12 +225,16 @@ class ReadService:
         )
         return data
 
-    def artifact(self, checksum: str) -> tuple[bytes, dict[str, str]]:
-        """The verified artifact bytes and the headers that let a client check them.
+    def artifact(self, checksum: str) -> tuple[bytes | Iterator[bytes], dict[str, str]]:
+        """The verified artifact as a stream of chunks, and the headers that let a client check them.
 
-        Signatures never change once written, so they are cached; download counts are added up in
-        memory and written in one transaction at most every ``stats_ttl_s`` (or every 200 downloads),
-        which keeps the database out of the download path.
+        The bytes come from the hub's artifact store a chunk at a time (from the database on a
+        PostgreSQL hub), hashed on the way; the stream raises instead of sending the end of bytes that
+        do not match their checksum, so a client never receives a complete tampered archive. An archive
+        of one chunk (any plugin within the gates' size limit) is verified before any byte is sent and
+        answered whole (``bytes``), or refused as a proper error. Signatures never change once written,
+        so they are cached; download counts are added up in memory and written in one transaction at
+        most every ``stats_ttl_s`` (or every 200 downloads).
         """
         sig = self._signature(checksum)
         if sig is None and not self.store.is_released(checksum):
@@ -234,8 +243,10 @@ class ReadService:
                 subject=checksum,
                 hint="take the checksum from GET /api/v1/plugins/{ref}",
             )
-        data = self.hub.read_artifact(checksum)  # verifies the checksum; TamperedArtifact otherwise
-        headers = {"X-Plugsmith-Checksum": checksum}
+        size, chunks = self.hub.stream_artifact(checksum)  # TamperedArtifact when missing
+        first = next(chunks, b"")  # errors before the response starts are proper error responses
+        second = next(chunks, None)  # None: the stream ended, so ``first`` is the whole, verified archive
+        headers = {"X-Plugsmith-Checksum": checksum, "Content-Length": str(size)}
         if sig:
             headers.update(
                 {
@@ -245,7 +256,9 @@ class ReadService:
                 }
             )
             self._count_download(checksum)
-        return data, headers
+        if second is None:
+            return first, {**headers, "Content-Length": str(len(first))}
+        return _logged(checksum, itertools.chain([first, second], chunks)), headers
 
     def _signature(self, checksum: str) -> dict[str, Any] | None:
         with self._lock:
@@ -285,6 +298,16 @@ class ReadService:
             raise NotFound(
                 f"no plugin or release {ref!r}", subject="plugin", hint="search with GET /api/v1/search?q=…"
             ) from None
+
+
+def _logged(checksum: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Pass the chunks on; a failure mid-stream is logged in one line and aborts the response (the
+    client sees a body shorter than its Content-Length and keeps nothing)."""
+    try:
+        yield from chunks
+    except TamperedArtifact as exc:
+        log.error("download of %s aborted mid-stream: %s", checksum, exc.message)
+        raise
 
 
 __all__ = ["ReadService", "ServerSettings", "TTLCache"]

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from plugsmith import config
@@ -209,25 +210,23 @@ class ServerStore:
         key_id: str,
         published_by: str | None,
     ) -> None:
-        """Record a release's signature; re-publishing the same bytes keeps the first record."""
+        """Record a release's signature; re-publishing the same bytes keeps the first record (also when
+        replicas sign the same release at once: ``ON CONFLICT DO NOTHING``)."""
         with self._write() as conn:
-            exists = conn.execute(
-                sa.select(signatures.c.checksum).where(signatures.c.checksum == checksum)
-            ).first()
-            if exists is None:
-                conn.execute(
-                    signatures.insert().values(
-                        checksum=checksum,
-                        plugin_id=plugin_id,
-                        version=version,
-                        manifest_digest=manifest_digest,
-                        signature=signature,
-                        key_id=key_id,
-                        published_by=published_by,
-                        downloads=0,
-                        created_at=_now(),
-                    )
-                )
+            insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(signatures)
+            conn.execute(
+                insert.values(
+                    checksum=checksum,
+                    plugin_id=plugin_id,
+                    version=version,
+                    manifest_digest=manifest_digest,
+                    signature=signature,
+                    key_id=key_id,
+                    published_by=published_by,
+                    downloads=0,
+                    created_at=_now(),
+                ).on_conflict_do_nothing(index_elements=["checksum"])
+            )
 
     def signature(self, checksum: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

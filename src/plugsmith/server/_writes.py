@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugsmith.errors import BadInput, PlugsmithError
+from plugsmith.errors import BadInput, PlugsmithError, StateConflict
 from plugsmith.governance._signing import HubKey, manifest_digest
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._service import ReadService
@@ -257,9 +257,12 @@ class WriteService:
             raise ApiError(409, f"{release.ref} has no trust tier and cannot be approved", slug="no-tier")
         status = Status.approved if approve else Status.rejected
         who = f"{token.name or token.id} ({token.id})"
-        updated = self.hub.set_status(
-            release.ref, status, reason=f"review by {who}" + (f": {reason}" if reason else "")
-        )
+        try:  # only while still pending: a reviewer on another replica may have decided it meanwhile
+            updated = self.hub.set_status(release.ref, status, only_from=Status.pending_review,
+                                          reason=f"review by {who}" + (f": {reason}" if reason else ""))
+        except StateConflict:
+            raise ApiError(409, f"{release.ref} was decided by another reviewer meanwhile",
+                           slug="not-pending", hint="reload the review queue") from None
         # the governance Gatekeeper looks for this event (pinned to the checksum) before loading a
         # sensitive capability, exactly as for `plugsmith review approve`
         self.hub.record_event(
@@ -300,6 +303,28 @@ class WriteService:
         updated = promote(self.hub, release.ref, reviewer=who, note=reason, key=self.key)
         self.reads.invalidate()
         return self.reads.release_json(updated)
+
+    # keys and tokens ------------------------------------------------------------------------------
+    def key_records(self) -> list[dict[str, Any]]:
+        """The hub's key ring (``governance._keys``), or the one key file this hub signs with."""
+        from datetime import UTC, datetime
+
+        from plugsmith.governance._keys import KeyRecord, KeyRing
+
+        try:
+            records = KeyRing(self.reads.store.engine).records()
+        except Exception:  # noqa: BLE001 - a database from before the key ring
+            records = []
+        if not any(r.key_id == self.key.key_id for r in records):
+            records = [*records, KeyRecord(self.key.key_id, self.key.public_pem(), True, None, None, None,
+                                           datetime.fromtimestamp(0, UTC), None)]
+        return [r.as_dict() for r in records]
+
+    def revoke_token(self, token_id: str, token: TokenInfo) -> dict[str, Any]:
+        """Revoke ``token_id``: an admin may revoke any token, any token itself."""
+        if token.role is not Role.admin and token.id != token_id:
+            raise forbidden("only an admin may revoke another token (any token may revoke itself)")
+        return self.reads.store.revoke_token(token_id).as_dict()
 
     # ownership ------------------------------------------------------------------------------------
     def transfer(self, name: str, owner: str, token: TokenInfo) -> dict[str, Any]:

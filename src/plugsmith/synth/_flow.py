@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugsmith import __version__
 from plugsmith.errors import NotFound, PlugsmithError, SpecError
+from plugsmith.hub._leases import synthesis_lease
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
 from plugsmith.synth._bounds import check_case_values
 from plugsmith.synth._cases import (
@@ -274,7 +275,9 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
 
         sandbox = get_sandbox()
     run = _Run(spec, hub, request, sandbox, progress)
+    lease = None
     try:
+        lease = synthesis_lease(hub, run.spec_hash)  # one synthesis per spec hash, across replicas too
         gap = gap_check(spec, hub, sandbox)
         if gap.reuse is not None:
             return reused_outcome(run, gap)
@@ -302,6 +305,8 @@ def synthesize(spec: CapabilitySpec, hub: Hub, *, request: SynthesisRequest | No
         judged = _search(run, ctx, strategies, edges)
         return finish(run, gap, judged, run.ledger.guide, run.ledger.held)
     finally:
+        if lease is not None:
+            lease.release()
         shutil.rmtree(run.workdir, ignore_errors=True)
         if own_sandbox:
             sandbox.close()

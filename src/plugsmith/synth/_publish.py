@@ -84,10 +84,10 @@ def _attested_report(run: _Run, judged: Judged) -> GateReport:
 
 def _attestation(run: _Run, judged: Judged, checksum: str) -> dict[str, Any]:
     """The hub's signed statement that it made the bytes with this checksum."""
-    from plugsmith.governance import HubKey
     from plugsmith.governance._attest import attest
+    from plugsmith.governance._keys import signing_key
 
-    return attest(HubKey.load_or_create(), checksum, judged.draft.origin.value, spec_hash=run.spec_hash,
+    return attest(signing_key(run.hub), checksum, judged.draft.origin.value, spec_hash=run.spec_hash,
                   strategy=judged.verdict.candidate.strategy, name=judged.draft.name,
                   version=judged.draft.version)
 

@@ -186,6 +186,7 @@ def _shape_problem(strategy: object) -> str | None:
 
 REGISTRY = StrategyRegistry()
 _builtins_loaded = False
+_builtins_lock = threading.Lock()
 
 
 def register(strategy: Strategy, *, replace: bool = False) -> Strategy:
@@ -197,10 +198,12 @@ def registry() -> StrategyRegistry:
     """The default registry, with the built-in strategies registered on first use."""
     global _builtins_loaded
     if not _builtins_loaded:
-        _builtins_loaded = True
-        from plugsmith.synth._builtins import register_builtins
+        with _builtins_lock:  # two threads' first synthesis at once: both must see the built-ins
+            if not _builtins_loaded:
+                from plugsmith.synth._builtins import register_builtins
 
-        register_builtins(register)
+                register_builtins(register)
+                _builtins_loaded = True
     return REGISTRY
 
 
