@@ -51,6 +51,7 @@ def _nested(levels: int) -> Any:
     ([GOLDEN, EDGE, GOLDEN], "case 3: the name 'golden_case_1' is used twice"),
     ([{**GOLDEN, "input": {"plan_json": _nested(40)}}], "its input nests deeper than 32 levels"),
     ([{**GOLDEN, "input": {"plan_json": list(range(300_000))}}], "the limit is 1,000,000"),
+    ([{**GOLDEN, "expected": {"cost_breakdown": {"x": [float("inf")]}}}], "holds NaN or Infinity"),
 ])
 def test_a_file_that_is_not_the_format_says_what_to_fix(data: Any, message: str) -> None:
     with pytest.raises(BadInput) as caught:

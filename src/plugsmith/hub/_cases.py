@@ -19,6 +19,7 @@ in is checked here, once, for the command line (``plugsmith hub cases add``) and
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -54,7 +55,8 @@ class HeldCase:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> HeldCase:
-        return cls(str(data.get("kind", "golden")), TestCase.model_validate({k: data[k] for k in _FIELDS}))
+        kind = str(data.get("kind", "unknown"))  # a server that does not send kinds: say so, not "golden"
+        return cls(kind, TestCase.model_validate({k: data[k] for k in _FIELDS}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +154,28 @@ def check_cases(cases: list[TestCase], *, subject: str) -> None:
             if nesting_depth(getattr(case, part), MAX_CASE_DEPTH) > MAX_CASE_DEPTH:
                 raise BadInput(f"case {_shown(case.name)}: its {part} nests deeper than {MAX_CASE_DEPTH} "
                                "levels", subject=subject, hint="test cases are examples: keep them shallow")
+            if _not_finite(getattr(case, part)):
+                raise BadInput(f"case {_shown(case.name)}: its {part} holds NaN or Infinity, which JSON "
+                               "has no number for", subject=subject, hint="use finite numbers (or null)")
         size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
                               default=str))
         if size > MAX_CASE_CHARS:
             raise BadInput(f"case {_shown(case.name)} is {size:,} characters of JSON; the limit is "
                            f"{MAX_CASE_CHARS:,}", subject=subject,
                            hint="test cases are examples: use small inputs that show the rule")
+
+
+def _not_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity hides anywhere in ``value`` (Python's json reads them; no database
+    or other JSON reader does). Iterative, and only run after the depth check."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict | list):
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return False
 
 
 def check_ports(releases: list[Any], capability: str, cases: list[TestCase]) -> list[str]:
