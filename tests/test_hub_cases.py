@@ -51,7 +51,8 @@ def _nested(levels: int) -> Any:
     ([GOLDEN, EDGE, GOLDEN], "case 3: the name 'golden_case_1' is used twice"),
     ([{**GOLDEN, "input": {"plan_json": _nested(40)}}], "its input nests deeper than 32 levels"),
     ([{**GOLDEN, "input": {"plan_json": list(range(300_000))}}], "the limit is 1,000,000"),
-    ([{**GOLDEN, "expected": {"cost_breakdown": {"x": [float("inf")]}}}], "holds NaN or Infinity"),
+    ([{**GOLDEN, "expected": {"cost_breakdown": {"x": [float("inf")]}}}], "a value JSON cannot represent"),
+    ([{**GOLDEN, "input": {1: 2}}], "/input/1/[key]: Input should be a valid string"),
 ])
 def test_a_file_that_is_not_the_format_says_what_to_fix(data: Any, message: str) -> None:
     with pytest.raises(BadInput) as caught:

@@ -18,6 +18,7 @@ from plugsmith.hub._archive import (
     pack,
     unpack,
 )
+from plugsmith.hub._cases import CasesAdded, HeldCase
 from plugsmith.hub._hub import Hub, loadable
 from plugsmith.hub._release import LOADABLE, NearMatch, Release
 from plugsmith.hub._search import score_match
@@ -40,6 +41,8 @@ __all__ = [
     "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES",
     "ArtifactStore",
+    "CasesAdded",
+    "HeldCase",
     "Hub",
     "NearMatch",
     "Release",

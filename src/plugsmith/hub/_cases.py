@@ -19,10 +19,11 @@ in is checked here, once, for the command line (``plugsmith hub cases add``) and
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from plugsmith.errors import BadInput
 from plugsmith.spec import (
@@ -33,7 +34,7 @@ from plugsmith.spec import (
     PluginManifest,
     TestCase,
 )
-from plugsmith.spec._load import nesting_depth
+from plugsmith.spec._load import format_validation_error, nesting_depth
 
 KINDS = ("golden", "edge", "regression")
 CASE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
@@ -127,7 +128,11 @@ def parse_cases(data: Any, *, subject: str) -> list[TestCase]:
                            hint="give the expected value of at least one output port")
         if not isinstance(raw["name"], str):
             raise BadInput(f"{where}: name must be a string", subject=subject, hint=_NAME_HINT)
-        cases.append(TestCase(name=raw["name"], input=raw["input"], expected=raw["expected"]))
+        try:
+            cases.append(TestCase(name=raw["name"], input=raw["input"], expected=raw["expected"]))
+        except ValidationError as exc:  # e.g. a YAML key that is not a string
+            raise BadInput(f"{where}: {format_validation_error(exc)}", subject=subject,
+                           hint=f"a cases file holds {CASES_FORMAT}") from None
     check_cases(cases, subject=subject)
     return cases
 
@@ -154,28 +159,17 @@ def check_cases(cases: list[TestCase], *, subject: str) -> None:
             if nesting_depth(getattr(case, part), MAX_CASE_DEPTH) > MAX_CASE_DEPTH:
                 raise BadInput(f"case {_shown(case.name)}: its {part} nests deeper than {MAX_CASE_DEPTH} "
                                "levels", subject=subject, hint="test cases are examples: keep them shallow")
-            if _not_finite(getattr(case, part)):
-                raise BadInput(f"case {_shown(case.name)}: its {part} holds NaN or Infinity, which JSON "
-                               "has no number for", subject=subject, hint="use finite numbers (or null)")
-        size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
-                              default=str))
+        try:  # strict: what any JSON reader (and every database) can take back
+            size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
+                                  allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"case {_shown(case.name)} holds a value JSON cannot represent ({exc})",
+                           subject=subject, hint="use JSON values only: finite numbers, strings, lists, "
+                                                 "objects, true/false, null") from None
         if size > MAX_CASE_CHARS:
             raise BadInput(f"case {_shown(case.name)} is {size:,} characters of JSON; the limit is "
                            f"{MAX_CASE_CHARS:,}", subject=subject,
                            hint="test cases are examples: use small inputs that show the rule")
-
-
-def _not_finite(value: Any) -> bool:
-    """Whether a NaN or an infinity hides anywhere in ``value`` (Python's json reads them; no database
-    or other JSON reader does). Iterative, and only run after the depth check."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return True
-        if isinstance(item, dict | list):
-            stack.extend(item.values() if isinstance(item, dict) else item)
-    return False
 
 
 def check_ports(releases: list[Any], capability: str, cases: list[TestCase]) -> list[str]:
