@@ -179,3 +179,24 @@ def test_gantt_ticks_stay_readable(span: float, step: int) -> None:
     from plugsmith.pipeline._gantt import tick_step
 
     assert tick_step(span) == step
+
+
+def test_histogram_marks_that_coincide_share_one_label() -> None:
+    """A plan without spread puts P50, P80 and P95 on one day: one readable label, not three on top."""
+    from plugsmith.pipeline._svg import histogram_svg
+
+    same = histogram_svg(146.0, 1.0, [1000], {"P50": 146.0, "P80": 146.0, "P95": 146.0})
+    assert re.findall(r">(P[^<]*)</text>", same) == ["P50/P80/P95"] and same.count("<line ") == 3
+    apart = histogram_svg(500.0, 10.0, [1] * 20, {"P50": 600.0, "P80": 650.0, "P95": 690.0})
+    assert re.findall(r">(P[^<]*)</text>", apart) == ["P50", "P80", "P95"]
+
+
+def test_counts_read_as_words() -> None:
+    from plugsmith.pipeline._report import _keep
+    from plugsmith.pipeline._report_data import day_count, plural
+
+    assert (day_count(1.0), day_count(2.0), day_count(2.5), plural(1, "task"), plural(0, "task")) == \
+        ("1 day", "2 days", "2.5 days", "1 task", "0 tasks")
+    # dates and ranges never break at their hyphens; the rest is escaped as usual
+    assert _keep("2025-09-25 to 2026-02-18 <b>") == ('<span class="nw">2025-09-25</span> to '
+                                                    '<span class="nw">2026-02-18</span> &lt;b&gt;')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_import_writes_plan_and_report_beside_it(tmp_path: Path) -> None:
     plan = json.loads(out.read_text())
     report = json.loads((tmp_path / "out" / "solar.import-report.json").read_text())
     assert len(plan["tasks"]) == 18 and plan["meta"]["import_report"] == report
-    assert report["counts"] == {"unmapped": 10, "dropped": 4, "note": 3}  # + no risk register
+    assert report["counts"] == {"unmapped": 10, "dropped": 4, "note": 4}  # + no risk register, no start
     assert "## Dropped" in (tmp_path / "out" / "solar.import-report.md").read_text()
     assert "18 tasks, 9 phases, 18 dependencies" in result.output and "dropped:" in result.output
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
@@ -107,6 +108,32 @@ def test_run_on_a_truncated_file_is_one_line_with_file_and_pointer(
     assert not (tmp_path / "out" / "001-plan.json").exists()  # refused before any stage ran
 
 
+def test_import_warns_on_stderr_about_serious_data_problems_and_names_the_tasks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "silo.json"
+    code, err = run_main(["plan", "import-planexe", str(SILO), "-o", str(out)], capsys)
+    assert code == 0
+    assert [line for line in err.splitlines() if line.startswith("warning: data: ")] == [
+        "warning: data: the estimate of 1 task or phase is not usable as given (negative, not a number, or a "
+        "range that misses it) and was adjusted: Monitor System Performance"]
+    md = (tmp_path / "silo.import-report.md").read_text()
+    assert "- Monitor System Performance (`ec82b474-2b75-437b-89e6-e840f614dbd4`): days_realistic -1 is " \
+        "negative; 1 day used" in md
+
+
+def test_a_folder_holding_the_run_directory_names_it(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A run archive unpacks into a folder with the run directory (and macOS's __MACOSX) inside."""
+    shutil.copytree(SILO, tmp_path / "archive" / "20250321_silo")
+    (tmp_path / "archive" / "__MACOSX" / "20250321_silo").mkdir(parents=True)
+    shutil.copy(SILO / WHOLE, tmp_path / "archive" / "__MACOSX" / "20250321_silo" / f"._{WHOLE}")
+    code, err = run_main(["run", str(tmp_path / "archive"), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines() == [
+        f"error: {tmp_path / 'archive'}: no PlanExe work breakdown structure here, but in a directory below "
+        "it", f"hint: give the run directory itself: {tmp_path / 'archive' / '20250321_silo'}"]
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("seeded_home")
 def test_run_without_durations_and_dependencies_completes_and_warns(
@@ -125,7 +152,7 @@ def test_run_without_durations_and_dependencies_completes_and_warns(
     quality = md.split("## Data quality")[1].split("\n## ")[0]
     assert "`022-2-task_durations.json`: is missing; no duration estimates" in quality
     assert "`021-task_dependencies_raw.json`: is missing; no dependencies" in quality
-    assert "Project duration: 1 days" in md  # every task 1 day, none after another: said, not hidden
+    assert "Project duration: 1 day." in md  # every task 1 day, none after another: said, not hidden
 
     code, err = run_main(["run", str(run), "--out", str(tmp_path / "out"), "--strict"], capsys)
     assert code == 1 and "2 serious data problem(s) in the plan (--strict)" in err

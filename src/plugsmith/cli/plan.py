@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from plugsmith.spec import Plan
 
 plan_app = typer.Typer(help="Plan documents: import PlanExe plans, validate plans.", no_args_is_help=True)
 
@@ -37,6 +40,7 @@ def import_planexe(
         print_json(plan)
         for line in report.lines():
             err(line)
+        _warn_serious(plan)
         return
     report_json, report_md = write_import(plan, report, output)
     summary = {"plan": str(output), "report": str(report_json), "report_markdown": str(report_md),
@@ -45,10 +49,21 @@ def import_planexe(
                "counts": report.counts()}
     if as_json:
         print_json(summary | {"items": report.to_dict()["items"]})
+        _warn_serious(plan)
         return
     sys.stdout.write(f"wrote {output}: {summary['tasks']} tasks, {summary['phases']} phases, "
                      f"{summary['dependencies']} dependencies, {summary['risks']} risks\n")
     sys.stdout.write("\n".join(report.lines()) + f"\nreport: {report_json}\n")
+    _warn_serious(plan)
+
+
+def _warn_serious(plan: Plan) -> None:
+    """One ``warning: data:`` line on stderr per serious data problem, as ``plugsmith run`` prints them."""
+    from plugsmith.cli._common import err
+    from plugsmith.pipeline._quality import assess, serious
+
+    for finding in serious(assess(plan.model_dump(mode="json"))):
+        err(f"warning: data: {finding.line()}")
 
 
 @plan_app.command("validate")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, days
+from plugsmith.pipeline._report_data import PhaseGroup, ReportData, TaskRow, day_count, days
 
 OPEN_UP_TO = 40  # plans with at most this many tasks show every phase open
 
@@ -43,11 +43,11 @@ def _task_row(data: ReportData, task: TaskRow, span: float, depth: int) -> str:
         track = ""
     else:
         slack = task.slack or 0.0
-        title = (f"{task.name}: {days(task.days)} days, {_when(data, task.start, task.finish)}"
-                 + ("; on the critical path" if task.critical else f"; slack {days(slack)} days"))
+        title = (f"{task.name}: {day_count(task.days)}, {_when(data, task.start, task.finish)}"
+                 + ("; on the critical path" if task.critical else f"; slack {day_count(slack)}"))
         track = _bar("bar crit" if task.critical else "bar", task.start, task.finish, span, title)
         if slack > 0:
-            track = _bar("slack", task.finish, task.finish + slack, span, f"slack {days(slack)} days") + track
+            track = _bar("slack", task.finish, task.finish + slack, span, f"slack {day_count(slack)}") + track
     return (f'<div class="row task d{depth}"><span class="label" title="{escape(task.name)}">'
             f'{escape(task.name)}</span><span class="track">{track}</span></div>')
 
@@ -98,13 +98,13 @@ def gantt_html(data: ReportData) -> str:
     step = 100 * tick_step(span) / span
     hint = "" if opened else " Open a phase to see its tasks."
     return (f'<div class="gantt" style="--tick:{step:.4f}%">{_axis(data, span)}{groups}</div>'
-            f'<p class="note legend"><span class="key crit"></span> critical path '
+            f'<p class="note legend"><span class="key crit"></span> critical (no slack) '
             f'<span class="key"></span> other tasks <span class="key slack"></span> slack '
             f'<span class="key phase"></span> phase; days from the plan start.{hint}</p>')
 
 
 GANTT_CSS = """.gantt{font-size:13px;margin:.5em 0}
-.gantt .row{display:grid;grid-template-columns:minmax(0,24em) minmax(0,1fr);align-items:center;
+.gantt .row{display:grid;grid-template-columns:minmax(0,30em) minmax(0,1fr);align-items:center;
  min-height:19px}
 .gantt .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding-right:.6em}
 .gantt .d1 .label{padding-left:1.2em}.gantt .d2 .label{padding-left:2.2em}

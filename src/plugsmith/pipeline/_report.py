@@ -24,9 +24,12 @@ from plugsmith.pipeline._report_data import (
     ReportData,
     TaskRow,
     build,
+    day_count,
     days,
     generic_parts,
     level,
+    planexe_gantt_note,
+    plural,
 )
 from plugsmith.pipeline._report_md import render_markdown
 from plugsmith.pipeline._svg import histogram_svg, risk_matrix_svg, sparkline_svg
@@ -37,11 +40,11 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1180px;
  color:#222;line-height:1.45}
 h1{font-size:1.7em;margin:.3em 0}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.15em}
 table{border-collapse:collapse;margin:.4em 0 1.2em;width:100%}
-td,th{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.scroll{overflow-x:auto}
+td,th{border:1px solid #d5d5d5;padding:3px 7px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+th{background:#f3f3f3}.num{text-align:right;white-space:nowrap}.scroll{overflow-x:auto}.nw{white-space:nowrap}
 .id{display:block;color:#888;font:11px ui-monospace,monospace;overflow-wrap:anywhere}
 .ok{color:#1e8449}.failed{color:#c0392b;font-weight:bold}.note{color:#666}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:.5em;margin:1em 0}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5em,1fr));gap:.5em;margin:1em 0}
 .figure{border:1px solid #ddd;border-radius:6px;padding:.45em .7em}.figure b{display:block;font-size:1.35em}
 .serious{border-left:4px solid #c0392b;padding-left:.6em}.quality-note{border-left:4px solid #bbb;
  padding-left:.6em}
@@ -62,6 +65,16 @@ svg{max-width:100%;height:auto}.spark{vertical-align:middle}
  table.stack td[data-h]:not(:first-child)::before{content:attr(data-h) ": ";color:#666;font-weight:600}}
 """ + GANTT_CSS
 _NUMBER = re.compile(r"^[-+]?[\d.,]+( %)?$")
+_JOINED = re.compile(r"\S*\w[-–]\w\S*")  # 2025-09-25, min–max, task-days, (2025-09-25)
+
+
+def _keep(text: str) -> str:
+    """Escaped text whose hyphenated words never break at the hyphen ("2025-" / "09-25")."""
+    out, last = [], 0
+    for m in _JOINED.finditer(text):
+        out += [escape(text[last:m.start()]), f'<span class="nw">{escape(m.group())}</span>']
+        last = m.end()
+    return "".join(out) + escape(text[last:])
 
 
 def _cell(value: Any) -> str:
@@ -83,7 +96,7 @@ def _table(header: list[str], rows: list[list[str]], classes: list[str] | None =
     ``stack``: on a phone each row becomes a card whose cells are labelled with their column's name
     (long text columns stay readable instead of one letter per line).
     """
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{_keep(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
@@ -92,7 +105,7 @@ def _table(header: list[str], rows: list[list[str]], classes: list[str] | None =
             attrs = " class=num" if _numeric(c) else ""
             if stack and j < len(header) and header[j]:
                 attrs += f' data-h="{escape(header[j])}"'
-            cells.append(f"<td{attrs}>{c if raw else escape(_cell(c))}</td>")
+            cells.append(f"<td{attrs}>{c if raw else _keep(_cell(c))}</td>")
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     kind = ' class="stack"' if stack else ""
     return f'<div class="scroll"><table{kind}><tr>{head}</tr>{"".join(body)}</table></div>'
@@ -109,9 +122,10 @@ def _figures(data: ReportData, view: RunView, metrics: dict[str, Any]) -> str:
     items = [("tasks", f"{len(data.tasks)}", f"{where}{data.edges} dependencies")]
     if data.duration is not None:
         finish = data.date(data.duration)
-        items.append(("project duration", f"{days(data.duration)} days",
+        items.append(("project duration", day_count(data.duration),
                       f"{data.start} to {finish}" if finish else "from the plan start"))
-        items.append(("critical path", f"{len(data.critical_path)} tasks", "longest chain of dependencies"))
+        items.append(("critical path", plural(len(data.critical_path), "task"),
+                      "longest chain of dependencies"))
     sim = (data.outputs.get("schedule_simulation") or {}).get("simulation")
     if sim:
         p = sim["percentiles"]
@@ -163,7 +177,7 @@ def _critical(data: ReportData) -> str:
         phase = data.label(t.phase_path[0]) if t.phase_path else "—"
         when = f"{data.date(t.start)} to {data.date(t.finish)}" if data.start else \
             f"day {days(t.start)} to {days(t.finish)}"
-        rows.append([str(i), _name(t.name, t.id), escape(phase), days(t.days), escape(when)])
+        rows.append([str(i), _name(t.name, t.id), escape(phase), days(t.days), _keep(when)])
     return "<h3>Critical path</h3>" + _table(["#", "task", "phase", "days", "when"], rows, raw=True,
                                              stack=True)
 
@@ -172,8 +186,10 @@ def _schedule(data: ReportData) -> str:
     out = ['<h2 id="schedule">Schedule</h2>']
     if data.duration is not None:
         finish = f", {data.start} to {data.date(data.duration)}" if data.start else ""
-        out.append(f"<p>Project duration: <b>{days(data.duration)} days</b>{escape(finish)}; "
-                   f"{len(data.critical_path)} tasks on the critical path.</p>")
+        out.append(f"<p>Project duration: <b>{day_count(data.duration)}</b>{escape(finish)}; "
+                   f"{plural(len(data.critical_path), 'task')} on the critical path.</p>")
+        if (note := planexe_gantt_note(data)) is not None:
+            out.append(f'<p class="note">{escape(note)}</p>')
     return "".join(out) + _critical(data) + "<h3>Gantt chart</h3>" + gantt_html(data)
 
 
@@ -228,7 +244,7 @@ def _task_table(data: ReportData, tasks: list[TaskRow]) -> str:
         spread = f"{days(t.low)}–{days(t.high)}" if t.low is not None or t.high is not None else "—"
         when = (f"{data.date(t.start)} to {data.date(t.finish)}" if data.start and t.start is not None else
                 f"day {days(t.start)} to {days(t.finish)}" if t.start is not None else "—")
-        rows.append([_name(t.name, t.id), days(t.days), escape(spread), escape(when),
+        rows.append([_name(t.name, t.id), days(t.days), _keep(spread), _keep(when),
                      days(t.slack) if t.slack is not None else "—", escape(", ".join(t.roles) or "—")])
         classes.append("critical" if t.critical else "")
     return _table(["task", "days", "min–max", "when", "slack", "roles"], rows, classes, raw=True, stack=True)
@@ -264,7 +280,7 @@ def _resources(data: ReportData) -> str:
     rows = []
     for role, r in roles[:TOP_ROLES]:
         when = data.date(r["peak_day"]) or f"day {days(r['peak_day'])}"
-        rows.append([escape(role), str(r["tasks"]), days(r["task_days"]), f"{r['peak']} ({escape(when)})",
+        rows.append([escape(role), str(r["tasks"]), days(r["task_days"]), f"{r['peak']} {_keep(f'({when})')}",
                      sparkline_svg(r["series"], r["peak"], f"{role}: tasks at once per {unit}")])
     shown = f"the {min(TOP_ROLES, len(roles))} busiest of {len(roles)} roles" if len(roles) > TOP_ROLES else \
         f"{len(roles)} roles"
@@ -326,7 +342,7 @@ def _capabilities(view: RunView) -> str:
     table = [[r[c] if c != "status" else r["status"].replace("_", " ") for c in COLUMNS] for r in rows]
     classes = [{"ok": "ok", "no_data": "note"}.get(r["status"], "failed") for r in rows]
     return ('<h2 id="capabilities">Capabilities</h2>' + "".join(out)
-            + _table(list(COLUMNS), table, classes))
+            + _table(list(COLUMNS), table, classes, stack=True))
 
 
 def render_html(view: RunView, metrics: dict[str, Any]) -> str:

@@ -83,6 +83,9 @@ class ReportData:
     quality: list[dict[str, Any]]
     outputs: dict[str, dict[str, Any]]
     notes: dict[str, str]  # capability -> what the plan lacks for it
+    # PlanExe plans: the length of PlanExe's own Gantt chart, which runs each phase's parts one after
+    # another and does not use the dependencies (the sum of all task days); None for other plans
+    planexe_gantt_days: float | None = None
 
     def date(self, day: float | None) -> str | None:
         """The calendar date ``day`` days after the plan start (None without a start date)."""
@@ -167,7 +170,32 @@ def build(view: RunView) -> ReportData:
         critical_path=[by_id[t] for t in (schedule or {}).get("critical_path") or [] if t in by_id],
         edges=sum(len(t.get("depends_on") or []) for t in plan.get("tasks") or []),
         risks=_risk_register(plan), quality=list(view.plan_stage.get("data_quality") or []),
-        outputs=outputs, notes=notes)
+        outputs=outputs, notes=notes, planexe_gantt_days=_number(planexe.get("sequential_days")))
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def planexe_gantt_note(data: ReportData) -> str | None:
+    """Why PlanExe's own Gantt chart ends on another day than this schedule (PlanExe plans only)."""
+    if data.planexe_gantt_days is None or data.duration is None or data.planexe_gantt_days == data.duration:
+        return None
+    end = f", to {data.date(data.planexe_gantt_days)}" if data.start else ""
+    return (f"PlanExe's own schedule (its Gantt chart) spans {days(data.planexe_gantt_days)} days{end}: it "
+            f"runs the parts of each phase one after another and does not use the dependencies "
+            f"(021-task_dependencies_raw.json). The task days are the same; the duration here follows the "
+            f"dependencies.")
+
+
+def day_count(value: float) -> str:
+    """``1 day``, ``2.5 days``, ``931 days``."""
+    return f"{days(value)} day{'' if value == 1 else 's'}"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 task``, ``2 tasks``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def generic_parts(output: dict[str, Any]) -> list[tuple[str, list[str], list[list[Any]] | None, str | None]]:
@@ -207,4 +235,4 @@ def days(value: float | None) -> str:
 
 
 __all__ = ["COLUMNS", "COST_CAPS", "SPECIAL", "TOP_ROLES", "PhaseGroup", "ReportData", "TaskRow", "build",
-           "days", "generic_parts", "level"]
+           "day_count", "days", "generic_parts", "level", "planexe_gantt_note", "plural"]

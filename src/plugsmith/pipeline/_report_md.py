@@ -18,9 +18,11 @@ from plugsmith.pipeline._report_data import (
     ReportData,
     TaskRow,
     build,
+    day_count,
     days,
     generic_parts,
     level,
+    planexe_gantt_note,
 )
 from plugsmith.pipeline._view import RunView
 
@@ -62,7 +64,7 @@ def _summary(data: ReportData, metrics: dict[str, Any]) -> list[str]:
     rows: list[list[Any]] = [["tasks", f"{len(data.tasks)} ({data.edges} dependencies)"]]
     if data.duration is not None:
         span = f" ({data.start} to {data.date(data.duration)})" if data.start else ""
-        rows.append(["project duration", f"{days(data.duration)} days{span}"])
+        rows.append(["project duration", f"{day_count(data.duration)}{span}"])
     sim = (data.outputs.get("schedule_simulation") or {}).get("simulation")
     if sim:
         p = sim["percentiles"]
@@ -100,10 +102,13 @@ def _schedule(data: ReportData) -> list[str]:
     if data.duration is None:
         return out + ["No schedule: the critical_path capability did not produce one.", ""]
     span = f", {data.start} to {data.date(data.duration)}" if data.start else ""
-    out += [f"Project duration: {days(data.duration)} days{span}.", "", "Critical path:", ""]
+    out += [f"Project duration: {day_count(data.duration)}{span}.", ""]
+    if (note := planexe_gantt_note(data)) is not None:
+        out += [note, ""]
+    out += ["Critical path:", ""]
     for i, t in enumerate(data.critical_path, start=1):
         phase = f" ({data.label(t.phase_path[0])})" if t.phase_path else ""
-        out.append(f"{i}. {t.name}{phase}: {days(t.days)} days, {_when(data, t)}")
+        out.append(f"{i}. {t.name}{phase}: {day_count(t.days)}, {_when(data, t)}")
     return out + [""]
 
 

@@ -57,11 +57,19 @@ def histogram_svg(start: float, width: float, counts: list[int], marks: dict[str
         parts.append(f'<rect class="hbar" x="{pad + i * bar:.1f}" y="{h - pad - bh:.1f}" '
                      f'width="{bar - 1:.1f}" height="{bh:.1f}" fill="#85c1e9"><title>{low:.0f} to '
                      f'{low + width:.0f} days: {n} runs</title></rect>')
-    for name, value in marks.items():
+    # marks closer than a label's width share one label ("P50/P80" when a plan has no spread at all)
+    labels: list[tuple[float, list[str]]] = []
+    for name, value in sorted(marks.items(), key=lambda kv: kv[1]):
         x = pad + (value - start) / span * (w - 2 * pad)
-        parts.append(f'<line x1="{x:.1f}" y1="{pad - 6}" x2="{x:.1f}" y2="{h - pad}" stroke="#c0392b"/>'
-                     f'<text x="{x:.1f}" y="{pad - 9}" text-anchor="middle" fill="#c0392b">'
-                     f'{escape(name)}</text>')
+        parts.append(f'<line x1="{x:.1f}" y1="{pad - 6}" x2="{x:.1f}" y2="{h - pad}" stroke="#c0392b"/>')
+        if labels and x - labels[-1][0] < 24:
+            labels[-1][1].append(name)
+        else:
+            labels.append((x, [name]))
+    for x, names in labels:
+        anchor = "middle" if len(names) == 1 else "start" if x < w / 2 else "end"
+        parts.append(f'<text x="{x:.1f}" y="{pad - 9}" text-anchor="{anchor}" fill="#c0392b">'
+                     f'{escape("/".join(names))}</text>')
     parts.append(f'<text x="{pad}" y="{h - 6}" fill="#555">{start:.0f} days</text><text x="{w - pad}" '
                  f'y="{h - 6}" text-anchor="end" fill="#555">{start + span:.0f} days</text></svg>')
     return "".join(parts)

@@ -99,6 +99,10 @@ def _base_tree(found: Sources, report: ImportReport) -> tuple[WbsNode, str]:
     if "level1" in found.data and "level2" in found.data:
         return tree_from_levels(found.data["level1"], found.data["level2"], found.files["level1"].name,
                                 found.files["level2"].name, report), "levels"
+    if found.runs_below:  # an unpacked run archive: the run directory is one level down
+        below = ", ".join(str(Path(report.source) / name) for name in found.runs_below[:3])
+        raise PlanError("no PlanExe work breakdown structure here, but in a directory below it",
+                        subject=report.source, hint=f"give the run directory itself: {below}")
     raise PlanError("no PlanExe work breakdown structure found", subject=report.source,
                     hint="expected 023-3-wbs_project_level1_and_level2_and_level3.json, "
                     "wbs_project.json, or WBS level 1 and level 2 files (with level 3, dependency and "
@@ -127,6 +131,9 @@ def _report_missing(root: WbsNode, found: Sources, report: ImportReport) -> None
     if "risks" not in found.files:
         report.add("note", "003-1-identify_risks_raw.json", "is missing; the plan has no risk register",
                    "missing_optional")
+    if found.directory and "start" not in found.files:  # PlanExe before August 2025 wrote no start time
+        report.add("note", "001-1-start_time.json", "is missing; the schedule counts days from day 0 instead "
+                   "of dates", "missing_optional")
 
 
 def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
@@ -148,6 +155,10 @@ def _assemble(root: WbsNode, found: Sources, report: ImportReport) -> Plan:
     if "prompt" in found.data:
         planexe["prompt"] = found.data["prompt"].strip()
     start = _start(found, report)
+    # PlanExe's own Gantt chart runs every node's children one after another and does not read 021, so it
+    # spans the sum of all task days; kept so the report can say why its date differs from ours
+    planexe["sequential_days"] = sum(t.duration_days for t in tasks)
+    report.name_subjects({n.id: n.title for n in root.walk() if n.title})
     # every finding is in the report by now: it goes into meta complete
     meta = {"source": "planexe", "planexe": planexe, "import_report": report.to_dict()}
     return Plan(title=title or "PlanExe plan", goal=str(root.fields.get("final_deliverable") or ""),

@@ -20,7 +20,7 @@ from typing import Any
 
 from plugsmith.planexe._estimate import estimate_durations
 from plugsmith.planexe._report import ImportReport
-from plugsmith.planexe._wbs import WbsNode
+from plugsmith.planexe._wbs import WbsNode, near_miss
 from plugsmith.spec import Risk
 
 DAY_FIELDS = ("days_min", "days_max", "days_realistic")
@@ -48,6 +48,8 @@ def estimates(node: WbsNode, report: ImportReport) -> dict[str, float | None]:
     PlanExe's schedule); anything else that is not a number of days is treated as absent. Both are
     reported."""
     out: dict[str, float | None] = {}
+    said: list[str] = []  # one finding per node, however many of its fields are off
+    ignored: list[str] = []
     for key in DAY_FIELDS:
         raw = node.fields.get(key)
         number = None if raw is None else _number(raw)
@@ -55,14 +57,16 @@ def estimates(node: WbsNode, report: ImportReport) -> dict[str, float | None]:
         if raw is None:
             continue
         if number is None:
-            report.add("unmapped", node.id, f"{key} {raw!r} is not a number of days; ignored",
-                       "estimate_invalid")
+            said.append(f"{key} {raw!r} is not a number of days; ignored")
         elif number < 0 and key == "days_realistic":
             out[key] = 1.0
-            report.add("unmapped", node.id, f"{key} {raw!r} is negative; 1 day used (as PlanExe's schedule "
-                       "does)", "estimate_invalid")
+            said.insert(0, f"{key} {raw!r} is negative; 1 day used (as PlanExe's schedule does)")
         elif number < 0:
-            report.add("unmapped", node.id, f"{key} {raw!r} is negative; ignored", "estimate_invalid")
+            ignored.append(f"{key} {raw!r}")
+    if ignored:
+        said.append(f"{' and '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} negative; ignored")
+    if said:
+        report.add("unmapped", node.id, "; ".join(said), "estimate_invalid")
     return out
 
 
@@ -175,7 +179,8 @@ def _add_edge(node: WbsNode, target_id: Any, why: str, index: dict[str, WbsNode]
               report: ImportReport) -> None:
     target = index.get(target_id) if isinstance(target_id, str) else None
     if target is None:
-        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}; dependency ignored",
+        hint = near_miss(target_id, index)
+        report.add("unmapped", node.id, f"depends on unknown task id {target_id!r}{hint}; dependency ignored",
                    "unknown_id")
         return
     if target is node or target in node.ancestors() or node in target.ancestors():

@@ -67,6 +67,8 @@ class Sources:
     files: dict[str, Path] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    directory: bool = False  # a whole run directory (not loose files): a missing file means something
+    runs_below: list[str] = field(default_factory=list)  # subdirectories that look like run directories
 
 
 def _assign(found: Sources, role: str, path: Path, report: ImportReport) -> None:
@@ -87,6 +89,14 @@ def _best_name(name: str, role: str) -> str:
     return next((n for n in ROLES[role] if bare == n or bare.endswith("_" + n)), ROLES[role][-1])
 
 
+def _holds_wbs(directory: Path) -> bool:
+    """Whether a directory holds a WBS file (the folder a run archive unpacks into holds the run)."""
+    try:
+        return any(role_by_name(p.name) in ("project", "project12", "level1") for p in directory.iterdir())
+    except OSError:
+        return False
+
+
 def collect(path: Path | Sequence[Path], report: ImportReport) -> Sources:
     """Find and parse the PlanExe files under ``path`` (a directory, a file, or several files)."""
     found = Sources()
@@ -95,11 +105,16 @@ def collect(path: Path | Sequence[Path], report: ImportReport) -> Sources:
         if not p.exists():
             raise NotFound("no such file or directory", subject=str(p), hint="check the path")
     if len(paths) == 1 and paths[0].is_dir():
+        found.directory = True
         for child in sorted(paths[0].iterdir()):
+            if child.name.startswith("."):  # hidden files, and macOS's "._<name>" copies of resource forks
+                continue
             role = role_by_name(child.name) if child.is_file() else None
             if role is None:
-                if child.is_file() and not child.name.startswith("."):
+                if child.is_file():
                     found.ignored.append(child.name)  # listed in the report, never dropped silently
+                elif child.is_dir() and child.name != "__MACOSX" and _holds_wbs(child):
+                    found.runs_below.append(child.name)
                 continue
             _assign(found, role, child, report)
     else:

@@ -9,6 +9,7 @@ dependency and duration files, recording anything we cannot place in the ``Impor
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,17 @@ class WbsNode:
     @property
     def depth(self) -> int:
         return sum(1 for _ in self.ancestors())
+
+
+def near_miss(ident: Any, index: dict[str, WbsNode]) -> str:
+    """`` (did you mean <id>, "<name>"?)`` when an unknown id is one typo away from exactly one id in
+    the tree (an LLM dropped or swapped a character); else ``""``. Only said, never applied."""
+    if not isinstance(ident, str) or len(ident) < 8:
+        return ""
+    close = difflib.get_close_matches(ident, list(index), n=2, cutoff=0.9)
+    if len(close) != 1:
+        return ""
+    return f' (did you mean {close[0]}, "{index[close[0]].title}"?)'
 
 
 def _id_of(raw: Any) -> str | None:
@@ -157,7 +169,8 @@ def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport
         if node is None or not isinstance(raw, dict):
             what = raw.get("dependent_task_id") if isinstance(raw, dict) else raw
             report.add("unmapped", f"{source}/task_dependency_details/{i}",
-                       f"dependent_task_id {what!r} is not in the WBS; dependency skipped", "unknown_id")
+                       f"dependent_task_id {what!r} is not in the WBS{near_miss(what, index)}; dependency "
+                       "skipped", "unknown_id")
             continue
         if node.id in from_tree:
             continue
@@ -192,7 +205,7 @@ def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -
         if node is None or not isinstance(raw, dict):
             what = raw.get("task_id") if isinstance(raw, dict) else raw
             report.add("unmapped", f"{source}/{i}", f"estimate for task_id {what!r}, which is not in the "
-                       "WBS; skipped", "unknown_id")
+                       f"WBS{near_miss(what, index)}; skipped", "unknown_id")
             continue
         if node.id in from_tree:
             continue
@@ -227,5 +240,5 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         stack.extend(reversed(kept))
 
 
-__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates",
+__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates", "near_miss",
            "tree_from_levels", "tree_from_project"]
