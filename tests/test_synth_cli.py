@@ -111,6 +111,50 @@ def test_named_cases_found_nowhere_say_where_they_were_looked_for(tmp_path: Path
     assert '"input"' in err and '"expected"' in err   # the file format, in one line
 
 
+SEED_SPEC = {"name": "cost_estimation", "description": "Total cost per task kind.",
+             "inputs": ["plan_json"], "outputs": ["cost_breakdown"],
+             "constraints": ["deterministic", "schema_validated"],
+             "tests": ["golden_case_1", "edge_case_2"]}
+KIND_TASKS = [{"id": "a", "kind": "build", "cost": 100}, {"id": "b", "kind": "test", "cost": 30},
+              {"id": "c", "kind": "build", "cost": 20}]
+SEED_CASES = [{"name": "golden_case_1", "input": {"plan_json": {"title": "t", "tasks": KIND_TASKS}},
+               "expected": {"cost_breakdown": {"build": 120, "test": 30}}},
+              {"name": "edge_case_2", "input": {"plan_json": {"title": "empty", "tasks": []}},
+               "expected": {"cost_breakdown": {}}}]
+
+
+@pytest.mark.slow
+def test_the_seeds_template_as_written_works_once_the_hub_holds_its_cases(tmp_path: Path) -> None:
+    (tmp_path / "spec").mkdir()
+    spec = write_spec(tmp_path / "spec" / "cost_estimation.json", SEED_SPEC)
+    missing = _plugsmith("synth", str(spec))
+    assert missing.returncode == 2, missing.stderr
+    assert "test case(s) not found: golden_case_1, edge_case_2" in missing.stderr
+    assert "cost_estimation.cases.json" in missing.stderr and "(it holds none)" in missing.stderr
+    assert "plugsmith hub cases add cost_estimation FILE" in missing.stderr and '"expected"' in missing.stderr
+
+    cases = tmp_path / "elsewhere" / "seed_cases.json"  # not beside the spec: only the hub can supply them
+    cases.parent.mkdir()
+    cases.write_text(json.dumps(SEED_CASES))
+    added = _plugsmith("hub", "cases", "add", "cost_estimation", str(cases))
+    assert added.returncode == 0, added.stderr
+    assert "added 2 golden case(s)" in added.stdout and "ports were not checked" in added.stderr
+
+    made = _plugsmith("synth", str(spec), "--json")
+    assert made.returncode == 0, made.stderr
+    outcome = json.loads(made.stdout)
+    assert (outcome["capability"], outcome["status"], outcome["guide_cases"]) == ("cost_estimation",
+                                                                                   "approved", 2)
+    shipped = _plugsmith("hub", "show", "cost_estimation", "--file", "tests/cases.json")
+    names = [c["name"] for c in json.loads(shipped.stdout)]
+    assert names[:2] == ["golden_case_1", "edge_case_2"]   # the hub's cases, by the names the spec gave
+
+    wrong = tmp_path / "elsewhere" / "wrong.json"     # now a plugin is published, its ports are the rule
+    wrong.write_text(json.dumps({"name": "x", "input": {"tasks": []}, "expected": {"cost_breakdown": {}}}))
+    refused = _plugsmith("hub", "cases", "add", "cost_estimation", str(wrong))
+    assert refused.returncode == 2 and "its input lacks the port(s) plan_json" in refused.stderr
+
+
 def test_unparsable_spec_and_unknown_strategy_exit_2(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.json"

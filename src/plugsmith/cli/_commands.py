@@ -11,7 +11,7 @@ MODULES = [
     "plugsmith.cli.synth",     # synth                   (synthesis)
     "plugsmith.cli.gates",     # validate, doctor, review, quarantine (gates, governance)
     "plugsmith.cli.plugin",    # plugin new|run          (plugin format, sandbox)
-    "plugsmith.cli.hub",       # hub init|publish|search|show|versions|deprecate|yank|verify
+    "plugsmith.cli.hub",       # hub init|publish|search|show|versions|deprecate|yank|verify|cases
     "plugsmith.cli.hub_store", # hub migrate-artifacts    (artifact stores)
     "plugsmith.cli.plan",      # plan import-planexe|validate
     "plugsmith.cli.serve",     # serve, token            (server)

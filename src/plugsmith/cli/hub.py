@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from plugsmith.cli.hub_cases import cases_app
+
 if TYPE_CHECKING:
     from plugsmith.hub import Hub, Release
     from plugsmith.spec import Status, Tier
 
 hub_app = typer.Typer(help="The plugin hub: publish, search, show and curate plugin releases.",
                       no_args_is_help=True)
+hub_app.add_typer(cases_app, name="cases")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 RefArg = Annotated[str, typer.Argument(help="A plugin id, a name, or name@version.")]

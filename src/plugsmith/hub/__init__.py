@@ -18,6 +18,7 @@ from plugsmith.hub._archive import (
     pack,
     unpack,
 )
+from plugsmith.hub._cases import CasesAdded, HeldCase
 from plugsmith.hub._hub import Hub, loadable
 from plugsmith.hub._leases import Lease, synthesis_lease
 from plugsmith.hub._release import LOADABLE, NearMatch, Release
@@ -43,8 +44,10 @@ __all__ = [
     "MAX_MEMBER_BYTES",
     "MAX_TOTAL_BYTES",
     "ArtifactStore",
+    "CasesAdded",
     "DatabaseStore",
     "DirectoryStore",
+    "HeldCase",
     "Hub",
     "Lease",
     "NearMatch",

@@ -29,6 +29,15 @@ from plugsmith.errors import (
 )
 from plugsmith.hub import _records as rec
 from plugsmith.hub._archive import checksum, pack, unpack
+from plugsmith.hub._cases import (
+    CasesAdded,
+    HeldCase,
+    batch_result,
+    check_cases,
+    check_name,
+    check_ports,
+    check_target,
+)
 from plugsmith.hub._db import WRITE, connect_error, open_engine
 from plugsmith.hub._models import PLUGINS, RELEASES, SYNTHESIS_RECORDS, utcnow
 from plugsmith.hub._release import (
@@ -405,6 +414,36 @@ class Hub:
         """Keep a case for a capability; a case with the same name replaces the old one."""
         with self._write() as conn:
             rec.upsert_benchmark_case(conn, capability, case, kind)
+
+    def held_cases(self, capability: str) -> list[HeldCase]:
+        """The benchmark cases of a capability with their kinds (golden, edge, regression …)."""
+        with self._read() as conn:
+            return rec.select_held_cases(conn, capability)
+
+    def add_benchmark_cases(self, capability: str, cases: list[TestCase], *, kind: str = "golden",
+                            replace: bool = False) -> CasesAdded:
+        """Keep a batch of named cases, all or nothing, after the checks in ``hub._cases`` (shape,
+        bounds, and the ports of the capability's published plugins). A different case under a name
+        already held is refused unless ``replace``; an identical one is left as it is."""
+        check_target(capability, kind)
+        check_cases(cases, subject=capability)
+        warnings = check_ports(self.lookup(capability, statuses=PREFERENCE), capability, cases)
+        with self._write() as conn:
+            held = {h.case.name: h for h in rec.select_held_cases(conn, capability)}
+            result = batch_result(capability, kind, cases, held, replace=replace, warnings=warnings)
+            for case in cases:
+                if case.name not in result.unchanged:
+                    rec.upsert_benchmark_case(conn, capability, case, kind)
+        return result
+
+    def remove_benchmark_case(self, capability: str, name: str) -> None:
+        """Drop one benchmark case (``NotFound`` when the capability holds none of that name)."""
+        check_target(capability)
+        check_name(name, subject=capability)
+        with self._write() as conn:
+            if not rec.delete_benchmark_case(conn, capability, name):
+                raise NotFound(f"no benchmark case {name!r} for {capability!r}", subject=capability,
+                               hint=f"`plugsmith hub cases list {capability}` shows the names held")
 
 
 def loadable(release: Release) -> bool:

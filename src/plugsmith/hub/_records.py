@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugsmith.errors import BadInput
+from plugsmith.hub._cases import HeldCase
 from plugsmith.hub._models import BENCHMARK_CASES, EVENTS, RELEASES, SYNTHESIS_RECORDS, utcnow
 from plugsmith.hub._release import aware, canonical_version
 from plugsmith.spec import TestCase
@@ -81,5 +82,20 @@ def select_benchmark_cases(conn: Connection, capability: str) -> list[TestCase]:
     return [TestCase.model_validate(row.case) for row in rows]
 
 
-__all__ = ["dialect_insert", "insert_event", "select_benchmark_cases", "select_events",
-           "select_synthesis_record", "upsert_benchmark_case", "upsert_synthesis_record"]
+def select_held_cases(conn: Connection, capability: str) -> list[HeldCase]:
+    """The capability's cases with their kinds, in the order they were added."""
+    rows = conn.execute(select(BENCHMARK_CASES.c.kind, BENCHMARK_CASES.c.case)
+                        .where(BENCHMARK_CASES.c.capability == capability).order_by(BENCHMARK_CASES.c.id))
+    return [HeldCase(row.kind, TestCase.model_validate(row.case)) for row in rows]
+
+
+def delete_benchmark_case(conn: Connection, capability: str, name: str) -> bool:
+    """Remove one case; whether there was one of that name."""
+    result = conn.execute(delete(BENCHMARK_CASES).where(BENCHMARK_CASES.c.capability == capability,
+                                                        BENCHMARK_CASES.c.name == name))
+    return bool(result.rowcount)
+
+
+__all__ = ["delete_benchmark_case", "dialect_insert", "insert_event", "select_benchmark_cases",
+           "select_events", "select_held_cases", "select_synthesis_record", "upsert_benchmark_case",
+           "upsert_synthesis_record"]

@@ -29,6 +29,7 @@ import httpx
 
 from plugsmith import config, errors
 from plugsmith.atomic import write_bytes as _write_atomic
+from plugsmith.hub._cases import CasesAdded, HeldCase
 from plugsmith.spec import CapabilitySpec, GateReport, Origin, PluginManifest, Status, TestCase, Tier
 
 log = logging.getLogger("plugsmith.hub.remote")
@@ -486,11 +487,25 @@ class RemoteHub:
             log.warning("telemetry not accepted by %s: %s", self.url, exc.message)
 
     def add_benchmark_case(self, capability: str, case: TestCase, kind: str = "golden") -> None:
-        raise errors.ConfigError(
-            "adding benchmark cases needs direct access to the hub database",
-            subject=self.url,
-            hint="run it on the server host with --db",
+        """As ``Hub.add_benchmark_case``: a case with the same name replaces the old one."""
+        self.add_benchmark_cases(capability, [case], kind=kind, replace=True)
+
+    def add_benchmark_cases(
+        self, capability: str, cases: list[TestCase], *, kind: str = "golden", replace: bool = False
+    ) -> CasesAdded:
+        """The server checks and keeps the batch (a reviewer or admin token, docs/server.md)."""
+        body = {"cases": [c.model_dump(mode="json") for c in cases], "kind": kind, "replace": replace}
+        data = self._json("POST", f"/capabilities/{_q(capability)}/benchmark-cases", capability, json=body)
+        return CasesAdded.from_dict(data)
+
+    def held_cases(self, capability: str) -> list[HeldCase]:
+        data = self._json(
+            "GET", f"/capabilities/{_q(capability)}/benchmark-cases", capability, params={"with_kind": "true"}
         )
+        return [HeldCase.from_dict(d) for d in data]
+
+    def remove_benchmark_case(self, capability: str, name: str) -> None:
+        self._request("DELETE", f"/capabilities/{_q(capability)}/benchmark-cases/{_q(name)}", capability)
 
     # ------------------------------------------------------------------ synthesis records (local)
     def _record_path(self, spec_hash: str) -> Path:

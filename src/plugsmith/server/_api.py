@@ -13,9 +13,11 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from plugsmith.errors import BadInput
+from plugsmith.hub._cases import CASE_NAME_PATTERN
 from plugsmith.server._auth import require_role, require_token
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._models import (
+    BenchmarkCases,
     EventBatch,
     FailureReport,
     LifecycleRun,
@@ -138,7 +140,10 @@ def lookup(
 
 
 @router.get("/capabilities/{capability}/benchmark-cases", tags=["read"])
-def benchmark_cases(r: Reads, capability: Capability) -> list[dict[str, Any]]:
+def benchmark_cases(r: Reads, capability: Capability, with_kind: bool = False) -> list[dict[str, Any]]:
+    """The hub's cases for the capability, oldest first; ``with_kind`` adds each one's ``kind``."""
+    if with_kind:
+        return [held.to_dict() for held in r.hub.held_cases(capability)]
     return [case.model_dump(mode="json") for case in r.hub.benchmark_cases(capability)]
 
 
@@ -322,6 +327,32 @@ def report_failure(w: Writes, token: Token, body: FailureReport) -> dict[str, An
     )
     w.reads.stats.clear()
     return {"recorded": True, "case": case}
+
+
+@router.post("/capabilities/{capability}/benchmark-cases", tags=["write"])
+def add_benchmark_cases(
+    w: Writes, token: Token, capability: Capability, body: BenchmarkCases
+) -> dict[str, Any]:
+    """Keep named cases for the capability, all or nothing (reviewer): they bind every later version
+    through the benchmark gate and resolve a spec's named tests (docs/synthesis.md)."""
+    from plugsmith.hub._cases import CasesAdded, parse_cases
+
+    require_role(token, Role.reviewer)
+    cases = parse_cases(body.cases, subject="cases")
+    result: CasesAdded = w.hub.add_benchmark_cases(capability, cases, kind=body.kind, replace=body.replace)
+    w.reads.invalidate()
+    return result.to_dict()
+
+
+@router.delete("/capabilities/{capability}/benchmark-cases/{name}", tags=["write"])
+def remove_benchmark_case(
+    w: Writes, token: Token, capability: Capability, name: Annotated[str, Path(pattern=CASE_NAME_PATTERN)]
+) -> dict[str, Any]:
+    """Drop one named case of the capability (reviewer)."""
+    require_role(token, Role.reviewer)
+    w.hub.remove_benchmark_case(capability, name)
+    w.reads.invalidate()
+    return {"capability": capability, "removed": name}
 
 
 @router.post("/capabilities/{capability}/benchmark", tags=["write"])

@@ -55,6 +55,14 @@ class FailureReport(_Strict):
     )
 
 
+class BenchmarkCases(_Strict):
+    """Named benchmark cases to keep for a capability; checked by ``plugsmith.hub._cases``."""
+
+    cases: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+    kind: Literal["golden", "edge", "regression"] = "golden"
+    replace: bool = Field(default=False, description="overwrite different cases already held under a name")
+
+
 class OwnerChange(_Strict):
     """Body of an ownership transfer: the id of the token that is to own the name."""
 
@@ -78,6 +86,7 @@ class EventBatch(_Strict):
 
 
 __all__ = [
+    "BenchmarkCases",
     "EventBatch",
     "EventKind",
     "FailureReport",

@@ -6,7 +6,15 @@ validation errors into one-line ``BadInput`` errors.
 
 from pydantic import BaseModel
 
-from plugsmith.spec._capability import NAME_PATTERN, CapabilitySpec, Constraint, TestCase, is_name
+from plugsmith.spec._capability import (
+    MAX_CASE_CHARS,
+    MAX_CASE_DEPTH,
+    NAME_PATTERN,
+    CapabilitySpec,
+    Constraint,
+    TestCase,
+    is_name,
+)
 from plugsmith.spec._load import (
     MAX_DEPTH,
     format_validation_error,
@@ -53,6 +61,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 __all__ = [
     "CASES_FILE",
+    "MAX_CASE_CHARS",
+    "MAX_CASE_DEPTH",
     "MAX_DEPTH",
     "OFFLINE",
     "CODE_FILE",

@@ -25,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from plugsmith.spec._ports import JsonSchema, port_catalog, ref_problem, resolve_port
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+MAX_CASE_DEPTH = 32              # nesting of objects and arrays inside one case's input or expected
+MAX_CASE_CHARS = 1_000_000       # one case's input and expected as compact JSON
 
 
 def is_name(value: str) -> bool:

@@ -11,10 +11,9 @@ import json
 from typing import Any
 
 from plugsmith.errors import SpecError
-from plugsmith.spec import CapabilitySpec
+from plugsmith.spec import MAX_CASE_CHARS, MAX_CASE_DEPTH, CapabilitySpec
 
-MAX_DEPTH = 32              # nesting of objects and arrays inside one case
-MAX_CASE_CHARS = 1_000_000  # one case as compact JSON
+MAX_DEPTH = MAX_CASE_DEPTH  # the same bounds as the hub keeps its benchmark cases to (spec._capability)
 MAX_CASES = 500
 MAX_ELEMENTS = 20_000       # list elements over all cases, what the offline search evaluates on
 

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.errors import PlugsmithError, SpecError
+from plugsmith.hub._cases import CASES_FORMAT
 from plugsmith.spec import CapabilitySpec, JsonSchema, TestCase
 
 if TYPE_CHECKING:
     from plugsmith.hub import Hub
 
 GENERATED_PREFIX = "generated_"
-CASES_FORMAT = ('a JSON list of {"name": ..., "input": {port: value}, "expected": {port: value}} objects '
-                "(docs/synthesis.md, \"Test cases\")")
 
 
 def resolve_named_cases(spec: CapabilitySpec, hub: Hub | None) -> CapabilitySpec:
@@ -56,7 +55,8 @@ def missing_cases_error(spec: CapabilitySpec, subject: str, stem: str = "<stem>"
     return SpecError(
         f"test case(s) not found: {', '.join(spec.missing_cases)}", subject=subject,
         hint=f"looked beside the spec ({stem}.cases.json, cases/<name>.json) and in the hub's benchmark "
-             f"cases for {spec.name!r}{held}; put them in {stem}.cases.json as {CASES_FORMAT}")
+             f"cases for {spec.name!r}{held}; put them in {stem}.cases.json as {CASES_FORMAT}, or into "
+             f"the hub with `plugsmith hub cases add {spec.name} FILE`")
 
 
 def hub_case_names(spec: CapabilitySpec, hub: Hub | None) -> list[str]:

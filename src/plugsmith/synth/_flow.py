@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugsmith import __version__
 from plugsmith.errors import NotFound, PlugsmithError, SpecError
+from plugsmith.hub._cases import port_problem
 from plugsmith.hub._leases import synthesis_lease
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
 from plugsmith.synth._bounds import check_case_values
@@ -66,6 +67,13 @@ def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
         raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name,
                         hint=f"a cases file holds {CASES_FORMAT}")
     check_case_values(spec)
+    for case in spec.cases:  # named cases from the hub were kept unchecked when no plugin existed yet
+        why = port_problem(spec, case)
+        if why:
+            raise SpecError(clip(f"case {case.name!r} does not fit the spec's ports: {why}", 300),
+                            subject=spec.name,
+                            hint=f"the spec takes {', '.join(sorted(spec.inputs)) or 'no ports'} and gives "
+                                 f"{', '.join(sorted(spec.outputs))}: fix the case or the spec's ports")
 
 
 def _strategies(request: SynthesisRequest) -> list[Strategy]:
