@@ -3,8 +3,8 @@ token sign-in) and the dashboard.
 
 Plain HTML forms and links — no JavaScript. Signing in posts a token to ``/login``, which keeps it in
 an HttpOnly, SameSite=Strict cookie; every POST form also carries a CSRF token (``_csrf``). Review
-decisions go through ``WriteService.review``, the same code (roles, no self-approval of a sensitive
-capability) as the JSON API, and land in the audit log.
+decisions go through ``WriteService.review``, the same code (roles, no self-approval) as the JSON API,
+and land in the audit log.
 """
 
 from __future__ import annotations
@@ -312,6 +312,7 @@ def _queue(request: Request, r: ReadService, user: TokenInfo, note: str = "", st
             rel,
             sensitive=rel.capability in sensitive,
             published_by=(r.store.signature(rel.checksum) or {}).get("published_by"),
+            owner=r.store.owner(rel.name),
             user_id=user.id,
             csrf=csrf,
         )

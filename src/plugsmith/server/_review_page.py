@@ -95,8 +95,8 @@ def _form(release: Any, csrf: str, self_published: bool) -> str:
     blocked = ""
     if self_published:
         blocked = (
-            '<p class="warning">You published this release of a sensitive capability: another '
-            "reviewer must approve it (you may still reject it).</p>"
+            '<p class="warning">You published this release (or own its name): another reviewer must '
+            "approve it (you may still reject it).</p>"
         )
     return (
         f'{blocked}<form method="post" action="{e(action)}" class="row review-form">{hidden_csrf(csrf)}'
@@ -108,9 +108,11 @@ def _form(release: Any, csrf: str, self_published: bool) -> str:
 
 
 def review_card(
-    hub: Any, release: Any, *, sensitive: bool, published_by: str | None, user_id: str, csrf: str
+    hub: Any, release: Any, *, sensitive: bool, published_by: str | None, user_id: str, csrf: str,
+    owner: str | None = None,
 ) -> str:
-    """One pending release, everything needed to judge it, and the decision form."""
+    """One pending release, everything needed to judge it, and the decision form (whose Approve is
+    disabled for the reviewer who published the release or owns its name: nobody approves their own)."""
     created = release.created_at.strftime("%Y-%m-%d %H:%M UTC") if release.created_at else "—"
     facts = definition_list(
         [
@@ -124,7 +126,7 @@ def review_card(
             ("checksum", f"<code>{e(release.checksum)}</code>"),
         ]
     )
-    self_published = sensitive and published_by == user_id
+    self_published = user_id in (published_by, owner)
     report = release.gate_report if isinstance(release.gate_report, dict) else None
     anchor = e(release.ref)
     return (

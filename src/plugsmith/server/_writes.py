@@ -4,9 +4,10 @@ Publishing never trusts the client: the archive is unpacked with the hub's safe 
 run again here, in this server's sandbox, and the server (not the client) decides status and tier. The
 release is then signed with the hub key over ``checksum + manifest digest``.
 
-Roles (each includes the previous): publisher (publish; deprecate or yank what it published; send
-telemetry), reviewer (approve/reject pending releases — but never its *own* release of a sensitive
-capability), admin (deprecate or yank anything).
+Roles (each includes the previous): publisher (publish; deprecate or yank releases of the names it
+owns; send telemetry), reviewer (approve/reject pending releases — but never its *own* release or one
+of a name it owns; deprecate anything), admin (deprecate or yank anything). Lifecycle writes only go
+forward: a deprecate never turns a yanked, quarantined, rejected or pending release into a loadable one.
 
 Names are owned: the first token to publish a name through the server owns it, and only the owner or
 an admin publishes new versions of it (an admin can transfer it). Telemetry that can hurt a plugin —
@@ -222,21 +223,37 @@ class WriteService:
 
     # lifecycle ------------------------------------------------------------------------------------
     def set_status(self, ref: str, status: Status, token: TokenInfo, reason: str) -> dict[str, Any]:
-        """Deprecate or yank: the publishing token, a reviewer (deprecate) or an admin (both)."""
+        """Deprecate or yank: the name's owner, a reviewer (deprecate) or an admin (both).
+
+        Only forward: deprecating is for an ``approved`` release, yanking for any release. A deprecated release still loads when pinned, so letting ``deprecate`` start from any
+        status would undo a yank, a quarantine or a rejection, or skip a pending review (409 instead).
+        """
         release = self.reads.require(ref)
-        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
-        allowed = (
-            token.role is Role.admin
-            or token.id in (publisher, self.reads.store.owner(release.name))
-            or (status is Status.deprecated and token.role is Role.reviewer)
-        )
-        if not allowed:
+        if not self._may_curate(release, token, status):
             raise forbidden(
-                f"a {token.role} token may not {_verb(status)} {release.ref} (it did not publish it)"
+                f"a {token.role} token may not {_verb(status)} {release.ref} (it does not own {release.name})"
             )
-        updated = self.hub.set_status(release.ref, status, reason=reason)
+        start = _LIFECYCLE_FROM[status]
+        if release.status not in start:
+            raise _lifecycle_conflict(release.ref, release.status, status)
+        try:  # one conditional update: a concurrent yank or review between the check and now wins
+            updated = self.hub.set_status(release.ref, status, reason=reason, only_from=release.status)
+        except StateConflict:
+            raise _lifecycle_conflict(release.ref, self.reads.require(release.ref).status, status) from None
         self.reads.invalidate()
         return self.reads.release_json(updated)
+
+    def _may_curate(self, release: Any, token: TokenInfo, status: Status) -> bool:
+        """Admins always; reviewers may deprecate anything; otherwise only the name's current owner
+        (the publishing token counts only for a name nobody owns: after a transfer the previous owner
+        no longer curates its releases)."""
+        if token.role is Role.admin or (status is Status.deprecated and token.role is Role.reviewer):
+            return True
+        owner = self.reads.store.owner(release.name)
+        if owner is not None:
+            return token.id == owner
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        return publisher is not None and token.id == publisher
 
     def review(self, ref: str, approve: bool, token: TokenInfo, reason: str) -> dict[str, Any]:
         """Approve or reject a pending release."""
@@ -247,11 +264,13 @@ class WriteService:
             raise ApiError(
                 409, f"{release.ref} is {release.status}, not pending review", slug="not-pending"
             )
-        owner = (self.reads.store.signature(release.checksum) or {}).get("published_by")
-        if approve and owner == token.id and release.capability in self.sensitive():
+        publisher = (self.reads.store.signature(release.checksum) or {}).get("published_by")
+        if approve and token.id in (publisher, self.reads.store.owner(release.name)):
+            why = ("it is a sensitive capability" if release.capability in self.sensitive()
+                   else f"it asks for permissions {[str(p) for p in release.manifest.permissions]}")
             raise forbidden(
-                f"{release.capability} is a sensitive capability: a publisher cannot approve its "
-                "own plugin; ask another reviewer"
+                f"{release.ref} awaits review because {why}: a reviewer cannot approve its own plugin; "
+                "ask another reviewer"
             )
         if approve and release.tier is None:
             raise ApiError(409, f"{release.ref} has no trust tier and cannot be approved", slug="no-tier")
@@ -400,6 +419,19 @@ def scrub_paths(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub_paths(v) for v in value]
     return value
+
+
+_LIFECYCLE_FROM = {
+    Status.deprecated: frozenset({Status.approved, Status.deprecated}),
+    Status.yanked: frozenset(set(Status) - {Status.reused}),
+}
+
+
+def _lifecycle_conflict(ref: str, current: Status, wanted: Status) -> ApiError:
+    return ApiError(
+        409, f"{ref} is {current}; only an approved release can be deprecated", slug="bad-transition",
+        hint="a yanked, quarantined, rejected or pending release never becomes loadable again through "
+             "deprecate; publish a new version instead")
 
 
 def _verb(status: Status) -> str:

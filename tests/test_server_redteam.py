@@ -1,0 +1,97 @@
+"""The second red-team round against the server: each test is an attack that worked before its fix.
+
+Lifecycle writes that ran backwards (a deprecate that undid a yank or skipped a review), self-review,
+a former owner still curating a transferred name, uploads the edge did not refuse cleanly, and the
+response headers every page and answer carries.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import test_server_helpers as helpers
+from plugsmith.governance import Gatekeeper, Policy
+from test_server_helpers import Server, make_plugin, seed_release
+
+server = helpers.server
+
+pytest_plugins = ["test_hub_helpers"]
+
+
+def _error(response: httpx.Response) -> dict[str, Any]:
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+def _post(server: Server, path: str, who: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    return server.client.post(path, json=body or {}, headers=server.auth(who))
+
+
+@pytest.mark.parametrize("status", ["yanked", "quarantined", "rejected", "pending_review"])
+def test_deprecate_never_makes_a_release_loadable_again(server: Server, tmp_path: Path, status: str) -> None:
+    ref = server.publish(make_plugin(tmp_path)).json()["ref"]
+    server.hub.set_status(ref, status)  # an admin's yank, the kill switch, a reviewer's rejection …
+    for who in ("publisher", "reviewer", "admin"):
+        undo = _post(server, f"/api/v1/plugins/{ref}/deprecate", who, {"reason": "undo"})
+        assert undo.status_code == 409, undo.text
+        assert _error(undo)["slug"] == "bad-transition" and status in _error(undo)["message"]
+    release = server.hub.get(ref)
+    assert release.status.value == status
+    assert not Gatekeeper(server.hub, Policy()).check(release, pinned=True).allowed
+
+
+def test_deprecate_and_yank_still_go_forward(server: Server, tmp_path: Path) -> None:
+    ref = server.publish(make_plugin(tmp_path)).json()["ref"]
+    assert _post(server, f"/api/v1/plugins/{ref}/deprecate", "publisher").json()["status"] == "deprecated"
+    assert _post(server, f"/api/v1/plugins/{ref}/deprecate", "reviewer").status_code == 200  # idempotent
+    assert _post(server, f"/api/v1/plugins/{ref}/yank", "publisher").json()["status"] == "yanked"
+    assert _post(server, f"/api/v1/plugins/{ref}/yank", "admin").status_code == 200
+    pending = server.publish(make_plugin(tmp_path / "p", "cost_perm", permissions=["network"])).json()
+    assert pending["status"] == "pending_review"
+    assert _post(server, f"/api/v1/plugins/{pending['ref']}/yank", "publisher").status_code == 200
+
+
+def test_a_former_owner_no_longer_curates_the_name(server: Server, tmp_path: Path) -> None:
+    ref = server.publish(make_plugin(tmp_path)).json()["ref"]
+    moved = _post(server, "/api/v1/plugins/cost_total/owner", "admin", {"owner": server.ids["publisher2"]})
+    assert moved.status_code == 200
+    for action in ("yank", "deprecate"):
+        refused = _post(server, f"/api/v1/plugins/{ref}/{action}", "publisher")
+        assert refused.status_code == 403, refused.text
+    assert server.hub.get(ref).status.value == "approved"
+    assert _post(server, f"/api/v1/plugins/{ref}/deprecate", "publisher2").status_code == 200
+
+
+def test_nobody_approves_their_own_pending_release(server: Server, tmp_path: Path) -> None:
+    """A release waits for review because it asks for permissions: its publisher, even a reviewer,
+    cannot be the one who approves it (before, only sensitive capabilities were guarded)."""
+    mine = server.publish(make_plugin(tmp_path, "cost_net", permissions=["network"]), who="reviewer").json()
+    assert mine["status"] == "pending_review"
+    own = _post(server, f"/api/v1/reviews/{mine['ref']}", "reviewer", {"decision": "approve"})
+    assert own.status_code == 403 and "own plugin" in _error(own)["message"]
+    assert "network" in _error(own)["message"]
+    assert server.hub.get(mine["ref"]).status.value == "pending_review"
+    other = _post(server, f"/api/v1/reviews/{mine['ref']}", "reviewer2", {"decision": "approve"})
+    assert other.status_code == 200 and other.json()["status"] == "approved"
+
+
+def test_the_owner_of_a_name_cannot_approve_a_version_an_admin_published(server: Server,
+                                                                          tmp_path: Path) -> None:
+    assert server.publish(make_plugin(tmp_path, "cost_net"), who="reviewer").status_code == 201
+    pending = server.publish(make_plugin(tmp_path / "b", "cost_net", version="1.1.0", permissions=["network"]),
+                             who="admin").json()
+    assert pending["status"] == "pending_review"
+    own = _post(server, f"/api/v1/reviews/{pending['ref']}", "reviewer", {"decision": "approve"})
+    assert own.status_code == 403
+    assert _post(server, f"/api/v1/reviews/{pending['ref']}", "reviewer", {"decision": "reject",
+                                                                         "reason": "no"}).status_code == 200
+
+
+def test_a_seeded_release_stays_curated_by_admins_only(server: Server, tmp_path: Path) -> None:
+    ref = seed_release(server, make_plugin(tmp_path)).ref  # no owner, no publishing token
+    assert _post(server, f"/api/v1/plugins/{ref}/yank", "publisher").status_code == 403
+    assert _post(server, f"/api/v1/plugins/{ref}/yank", "admin").status_code == 200
