@@ -82,8 +82,8 @@ def test_nobody_approves_their_own_pending_release(server: Server, tmp_path: Pat
 def test_the_owner_of_a_name_cannot_approve_a_version_an_admin_published(server: Server,
                                                                           tmp_path: Path) -> None:
     assert server.publish(make_plugin(tmp_path, "cost_net"), who="reviewer").status_code == 201
-    pending = server.publish(make_plugin(tmp_path / "b", "cost_net", version="1.1.0", permissions=["network"]),
-                             who="admin").json()
+    newer = make_plugin(tmp_path / "b", "cost_net", version="1.1.0", permissions=["network"])
+    pending = server.publish(newer, who="admin").json()
     assert pending["status"] == "pending_review"
     own = _post(server, f"/api/v1/reviews/{pending['ref']}", "reviewer", {"decision": "approve"})
     assert own.status_code == 403
@@ -95,3 +95,49 @@ def test_a_seeded_release_stays_curated_by_admins_only(server: Server, tmp_path:
     ref = seed_release(server, make_plugin(tmp_path)).ref  # no owner, no publishing token
     assert _post(server, f"/api/v1/plugins/{ref}/yank", "publisher").status_code == 403
     assert _post(server, f"/api/v1/plugins/{ref}/yank", "admin").status_code == 200
+
+
+def _upload(server: Server, plugin_dir: Path, **replace: bytes) -> httpx.Response:
+    """Publish ``plugin_dir`` with some files' bytes replaced, packed as the hub packs."""
+    for name, data in replace.items():
+        (plugin_dir / name).write_bytes(data)
+    return server.publish(plugin_dir)
+
+
+def test_a_manifest_integer_too_long_to_convert_is_a_400(server: Server, tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path)
+    text = (plugin / "plugin.json").read_text().rstrip().removesuffix("}")
+    huge = text + ', "schema_version": 1' + "0" * 5000 + "}"
+    refused = _upload(server, plugin, **{"plugin.json": huge.encode()})
+    assert refused.status_code == 400, refused.text
+    assert _error(refused)["slug"] == "bad-manifest" and "digits" in _error(refused)["message"]
+
+
+def test_a_key_given_twice_in_plugin_json_is_refused(server: Server, tmp_path: Path) -> None:
+    """A reviewer reading the raw file (or a first-key-wins JSON reader) would see ``cost_total``; the
+    hub would have published ``other_name``."""
+    plugin = make_plugin(tmp_path)
+    text = (plugin / "plugin.json").read_text().rstrip().removesuffix("}")
+    refused = _upload(server, plugin, **{"plugin.json": (text + ', "name": "other_name"}').encode()})
+    assert refused.status_code == 400, refused.text
+    assert "'name' appears twice" in _error(refused)["message"]
+    assert server.hub.search("", limit=10) == []
+
+
+def test_a_key_given_twice_in_the_cases_fails_the_manifest_gate(server: Server, tmp_path: Path) -> None:
+    case = (b'[{"name": "a", "name": "b", "input": {"plan_json": {"title": "p", "tasks": []}}, '
+            b'"expected": {"total": 0}}]')
+    plugin = make_plugin(tmp_path)
+    (plugin / "tests" / "cases.json").write_bytes(case)
+    refused = server.publish(plugin)
+    assert refused.status_code == 422, refused.text
+    manifest_gate = refused.json()["error"]["gate_report"]["gates"][0]
+    assert manifest_gate["name"] == "manifest" and "appears twice" in manifest_gate["message"]
+
+
+def test_an_archive_without_a_manifest_is_a_400(server: Server, tmp_path: Path) -> None:
+    plugin = make_plugin(tmp_path)
+    (plugin / "plugin.json").unlink()
+    refused = server.publish(plugin)
+    assert refused.status_code == 400, refused.text
+    assert _error(refused)["slug"] == "bad-manifest" and "no plugin.json" in _error(refused)["message"]
