@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugsmith.errors import BadInput, PlugsmithError, StateConflict
+from plugsmith.errors import BadInput, ManifestError, PlugsmithError, StateConflict
 from plugsmith.governance._signing import HubKey, manifest_digest
 from plugsmith.server._errors import ApiError, forbidden
 from plugsmith.server._service import ReadService
@@ -77,12 +77,15 @@ class WriteService:
 
     def _publish(self, data: bytes, token: TokenInfo) -> dict[str, Any]:
         from plugsmith.hub import unpack
-        from plugsmith.spec import load_manifest
+        from plugsmith.spec import MANIFEST_FILE, load_manifest
 
         with tempfile.TemporaryDirectory(prefix="plugsmith-upload-") as tmp:
             plugin_dir = Path(tmp) / "plugin"
             plugin_dir.mkdir()
             unpack(data, plugin_dir)
+            if not (plugin_dir / MANIFEST_FILE).is_file():  # an upload, not a path: 400, never 404
+                raise ManifestError(f"the archive has no {MANIFEST_FILE} at its top level", subject="archive",
+                                    hint="pack the plugin directory itself (`plugsmith hub publish DIR`)")
             manifest = load_manifest(plugin_dir)
             claimed = self._may_publish(manifest, token)
             try:
@@ -225,8 +228,9 @@ class WriteService:
     def set_status(self, ref: str, status: Status, token: TokenInfo, reason: str) -> dict[str, Any]:
         """Deprecate or yank: the name's owner, a reviewer (deprecate) or an admin (both).
 
-        Only forward: deprecating is for an ``approved`` release, yanking for any release. A deprecated release still loads when pinned, so letting ``deprecate`` start from any
-        status would undo a yank, a quarantine or a rejection, or skip a pending review (409 instead).
+        Only forward: deprecating is for an ``approved`` release, yanking for any release. A deprecated
+        release still loads when pinned, so letting ``deprecate`` start from any status would undo a
+        yank, a quarantine or a rejection, or skip a pending review (409 instead).
         """
         release = self.reads.require(ref)
         if not self._may_curate(release, token, status):

@@ -45,10 +45,30 @@ def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
+# documents whose every key must be unambiguous: a reviewer reading the raw file (or another JSON
+# reader, which may keep the first of two equal keys) must see what plugsmith acts on
+STRICT_KEYS = frozenset({"spec", "manifest", "cases"})
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: bool = False) -> Any:
     """Parse UTF-8 JSON (or YAML) bytes; anything unreadable is a one-line ``BadInput`` of the kind
-    ``what`` names (spec, manifest, plan; else plain BadInput): not UTF-8, not valid JSON/YAML, or
-    nested more than ``MAX_DEPTH`` levels (which would exhaust the recursion of later steps)."""
+    ``what`` names (spec, manifest, plan; else plain BadInput): not UTF-8, not valid JSON/YAML, an
+    integer too long for Python to convert, nested more than ``MAX_DEPTH`` levels (which would
+    exhaust the recursion of later steps) or — in a spec, manifest or cases file — one key twice in an
+    object (``{"name": "a", "name": "b"}`` reads as ``b`` here but as ``a`` to some other readers)."""
     err = _ERRORS.get(what, BadInput)
     kind = "YAML" if yaml_text else "JSON"
     try:
@@ -56,10 +76,16 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
     except UnicodeDecodeError as exc:
         raise err(f"not UTF-8 text (byte {exc.start} is {raw[exc.start:exc.start + 1]!r})", subject=subject,
                   hint=f"save the {what} file as UTF-8") from None
+    hook = _unique_keys if what in STRICT_KEYS else None
     try:
-        data = yaml.safe_load(text) if yaml_text else json.loads(text)
+        data = yaml.safe_load(text) if yaml_text else json.loads(text, object_pairs_hook=hook)
+    except _DuplicateKey as exc:
+        raise err(f"key {str(exc)[:80]!r} appears twice in one object", subject=subject,
+                  hint="keep one of them; plugsmith does not guess which one you meant") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=subject) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise err(f"not valid {kind}: {exc}".splitlines()[0][:200], subject=subject) from None
     except RecursionError:
         data = None
         depth = MAX_DEPTH + 1
