@@ -46,7 +46,7 @@ def test_errors_and_gate_reports_never_name_server_paths(server: Server, tmp_pat
         assert 400 <= response.status_code < 500, response.text
         seen.append(response.status_code)
         assert TMP + "/" not in response.text and "plugsmith-upload" not in response.text, response.text
-    assert seen[:3] == [400, 404, 400] and seen[3] == 422
+    assert seen[:3] == [400, 400, 400] and seen[3] == 422  # an upload without plugin.json is bad input
 
 
 def test_identical_concurrent_uploads_create_once(tmp_path: Path, plugsmith_home: Path) -> None:

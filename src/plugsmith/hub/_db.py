@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from plugsmith.errors import ConfigError
+from plugsmith.errors import BadInput, ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE = {"plugsmith_write": True}
@@ -73,10 +73,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def connect_error(url: str, exc: SQLAlchemyError) -> ConfigError:
-    """A one-line ConfigError for a database that cannot be opened."""
+def connect_error(url: str, exc: SQLAlchemyError) -> BadInput:
+    """A one-line ConfigError for a database that cannot be opened — or, when the database refused a
+    value (PostgreSQL stores no NUL character in text, for one), a BadInput about that value: it is
+    the input that is wrong, not the database URL."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if isinstance(exc, DataError):
+        return BadInput(f"the hub database cannot store a value of this request: {first}"[:300],
+                        hint="remove NUL (\\x00) characters and other bytes text cannot hold")
     return ConfigError(f"cannot open the hub database: {first}", subject=safe_url(url),
                        hint="check the URL, that the server is running and that the path exists")
 

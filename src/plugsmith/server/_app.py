@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from plugsmith.server import _errors
+from plugsmith.server._edge import EdgeMiddleware
 from plugsmith.server._limits import BodyLimitMiddleware, RateLimits, install_rate_limits
 from plugsmith.server._service import ReadService, ServerSettings
 from plugsmith.server._store import ServerStore
@@ -79,6 +80,7 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
         default_limit=settings.body_limit,
         archive_limit=settings.archive_limit,
     )
+    app.add_middleware(EdgeMiddleware)  # outermost: its headers go on every answer, 413s included
     return app
 
 

@@ -1,6 +1,8 @@
 """HTTP errors, and the one place that renders every error as JSON (API) or HTML (pages).
 
-Library errors (``plugsmith.errors``) map to a status by class; request validation errors become 422
+Library errors (``plugsmith.errors``) map to a status by class (a ``ConfigError`` at request time is
+the server's own database or settings failing: 503, details only in the log — the database URL is never
+shown to a client); request validation errors become 422
 with the first offending field; anything unexpected becomes a 500 whose body says nothing internal. The
 body is always ``{"error": {"status", "slug", "message", "hint"}}`` under ``/api``.
 """
@@ -13,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plugsmith import errors
@@ -104,7 +107,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PlugsmithError)
     async def _lib(request: Request, exc: errors.PlugsmithError) -> Response:
+        if isinstance(exc, errors.ConfigError):  # the server's own setup (its database): not the client's
+            log.error("%s %s: %s", request.method, request.url.path, exc.one_line())
+            return render(request, 503, "unavailable", "the hub cannot reach its database or read its "
+                          "configuration; the server log has details", "try again shortly")
         return render(request, _status_of(exc), exc.slug, exc.one_line(), exc.hint)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> Response:  # e.g. a NUL in a body's text
+        first = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else "invalid value"
+        return render(request, 400, "bad-input", f"the hub database cannot store a value of this "
+                      f"request: {first}", "remove NUL (\\x00) characters and other bytes text cannot hold")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -1,0 +1,100 @@
+"""The server's edge: security headers on every answer, NUL characters refused before any route, the
+database's refusals and outages told without naming the database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import test_server_helpers as helpers
+from plugsmith.errors import ConfigError
+from plugsmith.server._edge import CONTENT_SECURITY_POLICY
+from test_server_helpers import Server, build_server, make_plugin
+
+server = helpers.server
+
+pytest_plugins = ["_postgres", "test_hub_helpers"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def any_server(request: pytest.FixtureRequest, tmp_path: Path, plugsmith_home: Path) -> Iterator[Server]:
+    url = None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    settings = {} if url is None else {"key_secret": b"edge tests key secret"}
+    srv = build_server(tmp_path, url, **settings)
+    yield srv
+    srv.client.close()
+    srv.hub.close()
+
+
+def test_every_answer_carries_the_security_headers(server: Server, tmp_path: Path) -> None:
+    assert server.publish(make_plugin(tmp_path)).status_code == 201
+    checksum = server.hub.get("cost_total").checksum
+    answers = [
+        server.client.get("/"), server.client.get("/plugins/cost_total"), server.client.get("/login"),
+        server.client.get("/review"), server.client.get("/no/such/page"), server.client.get("/api/v1/search"),
+        server.client.get(f"/api/v1/artifacts/{checksum}"),
+        server.client.post("/api/v1/events", content=b"x" * 300_000, headers=server.auth("publisher")),
+    ]
+    assert answers[-1].status_code == 413
+    for answer in answers:
+        assert answer.headers["x-content-type-options"] == "nosniff", answer.request.url
+        assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert answer.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "script-src" not in CONTENT_SECURITY_POLICY
+    assert "default-src 'none'" in CONTENT_SECURITY_POLICY
+
+
+def test_a_nul_in_the_path_or_query_is_a_400(any_server: Server, tmp_path: Path) -> None:
+    assert any_server.publish(make_plugin(tmp_path)).status_code == 201
+    for url in ("/api/v1/plugins/%00", "/api/v1/plugins/cost_total%00@1.0.0", "/api/v1/events?kind=%00",
+                "/api/v1/search?q=a%00b", "/api/v1/plugins/%00/versions"):
+        answer = any_server.client.get(url)
+        assert answer.status_code == 400, (url, answer.text)
+        assert answer.json()["error"]["slug"] == "bad-request" and "NUL" in answer.json()["error"]["message"]
+    for url in ("/plugins/%00", "/diff?from=%00&to=cost_total", "/?q=%00"):
+        page = any_server.client.get(url)
+        assert page.status_code == 400 and "NUL" in page.text and "text/html" in page.headers["content-type"]
+
+
+def test_a_nul_in_a_body_is_a_400_that_names_no_database(any_server: Server, tmp_path: Path) -> None:
+    ref = any_server.publish(make_plugin(tmp_path)).json()["ref"]
+    answers = [
+        any_server.client.post(f"/api/v1/plugins/{ref}/deprecate", json={"reason": "x\x00y"},
+                               headers=any_server.auth("publisher")),
+        any_server.client.post("/api/v1/events", json={"events": [{"kind": "gap", "capability": "cost_total",
+                                                                    "plan_id": "a\x00b"}]},
+                               headers=any_server.auth("publisher")),
+    ]
+    for answer in answers:
+        # SQLite stores the text as it is; PostgreSQL cannot, and says so as bad input
+        assert answer.status_code in (200, 202, 400), answer.text
+        if answer.status_code == 400:
+            error = answer.json()["error"]
+            assert error["slug"] == "bad-input" and "NUL" in error["hint"]
+            assert "postgres" not in answer.text and "127.0.0.1" not in answer.text
+    if "postgresql" in str(any_server.hub.engine.url):
+        assert [a.status_code for a in answers] == [400, 400]
+        assert any_server.hub.get(ref).status.value == "approved"
+
+
+def test_a_database_outage_is_a_503_without_the_database_url(server: Server, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(*_: object, **__: object) -> None:
+        raise ConfigError("cannot open the hub database: connection refused",
+                          subject="postgresql://hub@db.internal:5432/hub", hint="check the URL")
+
+    monkeypatch.setattr(server.hub, "get", down)
+    for url in ("/api/v1/plugins/cost_total", "/plugins/cost_total"):
+        answer = server.client.get(url)
+        assert answer.status_code == 503, answer.text
+        assert "db.internal" not in answer.text and "postgresql" not in answer.text
+
+
+def test_security_headers_reach_the_browser_unchanged(server: Server) -> None:
+    page = server.client.get("/")
+    assert isinstance(page, httpx.Response) and page.headers.get_list("content-security-policy") == [
+        CONTENT_SECURITY_POLICY]
