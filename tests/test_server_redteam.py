@@ -7,6 +7,7 @@ response headers every page and answer carries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,3 +142,59 @@ def test_an_archive_without_a_manifest_is_a_400(server: Server, tmp_path: Path) 
     refused = server.publish(plugin)
     assert refused.status_code == 400, refused.text
     assert _error(refused)["slug"] == "bad-manifest" and "no plugin.json" in _error(refused)["message"]
+
+
+def _backtracking_plugin(root: Path) -> Path:
+    """A plugin whose output port's pattern backtracks for hours on the output its cases expect."""
+    import json
+
+    from test_spec_patterns import EVIL, TEXT
+
+    plugin = make_plugin(root, code=f"def run(inputs):\n    return {{'total': {TEXT!r}}}\n")
+    manifest = json.loads((plugin / "plugin.json").read_text())
+    manifest["outputs"] = {"total": {"type": "string", "pattern": EVIL}}
+    (plugin / "plugin.json").write_text(json.dumps(manifest))
+    cases = [{"name": "c", "input": {"plan_json": {"title": "p", "tasks": []}}, "expected": {"total": TEXT}}]
+    (plugin / "tests" / "cases.json").write_text(json.dumps(cases))
+    return plugin
+
+
+@pytest.fixture
+def pooled(tmp_path: Path, plugsmith_home: Path) -> Iterator[Server]:
+    """A server that gates uploads in its worker process, as ``plugsmith serve`` does."""
+    srv = helpers.build_server(tmp_path, validator=None, gate_workers=1, gate_timeout_s=60)
+    yield srv
+    srv.app.state.writes.close()
+    srv.client.close()
+    srv.hub.close()
+
+
+def test_an_output_pattern_that_backtracks_does_not_stall_the_gates(pooled: Server, tmp_path: Path) -> None:
+    """The contract gate matched the plugin author's ``pattern`` with Python's re, in the server's one
+    gate worker: this upload kept it busy for hours and every later publish waited behind it."""
+    import json
+
+    from test_spec_patterns import finishes
+
+    refused = finishes(lambda: pooled.publish(_backtracking_plugin(tmp_path)), seconds=50)
+    assert refused.status_code == 422, refused.text
+    contract = {g["name"]: g for g in refused.json()["error"]["gate_report"]["gates"]}["contract"]
+    assert contract["status"] == "fail" and "does not match" in json.dumps(contract)
+    assert finishes(lambda: pooled.publish(make_plugin(tmp_path / "next", "cost_next"))).status_code == 201
+
+
+def test_a_gate_worker_that_does_not_finish_is_replaced(tmp_path: Path, plugsmith_home: Path) -> None:
+    """Whatever keeps the worker busy (here: a limit no gate run can meet), the upload is refused in
+    time and the worker replaced, so the next upload is gated."""
+    from test_spec_patterns import finishes
+
+    srv = helpers.build_server(tmp_path, validator=None, gate_workers=1, gate_timeout_s=0.001)
+    try:
+        refused = finishes(lambda: srv.publish(make_plugin(tmp_path)), seconds=60)
+        assert refused.status_code == 422 and "did not finish within" in _error(refused)["message"]
+        srv.app.state.writes._pool.timeout_s = 120
+        assert finishes(lambda: srv.publish(make_plugin(tmp_path))).status_code == 201
+    finally:
+        srv.app.state.writes.close()
+        srv.client.close()
+        srv.hub.close()

@@ -4,6 +4,10 @@ The gates do real CPU work in Python (bandit, the AST policy) besides their sand
 Inside the server process that work would hold the GIL and stall every search; in a worker process
 that is ``nice``-d it only takes the CPU the searches leave over. The worker is spawned once and kept
 warm (imports and the hub connection are paid for once).
+
+An upload the worker has not judged within ``timeout_s`` is refused (``GateFailed``, a 422) and the
+worker is killed and replaced: whatever kept it busy (a pathological input to a checker, say) must not
+hold every later publish of this replica behind it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -48,21 +54,51 @@ def _validate(plugin_dir: str, db_url: str | None) -> dict[str, Any]:
 class GatePool:
     """A small process pool that runs ``plugsmith.gates.validate`` at low priority."""
 
-    def __init__(self, db_url: str | None, workers: int = 1, niceness: int = 10) -> None:
-        self.db_url = db_url
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
+    def __init__(self, db_url: str | None, workers: int = 1, niceness: int = 10,
+                 timeout_s: float = 300.0) -> None:
+        self.db_url, self.workers, self.niceness, self.timeout_s = db_url, workers, niceness, timeout_s
+        self._lock = threading.Lock()
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(niceness,),
+            initargs=(self.niceness,),
         )
 
     def validate(self, plugin_dir: Path, **_: Any) -> Any:
         """Same call shape as ``plugsmith.gates.validate``; returns a ``GateReport``."""
+        from plugsmith.errors import GateFailed
         from plugsmith.spec import GateReport
 
-        data = self._pool.submit(_validate, str(plugin_dir), self.db_url).result(timeout=600)
-        return GateReport.model_validate(data)
+        for attempt in range(2):  # a pool broken by another upload's timeout is replaced: try once more
+            pool = self._pool
+            future = pool.submit(_validate, str(plugin_dir), self.db_url)
+            try:
+                return GateReport.model_validate(future.result(timeout=self.timeout_s))
+            except FutureTimeout:
+                self._replace(pool)
+                raise GateFailed(f"the gates did not finish within {self.timeout_s:g} s; nothing was "
+                                 "published", subject="gates",
+                                 hint="make the plugin's checks (cases, schemas, code) smaller") from None
+            except BrokenProcessPool:
+                self._replace(pool)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        """Kill ``pool``'s workers and start a fresh pool (once, however many callers notice)."""
+        with self._lock:
+            if self._pool is not pool:
+                return
+            processes: dict[int, Any] = getattr(pool, "_processes", None) or {}  # the executor's own map
+            for process in list(processes.values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._start()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -42,6 +42,7 @@ class ServerSettings:
     sensitive_capabilities: set[str] | None = None  # default: the governance policy's
     cookie_secure: bool = False
     gate_workers: int = 1  # processes for the upload gates; 0 runs them in the server process
+    gate_timeout_s: float = 300.0  # an upload the gate worker has not judged by then is refused (422)
     sign_on_first_serve: bool = True  # a hub never served before has its existing releases signed
     rates: dict[str, Any] | None = None  # kind -> _limits.Rate, over _limits.DEFAULT_RATES
 

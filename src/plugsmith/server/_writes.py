@@ -176,7 +176,9 @@ class WriteService:
                 if self._pool is None:
                     from plugsmith.server._gate_pool import GatePool
 
-                    self._pool = GatePool(self.reads.settings.db_url, self.reads.settings.gate_workers)
+                    settings = self.reads.settings
+                    self._pool = GatePool(settings.db_url, settings.gate_workers,
+                                          timeout_s=settings.gate_timeout_s)
             validator = self._pool.validate
         if validator is None:
             from plugsmith import gates

@@ -9,6 +9,10 @@ or a schema whose references all stay inside it (``#/$defs/…``, ``#anchor``): 
 any other reference (http, https, file, a relative file name, a nested ``plugsmith:``) is refused, and
 ``port_validator`` builds validators over a registry that never retrieves anything, so even a schema
 that skipped the check cannot make plugsmith open a connection or read a file.
+
+Patterns are matched in linear time (``_regex``): importing this module switches jsonschema's
+``pattern``/``patternProperties`` matching to RE2, and ``ref_problem``'s companion check
+(``schema_pattern_problem``) refuses the patterns RE2 cannot run.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from plugsmith.spec import _regex
 from plugsmith.spec._plan import plan_schema
+
+_regex.install()  # before any validator built here (or anywhere) matches a plugin author's pattern
 
 JsonSchema = dict[str, Any]
 REF_KEYWORDS = ("$ref", "$dynamicRef")
