@@ -151,3 +151,24 @@ def test_a_timeout_is_a_failure_but_not_held_against_the_plugin(hub: Hub, requir
     assert result.attempts[0]["reason"].startswith("timeout")
     assert result.attempts[0]["duration_ms"] < 10_000
     assert hub.get("spin_cpo@1.0.0").status == Status.approved  # slow is not defective
+
+
+def test_a_plugin_that_only_claims_to_be_builtin_is_still_deprecated_when_it_breaks(hub: Hub,
+        requirement: Requirement, tmp_path: Path) -> None:
+    """``"origin": "builtin"`` in an uploaded manifest is a claim (the release is Tier 2): it must not
+    shield a defective plugin from automatic deprecation."""
+    from plugsmith.governance import Gatekeeper, Policy
+    from plugsmith.sandbox import get_sandbox
+
+    directory = _plugin(tmp_path, "crash_cpo", "cost_per_owner", '    raise KeyError("owner")\n')
+    manifest = json.loads((directory / "plugin.json").read_text())
+    (directory / "plugin.json").write_text(json.dumps({**manifest, "origin": "builtin"}))
+    crash = hub.publish(directory, status=Status.approved, tier=Tier.tier2)
+    policy, sandbox = Policy.load(), get_sandbox()
+    try:
+        executor = Executor(hub, Gatekeeper(hub, policy), policy, sandbox, {"title": "t", "tasks": []},
+                            "plan_x", "run_x", synthesize=False)
+        assert executor.execute(requirement, crash, "exact").status == "failed"
+    finally:
+        sandbox.close()
+    assert hub.get("crash_cpo@1.0.0").status == Status.deprecated

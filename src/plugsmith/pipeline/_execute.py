@@ -23,7 +23,7 @@ import jsonschema
 from plugsmith.errors import PlugsmithError
 from plugsmith.pipeline._resolve import adequate, needs_check, release_info
 from plugsmith.plan import Requirement
-from plugsmith.spec import Origin, Status, port_validator
+from plugsmith.spec import Status, Tier, port_validator
 
 if TYPE_CHECKING:
     from plugsmith.governance import Gatekeeper, Policy
@@ -137,7 +137,7 @@ class Executor:
         detail = {"run_id": self.run_id, "source": source, "plan_kind": self.plan.get("kind")}
         if not ok:
             self._event("failure", release, ms, {**detail, "reason": reason}, outcome="failed")
-            if defective and release.origin != Origin.builtin:
+            if defective and release.tier is not Tier.tier0:  # built-in by the hub's judgement, not by claim
                 self._deprecate(release, reason)
             return False
         result.status, result.output, result.release = "ok", output, release_info(release)

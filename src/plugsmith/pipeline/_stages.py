@@ -95,7 +95,7 @@ def record_resolution_events(hub: Hub, resolutions: list[dict[str, Any]], plan_s
         if res["status"] == "gap":
             hub.record_event("gap", capability=res["capability"], plan_id=plan_stage["plan_id"],
                              outcome="missing", detail=detail)
-        elif res["release"]["origin"] != "builtin":
+        elif res["release"]["tier"] != "Tier 0":  # Tier 0: the hub's own built-in bytes, not a claim
             hub.record_event("reuse", capability=res["capability"], plugin_id=res["release"]["plugin_id"],
                              version=res["release"]["version"], plan_id=plan_stage["plan_id"],
                              detail={**detail, "how": res["how"]})

@@ -84,8 +84,8 @@ def run_metrics(view: RunView) -> dict[str, Any]:
         "time_to_add_capability_s": {c: round(float(o.get("duration_s") or 0), 3) for c, o in new.items()},
         "met_without_synthesis": len(met_without),
         "reuse": {"from_hub": len(resolved),
-                  "previously_synthesized": sum(1 for r in resolved if r["release"]["origin"] != "builtin"),
-                  "builtin": sum(1 for r in resolved if r["release"]["origin"] == "builtin")},
+                  "previously_synthesized": sum(1 for r in resolved if not _builtin(r["release"])),
+                  "builtin": sum(1 for r in resolved if _builtin(r["release"]))},
         "tasks": tasks, "tasks_covered": covered, "task_coverage": _ratio(covered, tasks),
     }
 
@@ -150,4 +150,11 @@ def hub_metrics(hub: Hub) -> dict[str, Any]:
     return aggregate(hub_runs(hub))
 
 
+def _builtin(release: dict[str, Any]) -> bool:
+    """A built-in by the hub's judgement (Tier 0: exactly the bytes shipped with plugsmith), not by the
+    ``origin`` its manifest claims — an upload may say ``"origin": "builtin"``."""
+    return bool(release.get("tier") == "Tier 0")
+
+
 __all__ = ["RUN_EVENT", "aggregate", "hub_metrics", "hub_runs", "record_run", "run_metrics"]
+
