@@ -198,3 +198,16 @@ def test_a_gate_worker_that_does_not_finish_is_replaced(tmp_path: Path, plugsmit
         srv.app.state.writes.close()
         srv.client.close()
         srv.hub.close()
+
+
+def test_a_claimed_origin_is_shown_as_a_claim(server: Server, tmp_path: Path) -> None:
+    for name, origin in (("cost_claim", "builtin"), ("cost_said", "synthesized")):
+        body = server.publish(make_plugin(tmp_path / name, name, origin=origin)).json()
+        assert body["tier"] == "Tier 2" and body["origin"] == origin
+        page = server.client.get(f"/plugins/{name}").text
+        assert f"{origin} <span class=\"muted\">(claimed by plugin.json; not attested by this hub)" in page
+    pending = server.publish(make_plugin(tmp_path / "p", "cost_perm", origin="builtin",
+                                         permissions=["network"])).json()
+    assert pending["status"] == "pending_review"
+    queue = server.client.get("/review", cookies={"plugsmith_token": server.tokens["reviewer"]}).text
+    assert "claimed by plugin.json; not attested by this hub" in queue

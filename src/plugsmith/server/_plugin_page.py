@@ -101,6 +101,16 @@ def other_files(files: dict[str, reading.SourceFile]) -> str:
     return table(["file", "size", "note"], rows, empty="no files")
 
 
+def origin_html(origin: Any, tier: Any) -> str:
+    """The manifest's origin, marked as a claim when the hub's tier does not bear it out (an upload
+    may say ``builtin`` or ``synthesized``; only Tier 0 / Tier 1 mean the hub vouches for the bytes)."""
+    vouched = {"builtin": ("Tier 0",), "synthesized": ("Tier 0", "Tier 1"), "adapted": ("Tier 0", "Tier 1")}
+    text = e(origin)
+    if str(origin) in vouched and str(tier) not in vouched[str(origin)]:
+        text += ' <span class="muted">(claimed by plugin.json; not attested by this hub)</span>'
+    return text
+
+
 def facts(d: dict[str, Any]) -> str:
     sig, rank = d["signature"], d["ranking"]
     score = (
@@ -115,7 +125,7 @@ def facts(d: dict[str, Any]) -> str:
             ("capability", e(d["capability"])),
             ("status", status_badge(d["status"]) + reason),
             ("tier", tier_badge(d["tier"])),
-            ("origin", e(d["origin"])),
+            ("origin", origin_html(d["origin"], d["tier"])),
             ("permissions", e(perms)),
             ("ranking score", e(score)),
             ("checksum", f"<code>{e(d['checksum'])}</code>"),
@@ -310,6 +320,7 @@ __all__ = [
     "facts",
     "gates_section",
     "link",
+    "origin_html",
     "other_files",
     "problem_note",
     "readme_section",

@@ -20,6 +20,7 @@ from plugsmith.server._plugin_page import (
     files_or_warning,
     gates_section,
     link,
+    origin_html,
     ref_url,
     release_files,
 )
@@ -118,7 +119,7 @@ def review_card(
         [
             ("capability", e(release.capability) + (" (sensitive)" if sensitive else "")),
             ("tier", tier_badge(release.tier)),
-            ("origin", e(release.origin)),
+            ("origin", origin_html(release.origin, release.tier)),
             (
                 "published",
                 f"{e(created)} by token <code>{e(published_by or 'unknown (not via the server)')}</code>",
