@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -98,3 +99,68 @@ def test_security_headers_reach_the_browser_unchanged(server: Server) -> None:
     page = server.client.get("/")
     assert isinstance(page, httpx.Response) and page.headers.get_list("content-security-policy") == [
         CONTENT_SECURITY_POLICY]
+
+
+HEAD = b"POST /api/v1/near-matches HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+
+
+def _answer(sock: Any) -> bytes:
+    """One whole HTTP answer from ``sock`` (headers, then Content-Length bytes of body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = int(next(line.split(b":")[1] for line in lines if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        assert chunk, data
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_body_that_stops_arriving_is_cut_off_with_408(tmp_path: Path, plugsmith_home: Path) -> None:
+    """Over a real socket: a client that declares a body and then sends nothing more no longer keeps
+    its request open as long as it likes; a normal upload and a slow-but-steady one still work."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from plugsmith.hub import Hub
+    from plugsmith.server import ServerSettings, create_app
+
+    hub = Hub.open()
+    app = create_app(ServerSettings(validator=helpers.validator(), body_timeout_s=1.0), hub=hub)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(HEAD + b"Content-Length: 1000\r\n\r\n{")
+            started = time.monotonic()
+            answer = _answer(sock)
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"stopped arriving" in answer and waited < 9
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            body = b'{"name": "cost_total", "inputs": ["plan_json"], "outputs": ["total"]}'
+            sock.sendall(HEAD + f"Content-Length: {len(body)}\r\n\r\n".encode())
+            for i in range(0, len(body), 20):  # steady: every pause shorter than the limit
+                time.sleep(0.3)
+                sock.sendall(body[i:i + 20])
+            assert _answer(sock).startswith(b"HTTP/1.1 200")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        hub.close()

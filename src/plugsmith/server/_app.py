@@ -79,6 +79,7 @@ def create_app(settings: ServerSettings | None = None, *, hub: Any = None) -> Fa
         BodyLimitMiddleware,
         default_limit=settings.body_limit,
         archive_limit=settings.archive_limit,
+        idle_timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(EdgeMiddleware)  # outermost: its headers go on every answer, 413s included
     return app

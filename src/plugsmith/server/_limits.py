@@ -2,7 +2,9 @@
 
 Body sizes: a plain ASGI middleware rejects a too-large ``Content-Length`` up front with 413, and counts
 the bytes of chunked bodies as they arrive, so a client cannot make the server buffer an unbounded
-upload. Archive uploads get a larger allowance than JSON bodies.
+upload. Archive uploads get a larger allowance than JSON bodies. A body that stops arriving (a client
+that sends a ``Content-Length`` and then trickles or nothing) is cut off with 408 once it has been idle
+for ``idle_timeout_s``, instead of holding its request open for as long as the client likes.
 
 Rates: ``RateLimits`` counts in the hub database (``server_rate_counters``, migration 0006), not in
 process memory, so a limit holds however many replicas share the hub and whichever one a load balancer
@@ -16,6 +18,7 @@ the hub if you must.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -47,8 +50,15 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body larger than {limit} bytes")
 
 
+class BodyTimeout(HTTPException):
+    """Raised from ``receive`` when the body stalls; passed through FastAPI's body parsing as 408."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body stopped arriving for {seconds:g} s")
+
+
 class BodyLimitMiddleware:
-    """413 for bodies above ``limit_for(path)`` bytes."""
+    """413 for bodies above ``limit_for(path)`` bytes; 408 for a body idle longer than ``idle_timeout_s``."""
 
     def __init__(
         self,
@@ -57,9 +67,10 @@ class BodyLimitMiddleware:
         default_limit: int,
         archive_limit: int,
         archive_paths: tuple[str, ...] = ("/api/v1/publish",),
+        idle_timeout_s: float = 30.0,
     ) -> None:
         self.app, self.default_limit, self.archive_limit = app, default_limit, archive_limit
-        self.archive_paths = archive_paths
+        self.archive_paths, self.idle_timeout_s = archive_paths, idle_timeout_s
 
     def limit_for(self, path: str) -> int:
         return self.archive_limit if path.startswith(self.archive_paths) else self.default_limit
@@ -79,13 +90,19 @@ class BodyLimitMiddleware:
                     await _reject(send, limit, bad=declared < 0)
                     return
         received = 0
-        started = False
+        started = complete = False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body only a disconnect can come, whenever it comes: no timeout
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_timeout_s)
+            except TimeoutError:
+                raise BodyTimeout(self.idle_timeout_s) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > limit:
                     raise BodyTooLarge(limit)
             return message
@@ -101,16 +118,20 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             if not started:
                 await _reject(send, limit)
+        except BodyTimeout as exc:
+            if not started:
+                await _reject(send, limit, status=408, message=str(exc.detail))
 
 
-async def _reject(send: Send, limit: int, *, bad: bool = False) -> None:
-    status = 400 if bad else 413
-    message = "invalid Content-Length header" if bad else f"request body larger than {limit} bytes"
+async def _reject(send: Send, limit: int, *, bad: bool = False, status: int = 413, message: str = "") -> None:
+    status = 400 if bad else status
+    message = "invalid Content-Length header" if bad else message or f"request body larger than {limit} bytes"
+    slug = "bad-request" if bad else {408: "body-timeout"}.get(status, "too-large")
     body = json.dumps(
         {
             "error": {
                 "status": status,
-                "slug": "too-large" if not bad else "bad-request",
+                "slug": slug,
                 "message": message,
                 "hint": None,
             }

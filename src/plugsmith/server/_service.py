@@ -34,6 +34,7 @@ class ServerSettings:
     db_url: str | None = None
     archive_limit: int = 8 * 1024 * 1024
     body_limit: int = 256 * 1024
+    body_timeout_s: float = 30.0  # the most a request body may pause between two chunks (else 408)
     cache_ttl_s: float = 1.0
     stats_ttl_s: float = 5.0
     key_dir: Path | None = None  # a hub key file's directory (no key secret: one machine's hub)
