@@ -84,22 +84,22 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def http_server(*extra: str) -> AsyncIterator[str]:
+async def http_server(*extra: str, host: str = "127.0.0.1") -> AsyncIterator[str]:
     """``plugsmith mcp --http`` as a subprocess; yields its URL once it accepts connections."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, *server_args("--http", f"127.0.0.1:{port}", *extra)],
+    proc = subprocess.Popen([sys.executable, *server_args("--http", f"{host}:{port}", *extra)],
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                socket.create_connection((host, port), timeout=1).close()
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"plugsmith mcp --http did not start: {proc.stderr.read()}") from None
                 await anyio.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://{host}:{port}/mcp"
     finally:
         proc.terminate()
         proc.wait(timeout=20)

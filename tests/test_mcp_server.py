@@ -176,3 +176,40 @@ def test_request_capability_synthesizes_then_serves_the_new_tool(hub: Hub, plugs
     anyio.run(scenario)
     record = [e for e in hub.events("synthesis") if e["capability"] == "total_hours"]
     assert len(record) == 1  # the second request reused the plugin; nothing was synthesized again
+
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-03-26", "capabilities": {},
+                   "clientInfo": {"name": "t", "version": "1"}}}
+
+
+def test_http_checks_host_and_origin_on_any_loopback_or_named_address(hub: Hub) -> None:
+    """The SDK protects only the strings 127.0.0.1, localhost and ::1; bound to 127.0.0.2 (or a LAN
+    address) a page on a rebinding DNS name reached every tool. Now every specific address is checked."""
+    import httpx
+
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+
+    async def scenario() -> None:
+        async with http_server(host="127.0.0.2") as url:
+            authority = url.removeprefix("http://").removesuffix("/mcp")
+            async with httpx.AsyncClient(timeout=30) as http:
+                rebound = await http.post(url, json=INIT, headers={**headers, "Host": "evil.example"})
+                assert rebound.status_code == 421
+                foreign = await http.post(url, json=INIT, headers={**headers, "Origin": "http://evil.example"})
+                assert foreign.status_code == 403
+                own = await http.post(url, json=INIT, headers={**headers, "Origin": f"http://{authority}"})
+                assert own.status_code == 200, own.text
+
+    anyio.run(scenario)
+
+
+def test_http_security_settings_per_bind_address() -> None:
+    from plugsmith.mcp._server import http_security
+
+    lan = http_security("192.168.1.5")
+    assert lan.allowed_hosts == ["192.168.1.5:*"] and lan.allowed_origins == ["http://192.168.1.5:*"]
+    assert "localhost:*" in http_security("127.0.0.2").allowed_hosts
+    assert http_security("::1").allowed_hosts[0] == "[::1]:*"
+    assert http_security("Hub.Example").allowed_hosts == ["hub.example:*"]
+    assert http_security("0.0.0.0") is None and http_security("::") is None

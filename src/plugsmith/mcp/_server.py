@@ -47,6 +47,30 @@ INSTRUCTIONS = ("Tools from a plugsmith hub: each is a gated, versioned plugin t
                 f"you need to {REQUEST_TOOL}.")
 
 
+def http_security(host: str) -> Any:
+    """The SDK's Host/Origin checks (DNS-rebinding protection) for a server bound to ``host``: requests
+    must name that address (any port), and a loopback address also accepts the loopback names. The SDK
+    itself protects only the exact strings ``127.0.0.1``, ``localhost`` and ``::1``: bound to
+    ``127.0.0.2`` or a LAN address, any web page could reach the tools through a rebinding DNS name.
+    None (no check) for a wildcard address (``0.0.0.0``, ``::``), whose names cannot be known here."""
+    import ipaddress
+
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None  # a host name
+    if address is not None and address.is_unspecified:
+        return None
+    names = [f"[{address}]" if address is not None and address.version == 6 else host.lower()]
+    if host.lower() == "localhost" or (address is not None and address.is_loopback):
+        names += [n for n in ("127.0.0.1", "localhost", "[::1]") if n not in names]
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True,
+                                     allowed_hosts=[f"{n}:*" for n in names],
+                                     allowed_origins=[f"http://{n}:*" for n in names])
+
+
 def _stderr(message: str) -> None:
     sys.stderr.write(f"plugsmith mcp: {message}\n")
 
@@ -201,7 +225,12 @@ class PlugsmithMcp:
     async def run_http(self, host: str, port: int) -> None:
         import uvicorn
 
-        app = self.server.streamable_http_app(host=host)
+        security = http_security(host)
+        if security is None:
+            self.warn(f"bound to every interface ({host}): requests are not checked for a local Host or "
+                      "Origin (no DNS-rebinding protection) and nothing authenticates them; bind to one "
+                      "address instead")
+        app = self.server.streamable_http_app(host=host, transport_security=security)
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
         try:
             await uvicorn.Server(config).serve()
@@ -215,4 +244,4 @@ class PlugsmithMcp:
             self.sandbox.close()
 
 
-__all__ = ["INSTRUCTIONS", "POLL_S", "PlugsmithMcp"]
+__all__ = ["INSTRUCTIONS", "POLL_S", "PlugsmithMcp", "http_security"]
