@@ -8,10 +8,11 @@ depends only on the input files: same files, same plan.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,8 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
     are then added to each node the tree says nothing about: in a current run directory the whole-tree
     file is the tree *only*, and durations and dependencies live in their own files.
     """
-    root, base = _base_tree(found, report)
+    with _named(found):
+        root, base = _base_tree(found, report)
     drop_duplicates(root, report)
     used = {"project": (), "project12": (), "levels": ("level1", "level2")}[base]
     for role in ("project12", "level1", "level2"):
@@ -86,9 +88,23 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
     steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
     for role, add in steps:
         if role in found.data:
-            add(root, found.data[role], found.files[role].name, report)
+            with _named(found):
+                add(root, found.data[role], found.files[role].name, report)
     _report_missing(root, found, report)
     return root
+
+
+@contextlib.contextmanager
+def _named(found: Sources) -> Iterator[None]:
+    """A file of the wrong shape is named by its path in the error (findings name it by its file name)."""
+    try:
+        yield
+    except PlanError as exc:
+        paths = {file.name: file for file in found.files.values()}
+        if exc.subject in paths:
+            exc.subject = str(paths[exc.subject])
+            exc.hint = exc.hint or "re-run the PlanExe step that writes it, or remove the file"
+        raise
 
 
 def _base_tree(found: Sources, report: ImportReport) -> tuple[WbsNode, str]:
