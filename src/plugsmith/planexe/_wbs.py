@@ -212,8 +212,10 @@ def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -
         if node.id in done:
             report.add("note", node.id, f"estimated again at {source}/{i}; the later estimate is used, as in "
                        "PlanExe", "duplicate")
-        if "days_realistic" not in raw:
-            report.add("unmapped", f"{source}/{i}", "no days_realistic in this estimate", "estimate_invalid")
+        if raw.get("days_realistic") is None:  # PlanExe's own schedule stops on either
+            what = "days_realistic is null" if "days_realistic" in raw else "no days_realistic"
+            report.add("unmapped", node.id, f"{what} in its estimate at {source}/{i}; not estimated by this "
+                       "entry", "estimate_invalid")
         for key in DURATION_FIELDS:
             if raw.get(key) is not None:
                 node.fields[key] = raw[key]
