@@ -32,6 +32,13 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                    "{n} references to ids that are not in the work breakdown are ignored"),
     "cycle": ("serious", "1 dependency would close a cycle and is dropped",
               "{n} dependencies would close a cycle and are dropped"),
+    "skipped": ("serious", "1 entry of the work breakdown cannot be read and is skipped (with what is under "
+                           "it)",
+                "{n} entries of the work breakdown cannot be read and are skipped (with what is under them)"),
+    "duplicate_id": ("serious", "1 id appears twice in the work breakdown; the later copy (and what is under "
+                                "it) is skipped",
+                     "{n} ids appear twice in the work breakdown; the later copies (and what is under them) "
+                     "are skipped"),
     "no_dependencies": ("serious", "no dependencies at all: every task can start on day 0", ""),
     "no_durations": ("serious", "no task has a duration: the schedule is 0 days long", ""),
     "estimate_overridden": ("note", "1 task estimate is replaced by an even split of its phase (PlanExe's "

@@ -83,13 +83,14 @@ def tree_from_project(data: Any, source: str, report: ImportReport) -> WbsNode:
 def _node_from_dict(raw: Any, pointer: str, source: str, report: ImportReport) -> WbsNode | None:
     node_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
     if node_id is None or not isinstance(raw, dict):
-        report.add("unmapped", f"{source}{pointer}", "WBS node without an id; it and its subtasks skipped")
+        report.add("unmapped", f"{source}{pointer}", "WBS node without an id; it and its subtasks skipped",
+                   "skipped")
         return None
     extra = raw.get("extra_fields")
     node = WbsNode(node_id, str(raw.get("description") or ""), dict(extra) if isinstance(extra, dict) else {})
     children = raw.get("task_children") or []
     if not isinstance(children, list):
-        report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped")
+        report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped", "skipped")
         children = []
     for i, child in enumerate(children):
         built = _node_from_dict(child, f"{pointer}/task_children/{i}", source, report)
@@ -111,13 +112,19 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
     for i, phase in enumerate(level2):
         phase_id = _id_of(phase.get("id")) if isinstance(phase, dict) else None
         if phase_id is None:
-            report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks")
+            report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks",
+                       "skipped")
             continue
         node = root.add(WbsNode(phase_id, str(phase.get("major_phase_title") or "")))
-        for j, sub in enumerate(phase.get("subtasks") or []):
+        subtasks = phase.get("subtasks") or []
+        if not isinstance(subtasks, list):
+            report.add("unmapped", f"{source2}/{i}/subtasks", "not a list; subtasks skipped", "skipped")
+            subtasks = []
+        for j, sub in enumerate(subtasks):
             sub_id = _id_of(sub.get("id")) if isinstance(sub, dict) else None
             if sub_id is None:
-                report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped")
+                report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped",
+                           "skipped")
                 continue
             node.add(WbsNode(sub_id, str(sub.get("description") or "")))
     return root
@@ -131,17 +138,17 @@ def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) ->
     for i, raw in enumerate(level3):
         task_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
         if task_id is None or not isinstance(raw, dict):
-            report.add("unmapped", f"{source}/{i}", "level-3 task without an id; skipped")
+            report.add("unmapped", f"{source}/{i}", "level-3 task without an id; skipped", "skipped")
             continue
         parent = index.get(_id_of(raw.get("parent_id")) or "")
         if parent is None:
             report.add("unmapped", task_id, f"level-3 task's parent_id {raw.get('parent_id')!r} is not in "
-                       "the WBS; task skipped")
+                       "the WBS; task skipped (as PlanExe does)", "unknown_id")
             continue
         if task_id in index:
             if index[task_id].parent is not parent:  # the same task already in the tree is no news
                 report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped",
-                           "duplicate")
+                           "duplicate_id")
             continue
         node = parent.add(WbsNode(task_id, str(raw.get("name") or raw.get("description") or "")))
         if raw.get("description"):
@@ -234,7 +241,7 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         for child in node.children:
             if child.id in seen:
                 report.add("unmapped", child.id, "duplicate id in the WBS; the later copy (and its "
-                           "subtasks) skipped", "duplicate")
+                           "subtasks) skipped", "duplicate_id")
                 continue
             seen.add(child.id)
             kept.append(child)
