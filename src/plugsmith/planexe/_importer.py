@@ -138,7 +138,12 @@ def _report_missing(root: WbsNode, found: Sources, report: ImportReport) -> None
            "dependencies": any("depends_on_task_ids" in n.fields for n in root.walk())}
     for role, (why, name) in _NEEDED.items():
         if not has[role]:
-            state = "has no entries" if role in found.files else "is missing"
+            entries = found.data.get(role)
+            if isinstance(entries, dict):
+                entries = entries.get("task_dependency_details")
+            state = ("is missing" if role not in found.files else
+                     f"has no entry for any task of this WBS (its {len(entries)} entries name other ids: "
+                     "a file of another run, or of an earlier tree?)" if entries else "has no entries")
             report.add("unmapped", found.files[role].name if role in found.files else name,
                        f"{state}; {why}", "missing_file")
     if not any(n.depth >= 3 for n in root.walk()) and "level3" not in found.files:
