@@ -455,21 +455,24 @@ def test_a_dependency_cycle_is_broken_reported_by_name_and_the_schedule_stays_ac
 
 
 def test_dependencies_listed_twice_for_a_task_are_all_used_and_said(tmp_path: Path) -> None:
-    run = copy_run(tmp_path)
-    full, _ = import_planexe_with_report(run)
-    details = load(run, DEPENDENCIES)["task_dependency_details"]
+    details = load(RUNS / SILO, DEPENDENCIES)["task_dependency_details"]
     first = details[0]
     later = next(d for d in details if d["dependent_task_id"] != first["dependent_task_id"])
-    extra = {"dependent_task_id": first["dependent_task_id"],
-             "depends_on_task_id_list": later["depends_on_task_id_list"][:1],
-             "depends_on_task_explanation_list": ["also"]}
-    edit(run, DEPENDENCIES, lambda d: d["task_dependency_details"].append(extra))
-    plan, _ = import_planexe_with_report(run)
-    before = {t.id: set(t.depends_on) for t in full.tasks}
-    after = {t.id: set(t.depends_on) for t in plan.tasks}
-    assert all(before[k] <= after[k] for k in before) and before != after  # the union, nothing dropped
+    extra = later["depends_on_task_id_list"][-1:]
+    twice = copy_run(tmp_path / "twice")  # a second entry for the same task ...
+    edit(twice, DEPENDENCIES, lambda d: d["task_dependency_details"].append(
+        {"dependent_task_id": first["dependent_task_id"], "depends_on_task_id_list": extra,
+         "depends_on_task_explanation_list": ["also"]}))
+    merged = copy_run(tmp_path / "merged")  # ... is the same as its ids in the first entry
+    edit(merged, DEPENDENCIES, lambda d: d["task_dependency_details"][0].update(
+        depends_on_task_id_list=first["depends_on_task_id_list"] + extra,
+        depends_on_task_explanation_list=first["depends_on_task_explanation_list"] + ["also"]))
+    plan, _ = import_planexe_with_report(twice)
+    same, _ = import_planexe_with_report(merged)
+    assert [t.depends_on for t in plan.tasks] == [t.depends_on for t in same.tasks]
     duplicate = findings(plan)["duplicate"]
     assert duplicate.severity == "note" and first["dependent_task_id"] in {s for s, _, _ in duplicate.items}
+    assert "duplicate" not in findings(same)
 
 
 def test_broken_dependency_entries_are_skipped_and_said(tmp_path: Path) -> None:

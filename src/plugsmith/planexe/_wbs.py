@@ -181,6 +181,9 @@ def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport
             continue
         if node.id in from_tree:
             continue
+        if node.id in done:
+            report.add("note", node.id, f"listed again at {source}/task_dependency_details/{i}; the "
+                       "dependencies of every entry are used", "duplicate")
         ids = node.fields.setdefault("depends_on_task_ids", [])
         why = node.fields.setdefault("depends_on_task_explanations", [])
         new_ids = raw.get("depends_on_task_id_list") or []
