@@ -24,11 +24,12 @@ from typing import Any
 
 import pytest
 
+from planexe_estimator_reference import Node
 from plugsmith.errors import PlanError
 from plugsmith.pipeline._quality import assess
 from plugsmith.planexe import import_planexe_with_report
 from plugsmith.spec import Plan
-from planexe_estimator_reference import Node
+from test_pipeline_helpers import builtin_home_template, seeded_home  # noqa: F401
 from test_planexe_cli import run_main
 
 RUNS = Path(__file__).parent / "data" / "planexe" / "runs"
@@ -60,7 +61,8 @@ def planexe_tree(run: Path) -> dict[str, Any]:
     for task in json.loads(level3.read_text(encoding="utf-8")) if level3 else []:
         parent = _find(root, task["parent_id"])
         if parent is not None:
-            parent["task_children"].append({"id": task["id"], "description": task["name"], "task_children": []})
+            parent["task_children"].append({"id": task["id"], "description": task["name"],
+                                            "task_children": []})
     return root
 
 
@@ -104,7 +106,8 @@ def longest_path(plan: Plan) -> float:
                 stack.extend(waiting)
                 continue
             stack.pop()
-            finish[tid] = max((finish[d] for d in by_id[tid].depends_on), default=0.0) + by_id[tid].duration_days
+            start = max((finish[d] for d in by_id[tid].depends_on), default=0.0)
+            finish[tid] = start + by_id[tid].duration_days
     return max(finish.values())
 
 
@@ -159,7 +162,7 @@ JSON_INPUTS = ["001-1-start_time.json", "003-1-identify_risks_raw.json", "018-2-
                "018-5-wbs_level2.json", DEPENDENCIES, DURATIONS, LEVEL3, WHOLE]
 BREAK: dict[str, Callable[[Path], Any]] = {
     "empty": lambda p: p.write_text("  \n"),
-    "cut short": lambda p: p.write_text(p.read_text(encoding="utf-8")[: len(p.read_text(encoding="utf-8")) // 2]),
+    "cut short": lambda p: p.write_text(p.read_text(encoding="utf-8")[: p.stat().st_size // 2]),
     "not JSON": lambda p: p.write_text("<html><body>502 Bad Gateway</body></html>"),
     "not UTF-8": lambda p: p.write_bytes(b"\xff\xfe{\x00"),
 }
@@ -253,7 +256,8 @@ def _mutate_estimates(run: Path, rng: random.Random) -> list[str]:
             parent["task_children"].pop(rng.randrange(len(parent["task_children"])))
         elif op == "new task":
             task_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            rng.choice(nodes).setdefault("task_children", []).append({"id": task_id, "description": "Nouvelle"})
+            new = {"id": task_id, "description": "Nouvelle tâche"}
+            rng.choice(nodes).setdefault("task_children", []).append(new)
             if rng.random() < 0.5:
                 durations.append({"task_id": task_id, "days_realistic": rng.randint(0, 40)})
         elif op == "unknown id":
@@ -277,7 +281,7 @@ def test_days_equal_planexes_estimator_on_mutated_estimates(tmp_path: Path, seed
         assert_days_are_planexes(run, plan)
 
 
-def test_a_fast_run_with_a_few_estimates_matches_planexe_and_says_which_tasks_have_none(tmp_path: Path) -> None:
+def test_a_fast_run_with_a_few_estimates_matches_planexe_and_names_the_rest(tmp_path: Path) -> None:
     """PlanExe's FAST_BUT_SKIP_DETAILS mode estimates two chunks of three ids only."""
     run = copy_run(tmp_path)
     edit(run, DURATIONS, lambda d: d.__delitem__(slice(6, None)))
@@ -438,7 +442,8 @@ def test_a_dependency_cycle_is_broken_reported_by_name_and_the_schedule_stays_ac
     details = load(run, DEPENDENCIES)["task_dependency_details"]
     first = next(d for d in details if d["depends_on_task_id_list"])
     back = {"dependent_task_id": first["depends_on_task_id_list"][0],
-            "depends_on_task_id_list": [first["dependent_task_id"]], "depends_on_task_explanation_list": ["?"]}
+            "depends_on_task_id_list": [first["dependent_task_id"]],
+            "depends_on_task_explanation_list": ["?"]}
     edit(run, DEPENDENCIES, lambda d: d["task_dependency_details"].append(back))
     plan, _ = import_planexe_with_report(run)
     cycle = findings(plan)["cycle"]
@@ -496,19 +501,25 @@ def test_broken_dependency_entries_are_skipped_and_said(tmp_path: Path) -> None:
 # --- layouts, names and size ----------------------------------------------------------------------------
 
 # PlanExe's file numbers over time (its filenames module): the same files, renumbered
-RENUMBER = {
-    "Feb 2025": {"018-2-wbs_level1.json": "015-wbs_level1.json", "018-5-wbs_level2.json": "017-wbs_level2.json",
+START = "001-1-start_time.json"
+RENUMBER: dict[str, dict[str, str | None]] = {
+    "Feb 2025": {"018-2-wbs_level1.json": "015-wbs_level1.json",
+                 "018-5-wbs_level2.json": "017-wbs_level2.json",
                  DEPENDENCIES: "020-task_dependencies_raw.json", DURATIONS: "022-task_durations.json",
-                 LEVEL3: "024-wbs_level3.json", WHOLE: "025-wbs_project_level1_and_level2_and_level3.json",
-                 "001-2-plan.txt": "001-plan.txt", "001-1-start_time.json": None, TITLE: None},
-    "Mar 2025": {"018-2-wbs_level1.json": "016-2-wbs_level1.json", "018-5-wbs_level2.json": "016-3-wbs_level2.json",
+                 LEVEL3: "024-wbs_level3.json", WHOLE: "025-" + WHOLE[6:],
+                 "001-2-plan.txt": "001-plan.txt", START: None, TITLE: None},
+    "Mar 2025": {"018-2-wbs_level1.json": "016-2-wbs_level1.json",
+                 "018-5-wbs_level2.json": "016-3-wbs_level2.json",
                  DEPENDENCIES: "019-task_dependencies_raw.json", DURATIONS: "020-2-task_durations.json",
-                 LEVEL3: "021-2-wbs_level3.json", WHOLE: "021-3-wbs_project_level1_and_level2_and_level3.json",
-                 "003-1-identify_risks_raw.json": "002-6-identify_risks_raw.json", "001-1-start_time.json": None,
-                 TITLE: None},
-    "Jun 2025": {"018-5-wbs_level2.json": "018-3-wbs_level2.json", TITLE: None, "001-1-start_time.json": None},
-    "Aug 2025": {"001-2-plan.txt": "001-1-plan.txt", "001-1-start_time.json": "001-2-start_time.json"},
+                 LEVEL3: "021-2-wbs_level3.json", WHOLE: "021-3-" + WHOLE[6:],
+                 "003-1-identify_risks_raw.json": "002-6-identify_risks_raw.json", START: None, TITLE: None},
+    "Jun 2025": {"018-5-wbs_level2.json": "018-3-wbs_level2.json", TITLE: None, START: None},
+    "Aug 2025": {"001-2-plan.txt": "001-1-plan.txt", START: "001-2-start_time.json"},
 }
+# what else a complete run directory holds beside the inputs, which must not be mistaken for one
+NOISE = ("022-1-1-task_durations_raw.json", "023-1-4-wbs_level3_raw.json", "018-1-wbs_level1_raw.json",
+         "018-4-wbs_level2_raw.json", "expected_filenames1.json", "log.txt", "999-pipeline_complete.txt",
+         "023-4-wbs_project_level1_and_level2_and_level3.csv")
 
 
 @pytest.mark.parametrize("era", list(RENUMBER))
@@ -520,10 +531,7 @@ def test_the_file_numbers_of_older_planexe_versions(tmp_path: Path, era: str) ->
             (run / old).unlink()
         else:
             (run / old).rename(run / new)
-    # what else a complete run directory holds beside them, which must not be mistaken for an input
-    for noise in ("022-1-1-task_durations_raw.json", "023-1-4-wbs_level3_raw.json", "018-1-wbs_level1_raw.json",
-                  "018-4-wbs_level2_raw.json", "019-wbs_project_level1_and_level2.json", "expected_filenames1.json",
-                  "023-4-wbs_project_level1_and_level2_and_level3.csv", "log.txt", "999-pipeline_complete.txt"):
+    for noise in NOISE:
         if not (run / noise).exists():
             (run / noise).write_text('{"task_details": [{"task_id": "x", "days_realistic": 999}]}')
     (run / "019-wbs_project_level1_and_level2.json").write_text(json.dumps(
@@ -556,7 +564,8 @@ def make_large_run(run: Path, phases: int, subtasks: int, tasks: int, seed: int 
 
     run.mkdir(parents=True)
     root = new_id()
-    save(run, "018-2-wbs_level1.json", {"id": root, "project_title": "Grand projet", "final_deliverable": "x"})
+    save(run, "018-2-wbs_level1.json", {"id": root, "project_title": "Grand projet",
+                                        "final_deliverable": "x"})
     (run / TITLE).write_text("Grand projet — 大型项目", encoding="utf-8")
     save(run, "001-1-start_time.json", {"server_iso_utc": "2026-03-12T10:02:18Z"})
     level2, level3, durations, details, previous = [], [], [], [], None
@@ -570,8 +579,8 @@ def make_large_run(run: Path, phases: int, subtasks: int, tasks: int, seed: int 
             if rng.random() < 0.8:
                 durations.append({"task_id": sub["id"], "days_realistic": rng.randint(-1, 40), "days_min": 1,
                                   "days_max": 60, "delay_risks": "d", "mitigation_strategy": "m"})
-            level3 += [{"id": new_id(), "name": f"Tâche {p}.{s}.{t}", "description": "", "parent_id": sub["id"],
-                        "resources_needed": ["Ingénieur"]} for t in range(tasks)]
+            level3 += [{"id": new_id(), "name": f"Tâche {p}.{s}.{t}", "description": "",
+                        "parent_id": sub["id"], "resources_needed": ["Ingénieur"]} for t in range(tasks)]
             if previous:
                 details.append({"dependent_task_id": sub["id"], "depends_on_task_id_list": [previous],
                                 "depends_on_task_explanation_list": ["after"]})
