@@ -632,3 +632,22 @@ def test_run_on_a_damaged_run_warns_per_problem_and_strict_fails(
     assert "11111111-2222-4333-8444-555555555555" in quality and "days_realistic is null" in quality
     code, err = run_main(["run", str(run), "--out", str(tmp_path / "out2"), "--strict"], capsys)
     assert code == 1 and "2 serious data problem(s) in the plan (--strict)" in err
+
+
+def test_a_task_without_a_usable_name_is_shown_as_unnamed_and_said(tmp_path: Path) -> None:
+    run = copy_run(tmp_path)
+    tasks = next(n for n in walk(load(run, WHOLE)["wbs_project"]) if len(n.get("task_children") or []) >= 4
+                 and not any(c.get("task_children") for c in n["task_children"]))
+    ids = [c["id"] for c in tasks["task_children"][:4]]
+
+    def rename(tree: dict[str, Any]) -> None:
+        for node in walk(tree["wbs_project"]):
+            if node["id"] in ids:
+                node["description"] = {ids[0]: "", ids[1]: {"en": "x"}, ids[2]: 42, ids[3]: "  "}[node["id"]]
+
+    edit(run, WHOLE, rename)
+    plan, _ = import_planexe_with_report(run)
+    names = {t.id: t.name for t in plan.tasks}
+    assert [names[i] for i in ids] == ["(unnamed)", "(unnamed)", "42", "(unnamed)"]
+    unnamed = findings(plan)["no_name"]
+    assert unnamed.severity == "note" and {s for s, _, _ in unnamed.items} == {ids[0], ids[1], ids[3]}

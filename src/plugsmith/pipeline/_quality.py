@@ -51,6 +51,8 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                            "{n} dependencies on a task's own phase cannot be scheduled and are dropped"),
     "missing_optional": ("note", "1 optional input file is missing", "{n} optional input files are missing"),
     "duplicate": ("note", "1 duplicate entry in the input", "{n} duplicate entries in the input"),
+    "no_name": ("note", "1 task or phase has no name in PlanExe's files and is shown as '(unnamed)'",
+                "{n} tasks or phases have no name in PlanExe's files and are shown as '(unnamed)'"),
     "no_cost_data": ("note", "no cost data in this plan: no task costs and no resource hours at a rate", ""),
     "other": ("note", "1 other import finding", "{n} other import findings"),
 }

@@ -32,6 +32,7 @@ from plugsmith.planexe._wbs import (
     add_durations,
     add_level3,
     drop_duplicates,
+    name_unnamed,
     tree_from_levels,
     tree_from_project,
 )
@@ -91,6 +92,7 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
             with _named(found):
                 add(root, found.data[role], found.files[role].name, report)
     _report_missing(root, found, report)
+    name_unnamed(root, report)
     return root
 
 

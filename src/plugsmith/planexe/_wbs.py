@@ -66,6 +66,25 @@ def near_miss(ident: Any, index: dict[str, WbsNode]) -> str:
     return f' (did you mean {close[0]}, "{index[close[0]].title}"?)'
 
 
+def _text(raw: Any) -> str:
+    """A name as PlanExe writes it (a string); a number is taken as text, anything else is no name."""
+    if isinstance(raw, str):
+        return raw if raw.strip() else ""
+    return str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else ""
+
+
+UNNAMED = "(unnamed)"
+
+
+def name_unnamed(root: WbsNode, report: ImportReport) -> None:
+    """Every task and phase gets a name a reader can see: one without a name in PlanExe's files is
+    ``(unnamed)``, and the report says which (by id)."""
+    for node in root.walk():
+        if node is not root and not node.title:
+            node.title = UNNAMED
+            report.add("note", node.id, "has no name in the WBS files; shown as '(unnamed)'", "no_name")
+
+
 def _id_of(raw: Any) -> str | None:
     return raw.strip() if isinstance(raw, str) and raw.strip() else None
 
@@ -87,7 +106,7 @@ def _node_from_dict(raw: Any, pointer: str, source: str, report: ImportReport) -
                    "skipped")
         return None
     extra = raw.get("extra_fields")
-    node = WbsNode(node_id, str(raw.get("description") or ""), dict(extra) if isinstance(extra, dict) else {})
+    node = WbsNode(node_id, _text(raw.get("description")), dict(extra) if isinstance(extra, dict) else {})
     children = raw.get("task_children") or []
     if not isinstance(children, list):
         report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped", "skipped")
@@ -104,7 +123,7 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
     if not isinstance(level1, dict) or _id_of(level1.get("id")) is None:
         raise PlanError("not a PlanExe WBS level 1: expected an object with 'id' and 'project_title'",
                         subject=source1)
-    root = WbsNode(str(_id_of(level1["id"])), str(level1.get("project_title") or ""))
+    root = WbsNode(str(_id_of(level1["id"])), _text(level1.get("project_title")))
     if level1.get("final_deliverable"):
         root.fields["final_deliverable"] = level1["final_deliverable"]
     if not isinstance(level2, list):
@@ -115,7 +134,7 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
             report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks",
                        "skipped")
             continue
-        node = root.add(WbsNode(phase_id, str(phase.get("major_phase_title") or "")))
+        node = root.add(WbsNode(phase_id, _text(phase.get("major_phase_title"))))
         subtasks = phase.get("subtasks") or []
         if not isinstance(subtasks, list):
             report.add("unmapped", f"{source2}/{i}/subtasks", "not a list; subtasks skipped", "skipped")
@@ -126,7 +145,7 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
                 report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped",
                            "skipped")
                 continue
-            node.add(WbsNode(sub_id, str(sub.get("description") or "")))
+            node.add(WbsNode(sub_id, _text(sub.get("description"))))
     return root
 
 
@@ -150,7 +169,7 @@ def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) ->
                 report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped",
                            "duplicate_id")
             continue
-        node = parent.add(WbsNode(task_id, str(raw.get("name") or raw.get("description") or "")))
+        node = parent.add(WbsNode(task_id, _text(raw.get("name")) or _text(raw.get("description"))))
         if raw.get("description"):
             node.fields["detailed_description"] = raw["description"]
         if raw.get("resources_needed") is not None:
@@ -252,5 +271,5 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         stack.extend(reversed(kept))
 
 
-__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates", "near_miss",
-           "tree_from_levels", "tree_from_project"]
+__all__ = ["UNNAMED", "WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates",
+           "name_unnamed", "near_miss", "tree_from_levels", "tree_from_project"]
