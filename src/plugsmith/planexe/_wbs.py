@@ -60,7 +60,12 @@ def near_miss(ident: Any, index: dict[str, WbsNode]) -> str:
     the tree (an LLM dropped or swapped a character); else ``""``. Only said, never applied."""
     if not isinstance(ident, str) or len(ident) < 8:
         return ""
-    close = difflib.get_close_matches(ident, list(index), n=2, cutoff=0.9)
+    # A close match (ratio >= 0.9: at most three edits in a UUID's 36 characters) keeps at least one of
+    # the id's dash-separated blocks intact, so only ids sharing one are compared: a stale 022-2 of 600
+    # ids against a 2600-node tree took 7 s with the full comparison, well under 1 s this way.
+    blocks = [b for b in ident.split("-") if len(b) >= 4]
+    pool = [k for k in index if any(b in k for b in blocks)] if len(blocks) >= 2 else list(index)
+    close = difflib.get_close_matches(ident, pool, n=2, cutoff=0.9)
     if len(close) != 1:
         return ""
     return f' (did you mean {close[0]}, "{index[close[0]].title}"?)'
