@@ -651,3 +651,16 @@ def test_a_task_without_a_usable_name_is_shown_as_unnamed_and_said(tmp_path: Pat
     assert [names[i] for i in ids] == ["(unnamed)", "(unnamed)", "42", "(unnamed)"]
     unnamed = findings(plan)["no_name"]
     assert unnamed.severity == "note" and {s for s, _, _ in unnamed.items} == {ids[0], ids[1], ids[3]}
+
+
+def test_two_different_files_for_one_input_are_a_serious_finding(tmp_path: Path) -> None:
+    """A run directory resumed by another PlanExe version holds both numberings of a file."""
+    run = copy_run(tmp_path)
+    shutil.copy(run / DURATIONS, run / "020-2-task_durations.json")  # the same content: a note only
+    plan, report = import_planexe_with_report(run)
+    assert "ambiguous_file" not in findings(plan)
+    edit(run, DURATIONS, lambda d: d[0].update(days_realistic=d[0]["days_realistic"] + 30))
+    plan, report = import_planexe_with_report(run)
+    ambiguous = findings(plan)["ambiguous_file"]
+    assert ambiguous.severity == "serious" and [s for s, _, _ in ambiguous.items] == [DURATIONS]
+    assert report.files["durations"] == "020-2-task_durations.json"  # the choice is said, and fixed

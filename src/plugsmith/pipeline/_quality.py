@@ -39,6 +39,9 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                                 "it) is skipped",
                      "{n} ids appear twice in the work breakdown; the later copies (and what is under them) "
                      "are skipped"),
+    "ambiguous_file": ("serious", "2 files hold the same input and differ; the one named is not used",
+                       "{n} files hold an input another file also holds, and differ; those named are not "
+                       "used"),
     "no_dependencies": ("serious", "no dependencies at all: every task can start on day 0", ""),
     "no_durations": ("serious", "no task has a duration: the schedule is 0 days long", ""),
     "estimate_overridden": ("note", "1 task estimate is replaced by an even split of its phase (PlanExe's "
