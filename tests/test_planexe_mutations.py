@@ -664,3 +664,28 @@ def test_two_different_files_for_one_input_are_a_serious_finding(tmp_path: Path)
     ambiguous = findings(plan)["ambiguous_file"]
     assert ambiguous.severity == "serious" and [s for s, _, _ in ambiguous.items] == [DURATIONS]
     assert report.files["durations"] == "020-2-task_durations.json"  # the choice is said, and fixed
+
+
+def test_a_tree_nested_deeper_than_planexe_schedules_is_cut_and_said_and_never_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = copy_run(tmp_path)
+    (run / WHOLE).unlink()
+    chain = load(run, LEVEL3)
+    parent = chain[0]["parent_id"]
+    for i in range(1500):  # each task under the one before: PlanExe's own schedule stops at 10 levels
+        chain.append({"id": f"deep-{i:04d}", "name": f"Niveau {i}", "parent_id": parent})
+        parent = chain[-1]["id"]
+    save(run, LEVEL3, chain)
+    plan, _ = import_planexe_with_report(run)
+    ids = {t.id for t in plan.tasks}
+    # root 0, phase 1, subtask 2, deep-0000 at 3 … deep-0007 at 10, PlanExe's deepest: a task
+    assert "deep-0007" in ids and "deep-0006" in {p.id for p in plan.phases} and "deep-0008" not in ids
+    skipped = findings(plan)["skipped"]
+    assert [s for s, _, _ in skipped.items] == ["deep-0008"] and "'Niveau 8'" in skipped.items[0][1]
+    # a file nested deeper than Python's stack: one line, exit 2
+    nested = 2000
+    (run / WHOLE).write_text('{"wbs_project": ' + '{"id": "a", "task_children": [' * nested + "{}"
+                             + "]}" * nested + "}")
+    code, err = run_main(["plan", "import-planexe", str(run)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[0] == f"error: {run / WHOLE}: nested too deeply to be a PlanExe file"

@@ -33,6 +33,7 @@ from plugsmith.planexe._wbs import (
     add_level3,
     drop_duplicates,
     name_unnamed,
+    prune_too_deep,
     tree_from_levels,
     tree_from_project,
 )
@@ -91,6 +92,8 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
         if role in found.data:
             with _named(found):
                 add(root, found.data[role], found.files[role].name, report)
+        if role == "level3":
+            prune_too_deep(root, report)
     _report_missing(root, found, report)
     name_unnamed(root, report)
     return root

@@ -105,22 +105,49 @@ def tree_from_project(data: Any, source: str, report: ImportReport) -> WbsNode:
 
 
 def _node_from_dict(raw: Any, pointer: str, source: str, report: ImportReport) -> WbsNode | None:
-    node_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
-    if node_id is None or not isinstance(raw, dict):
-        report.add("unmapped", f"{source}{pointer}", "WBS node without an id; it and its subtasks skipped",
-                   "skipped")
+    """The node at ``pointer`` and everything under it, in document order (a walk, not a recursion: a
+    file nested deeper than Python's stack must not crash the import)."""
+    top = WbsNode("", "")
+    stack: list[tuple[Any, str, WbsNode]] = [(raw, pointer, top)]
+    while stack:
+        here, where, parent = stack.pop()
+        node_id = _id_of(here.get("id")) if isinstance(here, dict) else None
+        if node_id is None or not isinstance(here, dict):
+            report.add("unmapped", f"{source}{where}", "WBS node without an id; it and its subtasks skipped",
+                       "skipped")
+            continue
+        extra = here.get("extra_fields")
+        node = parent.add(WbsNode(node_id, _text(here.get("description")),
+                                  dict(extra) if isinstance(extra, dict) else {}))
+        children = here.get("task_children") or []
+        if not isinstance(children, list):
+            report.add("unmapped", f"{source}{where}/task_children", "not a list; subtasks skipped",
+                       "skipped")
+            children = []
+        for i in reversed(range(len(children))):
+            stack.append((children[i], f"{where}/task_children/{i}", node))
+    if not top.children:
         return None
-    extra = raw.get("extra_fields")
-    node = WbsNode(node_id, _text(raw.get("description")), dict(extra) if isinstance(extra, dict) else {})
-    children = raw.get("task_children") or []
-    if not isinstance(children, list):
-        report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped", "skipped")
-        children = []
-    for i, child in enumerate(children):
-        built = _node_from_dict(child, f"{pointer}/task_children/{i}", source, report)
-        if built is not None:
-            node.add(built)
-    return node
+    root = top.children[0]
+    root.parent = None
+    return root
+
+
+# PlanExe's schedule stops on a tree deeper than this (its HierarchyEstimatorWBS: "Depth limit reached");
+# its own trees are 3 or 4 levels deep
+MAX_DEPTH = 10
+
+
+def prune_too_deep(root: WbsNode, report: ImportReport) -> None:
+    """Leave out what lies deeper than ``MAX_DEPTH`` below the project, each cut subtree reported."""
+    for node in list(root.walk()):
+        if node.children and node.depth == MAX_DEPTH:
+            for child in node.children:
+                under = sum(1 for _ in child.walk())
+                report.add("unmapped", child.id, f"{child.title!r} is deeper than {MAX_DEPTH} levels below "
+                           "the project (PlanExe's own schedule stops there); skipped with the "
+                           f"{under - 1} tasks under it", "skipped")
+            node.children = []
 
 
 def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, report: ImportReport) -> WbsNode:
@@ -277,4 +304,4 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
 
 
 __all__ = ["UNNAMED", "WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates",
-           "name_unnamed", "near_miss", "tree_from_levels", "tree_from_project"]
+           "name_unnamed", "near_miss", "prune_too_deep", "tree_from_levels", "tree_from_project"]
