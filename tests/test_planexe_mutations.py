@@ -182,6 +182,7 @@ def test_a_broken_input_file_is_one_line_naming_it(tmp_path: Path, name: str, ho
 
 
 @pytest.mark.parametrize(("name", "shape", "message"), [
+    (WHOLE, {"wbs_project": {"id": "r", "description": "Only the project"}}, "has no phases or tasks"),
     (DURATIONS, {"task_details": []}, "/: not a PlanExe task duration file"),
     (DEPENDENCIES, [], "/task_dependency_details: not a PlanExe task dependency file"),
     (LEVEL3, {"tasks": []}, "not a PlanExe WBS level 3"),

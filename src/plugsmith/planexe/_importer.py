@@ -80,6 +80,10 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
     """
     with _named(found):
         root, base = _base_tree(found, report)
+    if not root.children:
+        tree_file = found.files["level2" if base == "levels" else base]
+        raise PlanError("the work breakdown structure has no phases or tasks below the project",
+                        subject=str(tree_file), hint="re-run the PlanExe step that writes it (WBS level 2)")
     drop_duplicates(root, report)
     used = {"project": (), "project12": (), "levels": ("level1", "level2")}[base]
     for role in ("project12", "level1", "level2"):
