@@ -690,3 +690,16 @@ def test_a_tree_nested_deeper_than_planexe_schedules_is_cut_and_said_and_never_a
     code, err = run_main(["plan", "import-planexe", str(run)], capsys)
     assert code == 2 and "Traceback" not in err
     assert err.splitlines()[0] == f"error: {run / WHOLE}: nested too deeply to be a PlanExe file"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("seeded_home")
+def test_run_with_an_estimate_beyond_the_calendar_completes(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """PlanExe's own sequential Gantt span of this run ends after the year 9999 (datetime's last)."""
+    run = copy_run(tmp_path, "20251101_e_bus_security")
+    edit(run, DURATIONS, lambda d: d[3].update(days_realistic=10**7))
+    code, err = run_main(["run", str(run), "--out", str(tmp_path / "out")], capsys)
+    assert code == 0 and "Traceback" not in err, err
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "to after 9999-12-31" in md
