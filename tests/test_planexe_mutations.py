@@ -703,3 +703,22 @@ def test_run_with_an_estimate_beyond_the_calendar_completes(tmp_path: Path,
     assert code == 0 and "Traceback" not in err, err
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "to after 9999-12-31" in md
+
+
+def test_level3_tasks_the_whole_tree_lacks_are_said_not_added(tmp_path: Path) -> None:
+    """PlanExe's schedule reads the whole tree (023-3) only; a 023-2 written again after it (new ids) or
+    holding an id PlanExe's WBSPopulate refused is not what PlanExe scheduled."""
+    run = copy_run(tmp_path)
+    full, _ = import_planexe_with_report(run)
+    edit(run, LEVEL3, lambda d: [e.update(id=f"again-{i}") for i, e in enumerate(d[:5])])
+    plan, _ = import_planexe_with_report(run)
+    assert [(t.id, t.duration_days) for t in plan.tasks] == [(t.id, t.duration_days) for t in full.tasks]
+    assert_days_are_planexes(run, plan)
+    ambiguous = findings(plan)["ambiguous_file"]
+    assert ambiguous.severity == "serious" and [s for s, _, _ in ambiguous.items] == [LEVEL3]
+    assert ambiguous.items[0][1].startswith(f"holds 5 tasks that {WHOLE} does not")
+    # without the whole tree, level 3 is joined to levels 1 and 2 as PlanExe's WBSPopulate does
+    (run / WHOLE).unlink()
+    joined, _ = import_planexe_with_report(run)
+    assert {f"again-{i}" for i in range(5)} <= {t.id for t in joined.tasks}
+    assert_days_are_planexes(run, joined)

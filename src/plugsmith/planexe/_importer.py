@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -91,7 +92,9 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
             report.add("note", found.files[role].name, "already part of the WBS tree; not read")
             found.ignored.append(found.files.pop(role).name)
             found.data.pop(role)
-    steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
+    whole = found.files["project"].name if base == "project" else None
+    steps = (("level3", functools.partial(add_level3, whole_tree=whole)), ("dependencies", add_dependencies),
+             ("durations", add_durations))
     for role, add in steps:
         if role in found.data:
             with _named(found):

@@ -181,11 +181,20 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
     return root
 
 
-def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) -> None:
-    """Decomposed tasks (``023-2-wbs_level3.json``): each names its ``parent_id``."""
+def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport, *,
+               whole_tree: str | None = None) -> None:
+    """Decomposed tasks (``023-2-wbs_level3.json``): each names its ``parent_id``.
+
+    ``whole_tree``: the name of the whole-tree file the tree came from. PlanExe builds that file from
+    level 1 + 2 and this one, and its schedule reads only the whole tree, so a task here goes only under
+    a node that has no subtasks there: one the tree left out (a stale tree, or an id PlanExe's
+    ``WBSPopulate`` refused) is said, not added.
+    """
     if not isinstance(level3, list):
         raise PlanError("not a PlanExe WBS level 3: expected a list of tasks", subject=source)
     index = {n.id: n for n in root.walk()}
+    closed = {n.id for n in root.walk() if n.children} if whole_tree else set()
+    left_out: list[str] = []
     for i, raw in enumerate(level3):
         task_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
         if task_id is None or not isinstance(raw, dict):
@@ -201,12 +210,20 @@ def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) ->
                 report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped",
                            "duplicate_id")
             continue
+        if parent.id in closed:
+            left_out.append(_text(raw.get("name")) or task_id)
+            continue
         node = parent.add(WbsNode(task_id, _text(raw.get("name")) or _text(raw.get("description"))))
         if raw.get("description"):
             node.fields["detailed_description"] = raw["description"]
         if raw.get("resources_needed") is not None:
             node.fields["resources_needed"] = raw["resources_needed"]
         index[task_id] = node
+    if left_out:
+        shown = ", ".join(repr(n) for n in left_out[:3]) + (f" and {len(left_out) - 3} more"
+                                                           if len(left_out) > 3 else "")
+        report.add("unmapped", source, f"holds {len(left_out)} tasks that {whole_tree} does not ({shown}); "
+                   "PlanExe's schedule reads the whole tree, so they are not used", "ambiguous_file")
 
 
 def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport) -> int:
