@@ -5,7 +5,7 @@ them programmatically: an input file deleted, emptied, cut short, replaced by th
 that are zero, negative, fractional, null, text, ranges, repeated or missing; ids that point nowhere;
 dependency cycles; duplicate ids; empty phases; a WBS of only levels 1–2; non-ASCII names; 500+ tasks;
 the file numbers of older PlanExe versions. What must hold: the days of every task are the days
-PlanExe's own estimator gives it (``planexe_estimator_reference.py`` is PlanExe's code, unchanged); a
+PlanExe's rules give it (``planexe_reference.py`` restates them independently of plugsmith's importer); a
 problem is a finding in the data-quality section (by task name, serious where a figure depends on it);
 a bad file is one line naming the file (and JSON pointer), never a traceback.
 """
@@ -18,13 +18,13 @@ import random
 import shutil
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from planexe_estimator_reference import Node
+from planexe_reference import reference_days
 from plugsmith.errors import PlanError
 from plugsmith.pipeline._quality import assess
 from plugsmith.planexe import import_planexe_with_report
@@ -73,25 +73,15 @@ def _find(node: dict[str, Any], node_id: str) -> dict[str, Any] | None:
 
 
 def planexe_days(run: Path) -> dict[str, int]:
-    """Days per WBS node exactly as PlanExe's ``ProjectSchedulePopulator.populate`` computes them: each
-    estimate's ``days_realistic`` (a negative one is 1; a later entry wins), then its
-    ``HierarchyEstimatorWBS`` over the tree with PlanExe's own ``Node``."""
-    given: dict[str, Decimal] = {}
+    """Days per WBS node as PlanExe's schedule computes them: each estimate's ``days_realistic`` (a
+    negative one is 1; a later entry wins), then PlanExe's hierarchy rules as restated in
+    ``planexe_reference.py`` (checked against PlanExe's own Gantt export in ``test_reference_is_planexe``)."""
+    given: dict[str, Fraction] = {}
     durations = run / DURATIONS
     for entry in json.loads(durations.read_text(encoding="utf-8")) if durations.exists() else []:
         days = entry["days_realistic"] * 1
-        given[entry["task_id"]] = Decimal(1 if days < 0 else days)
-
-    def visit(raw: dict[str, Any]) -> Node:
-        node = Node(raw["id"], given.get(raw["id"]))
-        for child in raw.get("task_children") or []:
-            node.add_child(visit(child))
-        return node
-
-    root = visit(planexe_tree(run))
-    root.resolve_duration()
-    root.apply_minimum_duration()
-    return {k: int(v) for k, v in root.task_id_to_duration_dict().items()}
+        given[entry["task_id"]] = Fraction(1 if days < 0 else days)
+    return reference_days(planexe_tree(run), given)
 
 
 def longest_path(plan: Plan) -> float:
@@ -144,6 +134,21 @@ def assert_days_are_planexes(run: Path, plan: Plan) -> None:
     reference = planexe_days(run)
     wrong = [(t.name, t.duration_days, reference.get(t.id)) for t in plan.tasks
              if t.duration_days != reference.get(t.id)]
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize("name", CURRENT)
+def test_reference_is_planexe(name: str) -> None:
+    """The tests' reference rules give every node of a real run the days of PlanExe's own schedule (its
+    Gantt export, written by PlanExe), so the mutation tests below compare against PlanExe's behaviour."""
+    from test_planexe_runs import gantt_days
+
+    run = RUNS / name
+    gantt = gantt_days(run)
+    reference = planexe_days(run)
+    assert len(gantt) > 50
+    wrong = [(gantt[tid][0], days, reference.get(tid)) for tid, (_, days) in gantt.items()
+             if reference.get(tid) != days]
     assert not wrong, wrong[:5]
 
 
@@ -280,6 +285,27 @@ def test_days_equal_planexes_estimator_on_mutated_estimates(tmp_path: Path, seed
         plan, _ = import_planexe_with_report(run)
         assert plan.tasks, done
         assert_days_are_planexes(run, plan)
+
+
+def test_a_node_estimated_above_its_fully_estimated_parts_is_split_evenly(tmp_path: Path) -> None:
+    """PlanExe's rule for a node whose own estimate exceeds the sum of its parts, all of them estimated:
+    its days are split evenly over its children (each share rounded up), replacing their own estimates."""
+    run = copy_run(tmp_path)
+    durations = load(run, DURATIONS)
+    tree = load(run, WHOLE)["wbs_project"]
+    node = next(n for n in walk(tree) if len(n.get("task_children") or []) >= 2
+                and not any(c.get("task_children") for c in n["task_children"]))
+    kids = [c["id"] for c in node["task_children"]]
+    target = 10_000 + 7  # more than any parts; not a multiple of the number of children
+    durations = [d for d in durations if d["task_id"] not in {node["id"], *kids}]
+    durations += [{"task_id": k, "days_realistic": 2} for k in kids]
+    durations.append({"task_id": node["id"], "days_realistic": target})
+    save(run, DURATIONS, durations)
+    plan, _ = import_planexe_with_report(run)
+    days = {t.id: t.duration_days for t in plan.tasks}
+    share = -(-target // len(kids))
+    assert [days[k] for k in kids] == [share] * len(kids)
+    assert_days_are_planexes(run, plan)
 
 
 def test_a_fast_run_with_a_few_estimates_matches_planexe_and_names_the_rest(tmp_path: Path) -> None:
