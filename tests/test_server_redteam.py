@@ -209,5 +209,6 @@ def test_a_claimed_origin_is_shown_as_a_claim(server: Server, tmp_path: Path) ->
     pending = server.publish(make_plugin(tmp_path / "p", "cost_perm", origin="builtin",
                                          permissions=["network"])).json()
     assert pending["status"] == "pending_review"
-    queue = server.client.get("/review", cookies={"plugsmith_token": server.tokens["reviewer"]}).text
+    cookie = {"Cookie": f"plugsmith_token={server.tokens['reviewer']}"}
+    queue = server.client.get("/review", headers=cookie).text
     assert "claimed by plugin.json; not attested by this hub" in queue
