@@ -164,3 +164,25 @@ def test_a_body_that_stops_arriving_is_cut_off_with_408(tmp_path: Path, plugsmit
         server.should_exit = True
         thread.join(timeout=10)
         hub.close()
+
+
+def test_the_events_route_asks_the_database_for_limit_rows_only(server: Server) -> None:
+    """A public read of a hub holding millions of events loaded every one of them to answer 20."""
+    from sqlalchemy import event
+
+    batch = {"events": [{"kind": "gap", "capability": "cost_total", "plan_id": f"p{i}"} for i in range(30)]}
+    sent = server.client.post("/api/v1/events", json=batch, headers=server.auth("publisher"))
+    assert sent.status_code == 202
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(server.hub.engine, "before_cursor_execute", seen)
+    try:
+        newest = server.client.get("/api/v1/events", params={"kind": "gap", "limit": 5}).json()
+    finally:
+        event.remove(server.hub.engine, "before_cursor_execute", seen)
+    assert [e["plan_id"] for e in newest] == ["p25", "p26", "p27", "p28", "p29"]  # newest 5, oldest first
+    reads = [s for s in statements if "FROM events" in s]
+    assert reads and all("LIMIT" in s for s in reads), reads

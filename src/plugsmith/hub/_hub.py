@@ -383,10 +383,12 @@ class Hub:
                 "capability": capability, "plugin_id": plugin_id, "version": version, "plan_id": plan_id,
                 "outcome": outcome, "duration_ms": duration_ms, "detail": detail})
 
-    def events(self, kind: str | None = None, capability: str | None = None) -> list[dict[str, Any]]:
-        """Recorded events, oldest first, as plain dicts (``created_at`` in ISO 8601)."""
+    def events(self, kind: str | None = None, capability: str | None = None, *,
+               last: int | None = None) -> list[dict[str, Any]]:
+        """Recorded events, oldest first, as plain dicts (``created_at`` in ISO 8601); ``last``: only
+        the newest ``last`` of them."""
         with self._read() as conn:
-            return rec.select_events(conn, kind, capability)
+            return rec.select_events(conn, kind, capability, last)
 
     def save_synthesis_record(self, spec_hash: str, capability: str, record: dict[str, Any]) -> None:
         """Remember what synthesis did for a spec (replacing any earlier record for that hash)."""

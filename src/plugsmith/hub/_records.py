@@ -39,18 +39,23 @@ def insert_event(conn: Connection, kind: str, fields: dict[str, Any]) -> None:
         conn.execute(stmt.values(reuse_count=RELEASES.c.reuse_count + 1))
 
 
-def select_events(conn: Connection, kind: str | None, capability: str | None) -> list[dict[str, Any]]:
-    stmt = select(EVENTS).order_by(EVENTS.c.id)
+def select_events(conn: Connection, kind: str | None, capability: str | None,
+                  last: int | None = None) -> list[dict[str, Any]]:
+    """Events oldest first; ``last``: only the newest ``last`` of them, counted by the database (a
+    public read of a hub with millions of events must not load them all to keep a few)."""
+    stmt = select(EVENTS).order_by(EVENTS.c.id.desc() if last is not None else EVENTS.c.id)
     if kind:
         stmt = stmt.where(EVENTS.c.kind == kind)
     if capability:
         stmt = stmt.where(EVENTS.c.capability == capability)
+    if last is not None:
+        stmt = stmt.limit(max(last, 0))
     out = []
     for row in conn.execute(stmt).mappings():
         event = dict(row)
         event["created_at"] = aware(event["created_at"]).isoformat()
         out.append(event)
-    return out
+    return out[::-1] if last is not None else out
 
 
 def upsert_synthesis_record(conn: Connection, spec_hash: str, capability: str,

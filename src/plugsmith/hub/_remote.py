@@ -204,9 +204,11 @@ class RemoteHub:
             ]
         )
 
-    def events(self, kind: str | None = None, capability: str | None = None) -> list[dict[str, Any]]:
+    def events(self, kind: str | None = None, capability: str | None = None, *,
+               last: int | None = None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("kind", kind), ("capability", capability)) if v}
-        return list(self._json("GET", "/events", "events", params={**params, "limit": 10_000}))
+        limit = 10_000 if last is None else min(max(last, 1), 10_000)
+        return list(self._json("GET", "/events", "events", params={**params, "limit": limit}))
 
     def benchmark_cases(self, capability: str) -> list[TestCase]:
         data = self._json("GET", f"/capabilities/{_q(capability)}/benchmark-cases", capability)

@@ -188,8 +188,8 @@ def events(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[dict[str, Any]]:
     """Telemetry events, newest last."""
-    found = r.hub.events(kind, capability)
-    return [_jsonable_event(ev) for ev in found[-limit:]]
+    found = r.hub.events(kind, capability, last=limit)  # the database keeps the rest
+    return [_jsonable_event(ev) for ev in found]
 
 
 @router.get("/metrics", tags=["read"])
