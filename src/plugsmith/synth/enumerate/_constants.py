@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugsmith.spec import JsonSchema, TestCase
-from plugsmith.synth.enumerate._values import constants_in, is_num
+from plugsmith.synth.enumerate._values import constants_in, is_num, singular
 
 MAX_NUMBERS = 12     # description numbers used as constants
 MAX_WORDS = 12       # quoted description words used as constants
@@ -175,7 +175,7 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
 
 
 def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    return singular(word)
 
 
 def plausibility(node: Any, consts: Constants) -> float:

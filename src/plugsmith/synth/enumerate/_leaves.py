@@ -15,7 +15,7 @@ from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import is_list, is_rec
-from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type
+from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type, singular
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
@@ -35,14 +35,14 @@ def var_name(search: Search, node: Node, scope: Scope) -> str:
     base = "item"
     if node.op == "path":
         last = node.param[1][-1]
-        base = last[:-1] if last.endswith("s") and len(last) > 3 else last
+        base = singular(last)
         if last == "depends_on":
             base = "dep"
     elif node.op in ("values", "map_values", "group", "graph", "to_dict"):
         base = "value"
     elif node.op == "var":
         name = str(node.param)
-        base = name[:-1] if name.endswith("s") and len(name) > 3 else f"{name}_item"
+        base = singular(name) if singular(name) != name else f"{name}_item"
     base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
     if not base[0].isalpha():
         base = "x_" + base
