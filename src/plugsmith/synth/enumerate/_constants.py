@@ -43,6 +43,12 @@ _OPERATORS = [("mul", r"\w\s+(x|×|\*|times|multiplied by)\s+\w"),
               ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b"),
               ("sub", r"\w\s+(-|−|minus|less)\s+\w|\bdifference\b|\bleft after\b"),
               ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b")]
+# Separators the description names in words ("joined by hyphens", "the space replaced by a dot").
+_SEPARATOR_WORDS = {"dot": ".", "period": ".", "full stop": ".", "hyphen": "-", "dash": "-",
+                    "underscore": "_", "slash": "/", "colon": ":", "semicolon": ";", "comma": ",",
+                    "pipe": "|", "space": " ", "plus sign": "+", "ampersand": "&"}
+_SEPARATOR = re.compile(r"\b(" + "|".join(_SEPARATOR_WORDS) + r")(?:e?s)?\b", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"^[ .,:;|/\\_+&#>-]{1,3}$")
 _AFTER = [("ge", r"^\s*(or more|or above|or higher|and above|and up|\+)"),
           ("le", r"^\s*(or less|or fewer|or below|or lower|and below)")]
 
@@ -60,6 +66,7 @@ class Constants:
     notes: tuple[str, ...] = ()
     mentions: frozenset[str] = frozenset()  # the description's words, lower case, plural "s" dropped
     operators: frozenset[str] = frozenset()  # arithmetic the description names ("likelihood x impact": mul)
+    separators: tuple[str, ...] = ()  # separators it names ("a dot", "hyphens") or quotes ("|")
 
     @property
     def strings(self) -> list[str]:
@@ -170,8 +177,11 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
     places = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
     mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in places)
     operators = frozenset(op for op, pattern in _OPERATORS if re.search(pattern, text, re.IGNORECASE))
+    separators = [_SEPARATOR_WORDS[m.group(1).lower()] for m in _SEPARATOR.finditer(text)]
+    separators += [w for w in words if _PUNCTUATION.match(w)]
     return Constants(tuple(numbers), tuple(words), tuple(sorted(enums)), tuple(labels), comparisons,
-                     tuple(rounding[:3]), tuple(notes), mentions, operators)
+                     tuple(rounding[:3]), tuple(notes), mentions, operators,
+                     tuple(dict.fromkeys(separators))[:MAX_WORDS])
 
 
 def _stem(word: str) -> str:

@@ -60,7 +60,8 @@ def concat(search: Search, sub: Scope, needed: list[str]) -> Node | None:
         return found
     positions = known_positions(search, sub)
     index = known_index(search, sub)
-    separators = list(dict.fromkeys([*dsl.CONCAT_SEPARATORS, *search.consts.words]))
+    consts = search.consts
+    separators = list(dict.fromkeys([*dsl.CONCAT_SEPARATORS, *consts.words, *consts.separators]))
     for prefix in entries(sub, range(1, min(sub.done, 3) + 1), "str"):
         vals = values_at(sub, positions, prefix)
         pairs = list(zip(needed, vals or [], strict=False))
