@@ -20,7 +20,7 @@ from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._first_order import binary, unary
 from plugsmith.synth.enumerate._joins import join_leaves, top_finds
 from plugsmith.synth.enumerate._leaves import scope_leaves, var_name
-from plugsmith.synth.enumerate._pointers import counts, pointers
+from plugsmith.synth.enumerate._pointers import counts, pointers, shares
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import (
@@ -175,6 +175,8 @@ class Search:
                     self.propose(port, node, DEDUCED_SLACK)
             if not self.live(port) and self.target_kind[port] == "num":
                 for node in counts(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
+                for node in shares(self, port):
                     self.propose(port, node, DEDUCED_SLACK)
         # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
         # the clock, so that the answer does not depend on the machine's speed
