@@ -67,6 +67,8 @@ def scope_leaves(search: Search, scope: Scope) -> Iterator[Entry]:
         if own or scope.parent is None:
             yield Entry(Node("var", param=name), t, vec, own, True)
         yield from _paths(search, name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
+        if scope.parent is None and is_list(t) and is_rec(t[1]):  # a port that is a bare list: orders[].qty
+            yield from _list_paths(search, name, vec, t[1], own, ())
     const = "literal" if scope.parent is None else "const"
     for number in search.numbers:
         yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
@@ -87,10 +89,12 @@ def _paths(search: Search, name: str, vec: list[Any], t: Any, own: bool, fields:
             yield Entry(Node("path", param=(name, path)), ft, sub, own, True)
         yield from _paths(search, name, sub, ft, own, path, only_scalars)
         if not only_scalars and not fields and is_list(ft) and is_rec(ft[1]):
-            yield from _list_paths(search, name, sub, ft[1], own, f)
+            yield from _list_paths(search, name, sub, ft[1], own, (f,))
 
-def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool, f: str) -> Iterator[Entry]:
-    """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined)."""
+def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool,
+                prefix: tuple[str, ...]) -> Iterator[Entry]:
+    """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined), of a list
+    at ``prefix`` (``()``: the port itself is the list)."""
     for g in et[1]:
         sub: list[Any] = []
         for lst in vec:
@@ -108,7 +112,7 @@ def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool, f
         if t is None or not is_list(t) or t[1] == "any":
             continue
         marker = dsl.FLATTEN if flat else dsl.PROJECT
-        yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
+        yield Entry(Node("path", param=(name, (*prefix, marker, g))), t, sub, own, True)
 
 
 __all__ = ["RESERVED", "scope_leaves", "var_name"]
