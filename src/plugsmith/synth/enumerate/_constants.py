@@ -40,7 +40,8 @@ _BEFORE = [("ge", r"(at least|from|minimum of|no less than|>=|≥)\s*$"),
 _ROUNDING = re.compile(r"(\d)\s*(?:decimal|digit|place)|round(?:ed|s)?\s+to\s+(\d)\b|"
                        r"(whole (?:number|day|percent)|nearest integer)", re.IGNORECASE)
 _OPERATORS = [("mul", r"\w\s+(x|×|\*|times|multiplied by)\s+\w"),
-              ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b"),
+              ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b|\bin total\b|\btotals?\b|"
+                      r"\bsummed\b"),
               ("sub", r"\w\s+(-|−|minus|less)\s+\w|\bdifference\b|\bleft after\b"),
               ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b")]
 # Separators the description names in words ("joined by hyphens", "the space replaced by a dot").
@@ -207,8 +208,12 @@ def plausibility(node: Any, consts: Constants) -> float:
 
 
 def _ops(node: Any, out: set[str] | None = None) -> set[str]:
+    """The arithmetic a program does; a sum over a list or a group is an addition ("in total")."""
     out = set() if out is None else out
     out.add("div" if node.op in ("pct", "mean") else node.op)
+    if node.op == "sum" or (node.op == "group" and node.param == "sum") or (
+            node.op == "rel" and node.param[1] == "sum"):
+        out.add("add")
     for arg in node.args:
         _ops(arg, out)
     return out
