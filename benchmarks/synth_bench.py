@@ -15,7 +15,8 @@ then emitted and run on the hidden cases (``<name>.hidden.json``) in plugsmith's
 compared with the expected ones; the plugin must also pass the security gate's AST policy. Prints one
 line per spec (solved, time, program size, rounds) and the totals per set. ``--all-visible`` searches
 with every visible case instead (no held-back cases, no rounds).
-Targets: >= 95% solved on the first set, >= 90% on the project and unseen sets, median time < 5 s, none > 60 s.
+Targets: >= 95% solved on the first set, >= 90% on the project and unseen sets, median time < 5 s,
+none > 60 s.
 
 PLUGSMITH_BENCH_SMOKE=1 runs a handful of specs with a small budget. ``--budget S``, ``--set NAME`` and
 spec names as arguments narrow a run by hand.
