@@ -74,14 +74,14 @@ def bounded(search: Search, sub: Scope, needed: list[Any]) -> Node | None:
         if not any(at) or all(at):
             continue
         if all(v >= c for v in needed):
-            op, beyond = "max2", (lambda v, c=c: v <= c)
+            op, sign = "max2", 1
         elif all(v <= c for v in needed):
-            op, beyond = "min2", (lambda v, c=c: v >= c)
+            op, sign = "min2", -1
         else:
             continue
         for entry in entries(sub, range(1, min(sub.done, BOUND_SIZE_MAX) + 1), "num"):
             vals = values_at(sub, positions, entry)
-            if vals is None or not all(beyond(v) if a else v == n
+            if vals is None or not all(sign * (v - c) <= 0 if a else v == n  # past c where c is needed
                                        for v, n, a in zip(vals, needed, at, strict=True)):
                 continue
             if all(v == c for v, a in zip(vals, at, strict=True) if a):
