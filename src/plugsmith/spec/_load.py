@@ -60,6 +60,10 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
         data = yaml.safe_load(text) if yaml_text else json.loads(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=subject) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (sys.int_info)
+        raise err("holds an integer with thousands of digits, beyond any JSON number a program can use",
+                  subject=subject, hint=f"keep the {what}'s numbers within the range of a double "
+                  f"(about 1.8e308)") from None
     except RecursionError:
         data = None
         depth = MAX_DEPTH + 1
@@ -68,7 +72,31 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
     if depth > MAX_DEPTH:
         raise err(f"{kind} nested more than {MAX_DEPTH} levels deep", subject=subject,
                   hint=f"flatten the {what}; no plugsmith document needs that depth")
+    huge = oversized_number(data)
+    if huge is not None:
+        raise err(f"holds an integer of {huge:,} digits, beyond the range of a JSON number (a double)",
+                  subject=subject, hint=f"keep the {what}'s numbers within about 1.8e308")
     return data
+
+
+def oversized_number(value: Any) -> int | None:
+    """The digit count of the first integer too large for a double (JSON's number), else None.
+
+    Such a number parses in Python but breaks every float comparison later (``OverflowError``).
+    Iterative: ``value`` is already known to nest at most ``MAX_DEPTH`` levels, but may be wide."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= _DOUBLE_LIMIT:
+            return len(str(abs(item)))
+    return None
+
+
+_DOUBLE_LIMIT = 2 ** 1024  # the smallest integer a double cannot hold (rounded up to infinity)
 
 
 def read_document(path: Path, what: str) -> Any:

@@ -117,7 +117,10 @@ def same(a: Any, b: Any, rel: float = 1e-9) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if is_num(a) and is_num(b):
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+        try:
+            return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+        except OverflowError:  # an integer beyond a double: only exact equality is meaningful
+            return bool(a == b)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y, rel) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
