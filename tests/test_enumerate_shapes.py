@@ -138,3 +138,16 @@ def test_a_share_of_a_conditional_total() -> None:
 def test_plural_field_names_read_as_singular_element_names() -> None:
     assert [singular(w) for w in ("entries", "stories", "batches", "tasks", "status", "staff", "ids")] == [
         "entry", "story", "batch", "task", "status", "staff", "ids"]
+
+
+def test_two_examples_do_not_outvote_a_threshold_the_description_states() -> None:
+    orders = {"orders": {"type": "array", "items": {"type": "object", "properties": {"id": STR, "qty": INT}}}}
+    big = [{"id": f"o{i}", "qty": q} for i, q in enumerate([780, 461, 484, 668, 389])]
+    small = [{"id": f"o{i}", "qty": q} for i, q in enumerate([97, 500, 30])]
+    # both also fit "the first order is below the mean", which ignores the stated 1000
+    cases = [TestCase(name="big", input={"orders": big}, expected={"band": "bulk"}),
+             TestCase(name="small", input={"orders": small}, expected={"band": "small"})]
+    program = synthesize_program(cases, orders, {"band": {"type": "string", "enum": ["small", "bulk"]}}, 10.0,
+                                 'band: "bulk" when the total qty exceeds 1000, else "small"')
+    assert program is not None
+    assert program.describe() == 'band = if((sum(orders[].qty) > 1000), "bulk", "small")'
