@@ -43,7 +43,12 @@ _OPERATORS = [("mul", r"\w\s+(x|×|\*|times|multiplied by)\s+\w"),
               ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b|\bin total\b|\btotals?\b|"
                       r"\bsummed\b"),
               ("sub", r"\w\s+(-|−|minus|less)\s+\w|\bdifference\b|\bleft after\b"),
-              ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b")]
+              ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b"),
+              # whether a comparison includes its bound: "reach the pass mark" is >=, "exceed it" is >
+              ("le", r"\b(at least|or more|or above|or higher|reach(es|ed)?|meets?|no less than|up to|"
+                     r"at most|or less|or fewer|or below|no more than)\b"),
+              ("lt", r"\b(more than|exceeds?|exceeding|above|greater than|below|under|less than|"
+                     r"fewer than)\b")]
 # Separators the description names in words ("joined by hyphens", "the space replaced by a dot").
 _SEPARATOR_WORDS = {"dot": ".", "period": ".", "full stop": ".", "hyphen": "-", "dash": "-",
                     "underscore": "_", "slash": "/", "colon": ":", "semicolon": ";", "comma": ",",

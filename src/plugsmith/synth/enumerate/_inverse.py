@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 BODY_MAX = 7
 SOURCE_MAX = 2  # sizes of the source lists tried (plan_json.tasks, plan_json.tasks[]*resources)
-MAP_SOURCE_MAX = 4  # sizes of the groupings whose values a dictionary output may transform
+MAP_SOURCE_MAX = 5  # sizes of the groupings whose values a dictionary output may transform
 MAP_SOURCES = 6  # groupings tried
 MAP_BODY_MAX = 3  # size to which the scope of a grouping's values is grown
 

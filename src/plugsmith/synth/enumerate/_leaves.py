@@ -64,7 +64,7 @@ def scope_leaves(search: Search, scope: Scope) -> Iterator[Entry]:
         t = infer_type(vec)
         if t is None:
             continue
-        if own or scope.parent is None:
+        if own or scope.parent is None or t in SCALARS:  # a scalar port (a date) is usable in lambdas too
             yield Entry(Node("var", param=name), t, vec, own, True)
         yield from _paths(search, name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
         if scope.parent is None and is_list(t) and is_rec(t[1]):  # a port that is a bare list: orders[].qty

@@ -302,6 +302,8 @@ class Search:
         """An expression equivalent to one kept (same values everywhere) replaces it when it is built
         from what the description talks about and is hardly larger: ``len(filter(tasks, status ==
         "done"))`` over ``min(values(group(tasks, status, count)))`` when the task says "done"."""
+        if self._bound_as_worded(scope, entry):
+            return
         if not self.consts.mentions or (scope is not self.top and not any(
                 a.op in dsl.CONSTANT_OPS and str(a.param).lower() in self.consts.mentions
                 for a in entry.node.args)):
@@ -313,9 +315,28 @@ class Search:
             return
         new, old = relevance(entry.node, self.consts), relevance(kept.node, self.consts)
         if (new[0] > old[0] and new[1] <= old[1]) or (new[0] == old[0] and new[1] < old[1]):
-            kept.node = entry.node
+            replaced, kept.node = kept.node, entry.node
             if scope is self.top and kept.type == "num":
                 self.deducer.renamed.append(kept)
+            if scope is self.top:  # the kept one may already fit a target: let the new reading compete
+                for found in self.found_now.values():
+                    if replaced in found:
+                        found.append(entry.node)
+
+    def _bound_as_worded(self, scope: Scope, entry: Entry) -> bool:
+        """``a <= b`` replaces an equivalent ``a < b`` (no example sits on the bound) when the description
+        words the bound as included ("reach the pass mark"), and the other way round ("exceeds"). True
+        when it did."""
+        ops = self.consts.operators
+        if entry.node.op not in ("lt", "le") or entry.node.op not in ops or entry.src is not None:
+            return False
+        kept = scope.seen.get(entry.key())
+        if kept is None or kept is entry or kept.node.op not in ("lt", "le") or kept.node.op in ops:
+            return False
+        if kept.node.args != entry.node.args:
+            return False
+        kept.node = entry.node
+        return True
 
     def _rounded(self, node: Node, vec: list[Any], port: str) -> Node:
         """A number the description says is rounded ("rounded to 2 decimals") is emitted rounded, also
