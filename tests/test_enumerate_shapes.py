@@ -151,3 +151,34 @@ def test_two_examples_do_not_outvote_a_threshold_the_description_states() -> Non
                                  'band: "bulk" when the total qty exceeds 1000, else "small"')
     assert program is not None
     assert program.describe() == 'band = if((sum(orders[].qty) > 1000), "bulk", "small")'
+
+
+def test_a_scalar_port_is_usable_inside_a_lambda() -> None:
+    def make(rng: random.Random, n: int) -> dict[str, Any]:
+        as_of = date(2025, 5, 1) + timedelta(days=rng.randrange(0, 100))
+        return {"as_of": as_of.isoformat(), "items": [
+            {"sku": f"S{i}", "counted": (as_of - timedelta(days=rng.randrange(0, 90))).isoformat()}
+            for i in range(n)]}
+
+    inputs = {"as_of": {"type": "string"}, "items": {"type": "array", "items": {
+        "type": "object", "properties": {"sku": STR, "counted": STR}}}}
+    program = solve(make, inputs, lambda d: {i["sku"]: (date.fromisoformat(d["as_of"])
+                                                        - date.fromisoformat(i["counted"])).days
+                                             for i in d["items"]},
+                    "days", {"type": "object", "additionalProperties": NUM},
+                    "Days since each item was counted, up to the as_of date, by sku.")
+    assert "days_between(" in program.describe() and "as_of)" in program.describe()
+
+
+def test_a_bound_the_description_includes_is_compared_inclusively() -> None:
+    def make(rng: random.Random, n: int) -> dict[str, Any]:
+        # no score sits on the pass mark: the examples cannot tell >= from >, the wording can
+        return {"mark": 50, "scores": [{"id": f"s{i}", "score": rng.choice([rng.randrange(20, 50),
+                                                                          rng.randrange(51, 100)])}
+                                       for i in range(n)]}
+
+    inputs = {"mark": NUM, "scores": {"type": "array", "items": {"type": "object", "properties": {
+        "id": STR, "score": NUM}}}}
+    train_and_check = solve(make, inputs, lambda d: sum(1 for s in d["scores"] if s["score"] >= d["mark"]),
+                            "passed", INT, "How many scores reach the mark.")
+    assert "<=" in train_and_check.describe() and " < " not in train_and_check.describe()
