@@ -57,10 +57,13 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
         raise err(f"not UTF-8 text (byte {exc.start} is {raw[exc.start:exc.start + 1]!r})", subject=subject,
                   hint=f"save the {what} file as UTF-8") from None
     try:
-        data = yaml.safe_load(text) if yaml_text else json.loads(text)
+        data = yaml.safe_load(text) if yaml_text else json.loads(text, parse_int=_json_int)
+    except _HugeInteger as exc:
+        raise err(f"holds an integer of {exc.digits:,} digits, beyond the range of a JSON number (a double)",
+                  subject=subject, hint=f"keep the {what}'s numbers within about 1.8e308") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=subject) from None
-    except ValueError:  # Python refuses integers of more than 4,300 digits (sys.int_info)
+    except ValueError:  # Python refuses integers of more than 4,300 digits (sys.int_info), in YAML too
         raise err("holds an integer with thousands of digits, beyond any JSON number a program can use",
                   subject=subject, hint=f"keep the {what}'s numbers within the range of a double "
                   f"(about 1.8e308)") from None
@@ -72,11 +75,29 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
     if depth > MAX_DEPTH:
         raise err(f"{kind} nested more than {MAX_DEPTH} levels deep", subject=subject,
                   hint=f"flatten the {what}; no plugsmith document needs that depth")
-    huge = oversized_number(data)
+    huge = oversized_number(data) if yaml_text else None  # JSON's integers were checked as parsed
     if huge is not None:
         raise err(f"holds an integer of {huge:,} digits, beyond the range of a JSON number (a double)",
                   subject=subject, hint=f"keep the {what}'s numbers within about 1.8e308")
     return data
+
+
+class _HugeInteger(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"{digits} digits")
+        self.digits = digits
+
+
+def _json_int(text: str) -> int:
+    """``json.loads``'s integer parser, refusing integers a double cannot hold (more than 309 digits,
+    or 309 past 2**1024) before Python converts them (which it refuses past 4,300 digits anyway)."""
+    digits = len(text.lstrip("-"))
+    if digits >= _DOUBLE_DIGITS:
+        value = int(text) if digits == _DOUBLE_DIGITS else None
+        if value is None or abs(value) >= _DOUBLE_LIMIT:
+            raise _HugeInteger(digits)
+        return value
+    return int(text)
 
 
 def oversized_number(value: Any) -> int | None:
@@ -97,6 +118,7 @@ def oversized_number(value: Any) -> int | None:
 
 
 _DOUBLE_LIMIT = 2 ** 1024  # the smallest integer a double cannot hold (rounded up to infinity)
+_DOUBLE_DIGITS = len(str(_DOUBLE_LIMIT))  # 309
 
 
 def read_document(path: Path, what: str) -> Any:

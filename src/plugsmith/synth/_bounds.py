@@ -58,17 +58,20 @@ def check_case_values(spec: CapabilitySpec) -> None:
         raise SpecError(f"the spec has {len(cases)} test cases; at most {MAX_CASES} are used for synthesis",
                         subject=spec.name, hint="keep a representative few (5-20 cases are plenty)")
     for case in cases:
+        try:  # the size first: serialising is fast, and refuses a huge case before any slower walk
+            size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
+                                  default=str))
+        except RecursionError:
+            size = 0  # nested too deeply to serialise: the depth check below says so
+        if size > MAX_CASE_CHARS:
+            raise SpecError(f"case {case.name!r} is {size:,} characters of JSON; the limit is "
+                            f"{MAX_CASE_CHARS:,}", subject=spec.name,
+                            hint="test cases are examples: use small inputs that show the rule")
         for part in ("input", "expected"):
             value = getattr(case, part)
             if depth(value) > MAX_DEPTH:
                 raise SpecError(f"case {case.name!r}: its {part} nests deeper than {MAX_DEPTH} levels",
                                 subject=spec.name, hint="test cases are examples: keep them shallow")
-        size = len(json.dumps({"input": case.input, "expected": case.expected}, separators=(",", ":"),
-                              default=str))
-        if size > MAX_CASE_CHARS:
-            raise SpecError(f"case {case.name!r} is {size:,} characters of JSON; the limit is "
-                            f"{MAX_CASE_CHARS:,}", subject=spec.name,
-                            hint="test cases are examples: use small inputs that show the rule")
 
 
 def check_port_schemas(spec: CapabilitySpec) -> None:
