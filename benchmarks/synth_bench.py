@@ -40,7 +40,7 @@ SETS = {"synth": Path(__file__).parent / "synth", "project": Path(__file__).pare
         "unseen": Path(__file__).parent / "synth_unseen", "fresh": Path(__file__).parent / "synth_fresh"}
 TARGETS = {"synth": 0.95, "project": 0.90, "unseen": 0.90, "fresh": 0.90}
 SMOKE_SPECS = ["total_cost", "cost_by_kind", "most_expensive_task", "critical_path_length", "task_end_dates",
-               "task_phase_names", "pert_estimates"]
+               "task_phase_names", "pert_estimates", "shift_pay", "done_points_percent", "web_seat_share"]
 
 
 def _same(a: Any, b: Any) -> bool:
