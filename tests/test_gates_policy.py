@@ -81,6 +81,10 @@ def test_pure_code_passes() -> None:
     ("import re\nre._compiler", "attribute"),
     ("'{0.__class__}'.format(1)", "dunder"),
     ("'{0.real}'.format(1)", "dynamic"),
+    # a field named by a key that does not start with a word character, and one nested in a spec
+    ("'{ g.gi_frame.f_back.f_globals}'.format_map({' g': g})", "dynamic"),
+    ("'{-[0]}'.format_map(m)", "dynamic"),
+    ("'{0:{ w.real}}'.format_map(m)", "dynamic"),
     ("template.format(x)", "dynamic"),
     ("def f(x: \"__import__('os')\"): pass", "dunder"),
     ("def run(inputs)\n  pass", "syntax"),
@@ -344,3 +348,19 @@ def test_shaped_names_used_as_values_are_flagged(code: str) -> None:
 ])
 def test_shaped_names_used_as_meant_pass(code: str) -> None:
     assert check_source(code) == [], code
+
+
+@pytest.mark.parametrize("code", ["x = " + "not " * 20_000 + "1", "f = " + "lambda: " * 20_000 + "1",
+                                  "x = " + "-" * 100_000 + "1", "x = " + "+".join(["1"] * 50_000),
+                                  "x = inputs" + ".a" * 30_000])
+def test_code_nested_past_the_parser_is_a_finding_not_a_crash(code: str) -> None:
+    """CPython's parser raises MemoryError (20,000 nested ``not``s), a walk RecursionError: both are a
+    rejection with a reason, never a traceback out of ``validate``."""
+    findings = check_source(code)
+    assert findings and all(f.rule in {"nesting", "attribute"} for f in findings), findings
+    assert "nesting" in {f.rule for f in findings}
+
+
+@pytest.mark.parametrize("template", ["{:.2f}", "{0!r:>{width}}", "{{0.x}}", "{...}", "plain {name} text"])
+def test_templates_that_read_no_attribute_pass(template: str) -> None:
+    assert check_source(f"x = {template!r}.format(1, name=2, width=3)") == []

@@ -11,11 +11,11 @@ from pydantic import TypeAdapter, ValidationError
 from plugsmith.errors import ManifestError, NotFound
 from plugsmith.gates._ast_policy import check_source, has_entry_point
 from plugsmith.gates._registry import GateContext, gate, result
-from plugsmith.gates._tools import collect, python_files
+from plugsmith.gates._tools import MAX_SOURCE_BYTES, collect, oversized, python_files
 from plugsmith.spec import CASES_FILE, CODE_FILE, README_FILE, GateResult, GateStatus, TestCase, load_manifest
 
 MAX_FILES = 20
-MAX_BYTES = 256_000
+MAX_BYTES = MAX_SOURCE_BYTES
 MAX_LINES = 2_000
 _CASES = TypeAdapter(list[TestCase])
 
@@ -114,6 +114,10 @@ def security_gate(ctx: GateContext) -> GateResult:
     """bandit plus our AST policy on every .py file; a policy finding or medium/high bandit issue fails."""
     granted = _granted(ctx)
     files = python_files(ctx.plugin_dir)
+    too_big = oversized(files)
+    if too_big:
+        ctx.blocked = ctx.blocked or "the security gate could not check the code"
+        return result("security", GateStatus.failed, too_big)
     findings: list[dict[str, Any]] = []
     for path in files:
         source = path.read_text(encoding="utf-8", errors="replace")
@@ -124,9 +128,11 @@ def security_gate(ctx: GateContext) -> GateResult:
         findings.append({"tool": "policy", "rule": "entry", "line": 0,
                          "message": "plugin.py must define a top-level run(inputs)"})
     bandit, error = _bandit(ctx, files) if files else ([], None)
-    if error:
+    if error and not findings:
         ctx.blocked = ctx.blocked or "the security gate could not run"
         return result("security", GateStatus.failed, error)
+    if error:  # our policy's findings say more than bandit's failure on the same code
+        findings.append({"tool": "bandit", "line": 0, "message": error})
     serious = [b for b in bandit if b["severity"] in {"MEDIUM", "HIGH"}]
     if findings or serious:
         ctx.blocked = ctx.blocked or "the security gate failed"
@@ -155,6 +161,9 @@ def lint_gate(ctx: GateContext) -> GateResult:
     files = python_files(ctx.plugin_dir)
     if not files:
         return result("lint", GateStatus.failed, "no Python files")
+    too_big = oversized(files)
+    if too_big:
+        return result("lint", GateStatus.failed, too_big)
     out, error = collect("ruff", files, ctx.extra.pop("ruff", None))
     try:
         issues = json.loads(out or "[]") if error is None else []
