@@ -1,7 +1,8 @@
-"""What the fallback's Landlock fence does not cover, under every backend: IPC objects, file metadata and
-file-system watches. Without an IPC namespace a System V segment is the host's and outlives the run;
-Landlock guards a file's contents, not its mode, owner, times or extended attributes; and an inotify
-watch reports the names of files created in a directory the plugin could never open.
+"""What the fallback's Landlock fence does not cover, under every backend: IPC objects, file metadata,
+file-system watches, and the host-wide AIO budget. Without an IPC namespace a System V segment is the
+host's and outlives the run; Landlock guards a file's contents, not its mode, owner, times or extended
+attributes; an inotify watch reports the names of files created in a directory the plugin could never
+open; and Linux AIO events are counted for the whole machine, namespaces or not.
 """
 
 from __future__ import annotations
@@ -187,3 +188,43 @@ def test_no_watch_on_a_host_directory(box: Sandbox, tmp_path: Path, shared_dir: 
         writer.join()
     assert outcome.completed, outcome.stderr
     assert [n for n in outcome.runs[0].output["names"] if token in n] == [], outcome.runs[0].output
+
+
+AIO = '''
+import ctypes, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def run(inputs):
+    context = ctypes.c_ulong(0)
+    got = libc.syscall(206, inputs["events"], ctypes.byref(context))  # io_setup
+    errno = ctypes.get_errno() if got < 0 else 0
+    time.sleep(inputs["hold"])
+    return {"io_setup": got, "errno": errno}
+'''
+
+
+def test_no_host_wide_aio_budget(box: Sandbox, tmp_path: Path) -> None:
+    """Linux AIO events are counted host-wide (fs.aio-max-nr): a plugin that reserves what is left must not
+    stop every other process on the machine from starting asynchronous I/O while it runs."""
+    left = int(Path("/proc/sys/fs/aio-max-nr").read_text()) - int(Path("/proc/sys/fs/aio-nr").read_text())
+    plugin = make_plugin(tmp_path / "p", AIO)
+    host: list[int] = []
+
+    def host_io_setup() -> None:
+        time.sleep(0.6)  # the sandbox has started and reserved by now
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        context = ctypes.c_ulong(0)
+        got = libc.syscall(206, 1, ctypes.byref(context))
+        host.append(got if got < 0 else 0)
+        if got == 0:
+            libc.syscall(207, context)  # io_destroy
+
+    other = threading.Thread(target=host_io_setup)
+    other.start()
+    outcome = box.run(plugin, [{"events": left, "hold": 1.2}], FAST)
+    other.join()
+    assert outcome.completed, outcome.stderr
+    assert host == [0], (host, outcome.runs[0].output)

@@ -11,7 +11,8 @@ Two layers, both returning ``EPERM`` for the syscalls they deny:
   perf events, userfaultfd, module loading, kexec, file handles, and the host-wide settings a root
   process could change (hostname, clock, swap, reboot, quotas, accounting); and what the fallback's
   Landlock fence does not cover: System V and POSIX IPC objects (host-wide without an IPC namespace),
-  a file's mode, owner, times and extended attributes, and inotify watches;
+  a file's mode, owner, times and extended attributes, and inotify watches; and Linux AIO, whose event
+  budget is the host's;
 * the *lockdown* filter, which the runner applies to itself after start-up and before importing the
   plugin: no ``execve`` (the plugin cannot replace the interpreter by a shell).
 
@@ -73,6 +74,8 @@ _NUMBERS: dict[str, tuple[int, int | None]] = {
     "lremovexattr": (198, 15), "fremovexattr": (199, 16), "setxattrat": (463, 463),
     "removexattrat": (466, 466), "file_setattr": (469, 469), "truncate": (76, 45),
     "inotify_init": (253, None), "inotify_init1": (294, 26), "inotify_add_watch": (254, 27),
+    "io_setup": (206, 0), "io_destroy": (207, 1), "io_submit": (209, 2), "io_cancel": (210, 3),
+    "io_getevents": (208, 4), "io_pgetevents": (333, 292),
     "rt_sigqueueinfo": (129, 138), "rt_tgsigqueueinfo": (297, 240), "setpriority": (141, 140),
     "sched_setparam": (142, 118), "sched_setscheduler": (144, 119), "sched_setaffinity": (203, 122),
     "sched_setattr": (314, 274), "ioprio_set": (251, 30), "process_mrelease": (448, 448),
@@ -91,6 +94,9 @@ DENY_GROUPS: dict[str, tuple[str, ...]] = {
     "signals": ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
                 "pidfd_send_signal"),
     "network": ("socket", "socketpair", *IO_URING),
+    # Linux AIO: one io_setup took the whole host's event budget (fs.aio-max-nr) for the run, so no other
+    # process on the machine could start asynchronous I/O
+    "asynchronous I/O": ("io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"),
     "other processes": ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
                         "process_madvise", "process_mrelease", "migrate_pages", "move_pages",
                         # scheduling of others (the fallback shares uid 65534 with every other sandbox)
