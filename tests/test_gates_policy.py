@@ -128,6 +128,18 @@ def test_pure_code_passes() -> None:
     ("class C:\n    __match_args__ = ('f_back',)", "dunder"),
     ("match x:\n    case C(f_back=b):\n        pass", "attribute"),
     ("x = license", "builtin"),
+    # a Field the plugin holds (kept, read back in the class body, or seen by something before the
+    # decorator) can be renamed into code that the next dataclass compiles
+    ("import dataclasses\nKEPT = dataclasses.field()", "dynamic"),
+    ("from dataclasses import dataclass, field\n@dataclass\nclass C:\n    x: int = field(default=0)\n"
+     "    KEPT = x", "dynamic"),
+    ("from dataclasses import dataclass, field\ndataclass = lambda c: c\n@dataclass\nclass C:\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("import enum\nfrom dataclasses import dataclass, field\n@dataclass\nclass C(enum.Enum):\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("from dataclasses import dataclass, field\ndef grab(c):\n    return c\n@dataclass\n@grab\nclass C:\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("import dataclasses\nf = dataclasses.Field", "dynamic"),
 ])
 def test_forbidden_constructs(code: str, rule: str) -> None:
     rules = {f.rule for f in check_source(code)}

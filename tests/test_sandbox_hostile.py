@@ -212,7 +212,7 @@ EVASIONS = ["attrgetter_alias", "bytes_forward_ref", "enum_convert_module", "get
             "attrgetter_module_attr", "dataclass_field_exec", "format_template_leak",
             "metaclass_match_frames", "namedtuple_match_frames", "update_wrapper_frames",
             # passed the allow-list policy after #11/#16 (a second red-team round)
-            "format_field_space"]
+            "dataclass_kept_field", "format_field_space"]
 
 
 @pytest.mark.parametrize("name", EVASIONS)
