@@ -11,7 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from plugsmith.errors import ManifestError, NotFound
 from plugsmith.gates._ast_policy import check_source, has_entry_point
 from plugsmith.gates._registry import GateContext, gate, result
-from plugsmith.gates._tools import MAX_SOURCE_BYTES, collect, oversized, python_files
+from plugsmith.gates._tools import MAX_SOURCE_BYTES, collect, oversized, plugin_entries, python_files
 from plugsmith.spec import CASES_FILE, CODE_FILE, README_FILE, GateResult, GateStatus, TestCase, load_manifest
 
 MAX_FILES = 20
@@ -69,7 +69,10 @@ def manifest_gate(ctx: GateContext) -> GateResult:
 def _unsafe_entries(plugin_dir: Path) -> list[str]:
     """Links, special files, or more bytes than the size limit allows (so nothing huge is read)."""
     problems, total = [], 0
-    for path in sorted(plugin_dir.rglob("*")):
+    entries, stopped = plugin_entries(plugin_dir)
+    if stopped:
+        problems.append(f"the plugin directory holds {stopped}")
+    for path in entries:
         if path.is_symlink():
             problems.append(f"{path.relative_to(plugin_dir)} is a symbolic link")
         elif path.is_file():
@@ -185,7 +188,7 @@ def lint_gate(ctx: GateContext) -> GateResult:
 @gate("size", 70)
 def size_gate(ctx: GateContext) -> GateResult:
     """File count, bytes and lines within limits; only regular files (no links)."""
-    entries = [p for p in ctx.plugin_dir.rglob("*") if "__pycache__" not in p.parts]
+    entries = [p for p in plugin_entries(ctx.plugin_dir)[0] if "__pycache__" not in p.parts]
     links = [p.name for p in entries if p.is_symlink()]
     files = [p for p in entries if p.is_file() and not p.is_symlink()]
     total = sum(p.stat().st_size for p in files)

@@ -24,10 +24,39 @@ def tool_command(tool: str, files: list[Path]) -> list[str]:
             "--select", LINT_SELECT, "--line-length", "110", "--target-version", "py311", *names]
 
 
+MAX_DEPTH = 16       # directory levels a plugin may nest (the archive's limit)
+MAX_ENTRIES = 1000   # files and directories a walk looks at (the archive's member limit)
+
+
+def plugin_entries(plugin_dir: Path) -> tuple[list[Path], str | None]:
+    """Every path below ``plugin_dir`` (links not followed), sorted, and why the walk stopped early.
+
+    Iterative and bounded: a directory 1,200 levels deep made ``rglob`` (and ``validate`` with it) die of
+    RecursionError, and a million files would be read one by one.
+    """
+    found: list[Path] = []
+    todo = [(plugin_dir, 0)]
+    while todo:
+        directory, depth = todo.pop()
+        try:
+            children = sorted(directory.iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if len(found) >= MAX_ENTRIES:
+                return sorted(found), f"more than {MAX_ENTRIES} files and directories"
+            found.append(child)
+            if child.is_dir() and not child.is_symlink():
+                if depth + 1 >= MAX_DEPTH:
+                    return sorted(found), f"directories nested more than {MAX_DEPTH} levels deep"
+                todo.append((child, depth + 1))
+    return sorted(found), None
+
+
 def python_files(plugin_dir: Path) -> list[Path]:
     """Regular .py files only: a link could point anywhere on this machine."""
-    return sorted(p for p in plugin_dir.rglob("*.py")
-                  if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts)
+    return [p for p in plugin_entries(plugin_dir)[0]
+            if p.suffix == ".py" and p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts]
 
 
 def oversized(files: list[Path]) -> str | None:
@@ -67,5 +96,5 @@ def collect(tool: str, files: list[Path],
     return out, None
 
 
-__all__ = ["LINT_SELECT", "MAX_SOURCE_BYTES", "TOOL_TIMEOUT_S", "collect", "oversized", "python_files",
-           "start", "tool_command"]
+__all__ = ["LINT_SELECT", "MAX_DEPTH", "MAX_ENTRIES", "MAX_SOURCE_BYTES", "TOOL_TIMEOUT_S", "collect",
+           "oversized", "plugin_entries", "python_files", "start", "tool_command"]
