@@ -249,6 +249,9 @@ def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> Non
     assert [s for s in visible if s == OWN_CMDLINE or "plugsmith\x00plugin\x00run" in s] == []
     # process count back to baseline: no child survives, nothing still runs the plugin
     assert run.survivors == set() and run.lingering == []
+    # nothing the plugin wrote reaches the terminal as a control sequence (escapes are shown escaped)
+    assert [c for c in run.stdout + run.stderr if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F
+            or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069] == [], run.stderr
     # what the CLI printed is the plugin's real result or a one-line reason, never a forgery
     assert "forged" not in run.stdout
     if run.returncode == 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,16 @@ from plugsmith.errors import ManifestError, NotFound
 from plugsmith.gates._ast_policy import check_source, has_entry_point
 from plugsmith.gates._registry import GateContext, gate, result
 from plugsmith.gates._tools import MAX_SOURCE_BYTES, collect, oversized, plugin_entries, python_files
-from plugsmith.spec import CASES_FILE, CODE_FILE, README_FILE, GateResult, GateStatus, TestCase, load_manifest
+from plugsmith.spec import (
+    CASES_FILE,
+    CODE_FILE,
+    MANIFEST_FILE,
+    README_FILE,
+    GateResult,
+    GateStatus,
+    TestCase,
+    load_manifest,
+)
 
 MAX_FILES = 20
 MAX_BYTES = MAX_SOURCE_BYTES
@@ -126,6 +136,7 @@ def security_gate(ctx: GateContext) -> GateResult:
         source = path.read_text(encoding="utf-8", errors="replace")
         ctx.sources[str(path.relative_to(ctx.plugin_dir))] = source
         findings += [f.as_evidence() | {"file": path.name} for f in check_source(source, granted=granted)]
+    findings += _control_characters(ctx.plugin_dir)
     code = ctx.sources.get(CODE_FILE)
     if code is not None and not has_entry_point(code):
         findings.append({"tool": "policy", "rule": "entry", "line": 0,
@@ -146,6 +157,51 @@ def security_gate(ctx: GateContext) -> GateResult:
     if bandit:
         return result("security", GateStatus.warned, f"{len(bandit)} low-severity bandit finding(s)", bandit)
     return result("security", GateStatus.passed, "bandit and the AST policy found nothing", [])
+
+
+# terminal controls (C0 but tab, newline, carriage return and form feed; DEL; C1) and bidirectional
+# controls. In a plugin's files they reached whoever looked: `hub show --source` and `hub show` printed
+# them raw (set the title, erase lines), and bidi overrides make code read differently than it runs
+# ("Trojan Source") — to the reviewer deciding whether to approve it
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(plugin_dir: Path) -> list[dict[str, Any]]:
+    """A finding for the first control character in each of the plugin's files."""
+    found = []
+    for path in plugin_entries(plugin_dir)[0]:
+        if not path.is_file() or path.is_symlink() or "__pycache__" in path.parts:
+            continue
+        text = path.read_bytes()[:MAX_BYTES].decode("utf-8", errors="replace")
+        if path == plugin_dir / MANIFEST_FILE:  # JSON spells a control character as \\u001b
+            text = _json_strings(text)
+        match = _CONTROL.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append({"tool": "policy", "rule": "control", "line": line, "file": path.name,
+                          "message": f"{path.relative_to(plugin_dir)} holds the control character "
+                                     f"U+{ord(match.group()):04X} (escape sequences and bidirectional "
+                                     "overrides make text show other than it is)"})
+    return found
+
+
+def _json_strings(text: str) -> str:
+    """Every string (keys too) in a JSON document, one per line; the text itself if it is not JSON."""
+    try:
+        todo: list[Any] = [json.loads(text)]
+    except (ValueError, RecursionError):
+        return text
+    found: list[str] = []
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += [str(k) for k in value]
+            todo += list(value.values())
+        elif isinstance(value, list):
+            todo += value
+    return "\n".join(found)
 
 
 def _granted(ctx: GateContext) -> frozenset[str]:
