@@ -60,17 +60,20 @@ def test_file_numbers_cannot_be_planexes() -> None:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("seeded_home")
+@pytest.mark.parametrize("workers", [1, 2])  # PlanExe takes its worker count from llm_config.json
 def test_the_pipeline_with_plugsmiths_report_runs_each_planexe_task_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     monkeypatch.setattr(pe.FullPlanPipeline, "extra", {"plugsmith": PLUGSMITH.report})
     run = pe.new_run_dir(tmp_path)
     assert luigi.build([pe.FullPlanPipeline(run_id_dir=run, **PIPELINE_ARGS)], local_scheduler=True,
-                       workers=1, log_level="ERROR")
+                       workers=workers, log_level="ERROR")
     calls = pe.runs(run)
     assert Counter(c["task"] for c in calls) == Counter(
         {"IdentifyRisksTask": 1, "CreateWBSLevel1Task": 1, "CreateWBSLevel2Task": 1,
-         "IdentifyTaskDependenciesTask": 1, "EstimateTaskDurationsTask": 1, "CreateWBSLevel3Task": 1,
-         "WBSProjectLevel1AndLevel2AndLevel3Task": 1})
+         "WBSProjectLevel1AndLevel2Task": 1, "IdentifyTaskDependenciesTask": 1,
+         "EstimateTaskDurationsTask": 1, "CreateWBSLevel3Task": 1,
+         "WBSProjectLevel1AndLevel2AndLevel3Task": 1,
+         "CreateScheduleTask": 1})
     assert all(c["speedvsdetail"] == "fast_but_skip_details" and c["llm_models"] == ["openrouter-x"]
                for c in calls)
     ours = sorted(p.name for p in run.iterdir() if p.name.startswith("1"))
@@ -129,3 +132,18 @@ def test_planexe_config_path_finds_llm_config_json(tmp_path: Path, monkeypatch: 
     other.write_text("{}")
     assert config_path(None, {**env, "PLUGSMITH_LLM_CONFIG": str(other)}) == other
     assert config_path(None, {"PLANEXE_CONFIG_PATH": "relative/dir", "PLUGSMITH_HOME": str(tmp_path)}) is None
+
+
+def test_derived_tasks_pickle_as_luigi_needs_with_several_workers_on_spawn(tmp_path: Path) -> None:
+    """PlanExe runs ``luigi_workers`` (4 for its hosted models) workers; on macOS and Windows Luigi then
+    pickles each task into a spawned process, which must find its class again by module and name."""
+    import pickle
+
+    again = derive_tasks(pe.PlanTask, upstream=pe.SCHEDULE_INPUTS, prefix="StandinPlugsmith")
+    assert again.report is not PLUGSMITH.report and again.report.__name__ == "StandinPlugsmithReport2"
+    for derived in (PLUGSMITH, again):
+        for cls in (derived.importer, *derived.capabilities.values(), derived.report):
+            task = cls(run_id_dir=tmp_path, **PIPELINE_ARGS)
+            copy = pickle.loads(pickle.dumps(task))
+            assert type(copy) is cls and copy.task_id == task.task_id
+            assert [t.task_id for t in copy.requires()] == [t.task_id for t in task.requires()]

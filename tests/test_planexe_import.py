@@ -321,7 +321,7 @@ def test_report_round_trips_and_renders() -> None:
     md = report.to_markdown()
     assert "## Dropped" in md and PROCURE in md and not report.clean
     # notes: two phases estimated below their parts (303c, 1d3a: 45 < 30 + 22), no risk register, no start
-    assert report.lines()[0].endswith("10 unmapped, 4 dropped, 4 notes")
+    assert report.lines()[0].endswith("10 unmapped, 4 dropped, 7 notes")
 
 
 def test_public_names_resolve() -> None:

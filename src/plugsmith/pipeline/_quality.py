@@ -32,6 +32,16 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                    "{n} references to ids that are not in the work breakdown are ignored"),
     "cycle": ("serious", "1 dependency would close a cycle and is dropped",
               "{n} dependencies would close a cycle and are dropped"),
+    "skipped": ("serious", "1 entry of the work breakdown cannot be read and is skipped (with what is under "
+                           "it)",
+                "{n} entries of the work breakdown cannot be read and are skipped (with what is under them)"),
+    "duplicate_id": ("serious", "1 id appears twice in the work breakdown; the later copy (and what is under "
+                                "it) is skipped",
+                     "{n} ids appear twice in the work breakdown; the later copies (and what is under them) "
+                     "are skipped"),
+    "ambiguous_file": ("serious", "2 files hold the same input and differ; the one named is not used",
+                       "{n} files hold an input another file also holds, and differ; those named are not "
+                       "used"),
     "no_dependencies": ("serious", "no dependencies at all: every task can start on day 0", ""),
     "no_durations": ("serious", "no task has a duration: the schedule is 0 days long", ""),
     "estimate_overridden": ("note", "1 task estimate is replaced by an even split of its phase (PlanExe's "
@@ -44,6 +54,8 @@ GROUPS: dict[str, tuple[Severity, str, str]] = {
                            "{n} dependencies on a task's own phase cannot be scheduled and are dropped"),
     "missing_optional": ("note", "1 optional input file is missing", "{n} optional input files are missing"),
     "duplicate": ("note", "1 duplicate entry in the input", "{n} duplicate entries in the input"),
+    "no_name": ("note", "1 task or phase has no name in PlanExe's files and is shown as '(unnamed)'",
+                "{n} tasks or phases have no name in PlanExe's files and are shown as '(unnamed)'"),
     "no_cost_data": ("note", "no cost data in this plan: no task costs and no resource hours at a rate", ""),
     "other": ("note", "1 other import finding", "{n} other import findings"),
 }

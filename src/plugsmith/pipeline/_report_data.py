@@ -91,7 +91,10 @@ class ReportData:
         """The calendar date ``day`` days after the plan start (None without a start date)."""
         if self.start is None or day is None:
             return None
-        return (_dt.date.fromisoformat(self.start) + _dt.timedelta(days=round(day))).isoformat()
+        try:
+            return (_dt.date.fromisoformat(self.start) + _dt.timedelta(days=round(day))).isoformat()
+        except OverflowError:  # an estimate of millions of days: the calendar ends before the plan does
+            return "after 9999-12-31"
 
     def label(self, subject: str) -> str:
         """A task or phase name for an id; anything else (a file, a JSON pointer) as it is."""

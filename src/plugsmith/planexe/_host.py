@@ -26,6 +26,7 @@ exist) and write ``1000-plugsmith_plan.json``, ``1001-<capability>.json``/``.md`
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,20 +132,36 @@ def derive_tasks(base: type[luigi.Task], *, upstream: Sequence[type[luigi.Task]]
     """
     if first_number < FIRST_NUMBER:
         raise ValueError(f"first_number must be at least {FIRST_NUMBER}: smaller numbers can be PlanExe's")
-    module = __name__
-    importer = type(f"{prefix}ImportPlan", (PlanExeImportMixin, base),
-                    {"upstream": tuple(upstream), "number": first_number, "__module__": module,
-                     **_extra_params(base)})
+    importer = _make(f"{prefix}ImportPlan", (PlanExeImportMixin, base),
+                     {"upstream": tuple(upstream), "number": first_number, **_extra_params(base)})
     made: dict[str, type[luigi.Task]] = {}
     for cap in capabilities:
         stem = Path(cap).stem if cap.endswith((".json", ".yaml", ".yml")) else cap
-        made[stem] = type(f"{prefix}{_camel(stem)}", (CapabilityMixin, base),
-                          {"capability": cap, "upstream": (importer,), "__module__": module,
-                           **_extra_params(base)})
-    report = type(f"{prefix}Report", (ReportMixin, base),
-                  {"upstream": (importer, *made.values()), "importer": importer, "__module__": module,
-                   **_extra_params(base)})
+        made[stem] = _make(f"{prefix}{_camel(stem)}", (CapabilityMixin, base),
+                           {"capability": cap, "upstream": (importer,), **_extra_params(base)})
+    report = _make(f"{prefix}Report", (ReportMixin, base),
+                   {"upstream": (importer, *made.values()), "importer": importer, **_extra_params(base)})
     return DerivedTasks(importer, made, report)
+
+
+def _make(name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type[luigi.Task]:
+    """A derived task class, findable by its name in this module so that its tasks pickle.
+
+    PlanExe runs its pipeline with ``luigi_workers`` from ``llm_config.json`` (4 for its hosted models);
+    with more than one worker Luigi runs each task in a child process, and where processes are spawned
+    (macOS, Windows) the task is pickled, which looks its class up by module and name. The child imports
+    the pipeline's module again, so ``derive_tasks`` runs there too and makes the same classes under the
+    same names. The prefix keeps names apart; a name already taken by an earlier derivation gets a number
+    (``PlugsmithReport2``), in the order of the calls, so parent and child agree.
+    """
+    module = sys.modules[__name__]
+    free, n = name, 1
+    while hasattr(module, free):
+        n += 1
+        free = f"{name}{n}"
+    cls: type[luigi.Task] = type(free, bases, {**namespace, "__module__": __name__, "__qualname__": free})
+    setattr(module, free, cls)
+    return cls
 
 
 __all__ = ["DEFAULT_CAPABILITIES", "DerivedTasks", "ReportMixin", "derive_tasks", "host_view"]

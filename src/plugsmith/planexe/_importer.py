@@ -8,10 +8,12 @@ depends only on the input files: same files, same plan.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import functools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ from plugsmith.planexe._wbs import (
     add_durations,
     add_level3,
     drop_duplicates,
+    name_unnamed,
+    prune_too_deep,
     tree_from_levels,
     tree_from_project,
 )
@@ -75,7 +79,12 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
     are then added to each node the tree says nothing about: in a current run directory the whole-tree
     file is the tree *only*, and durations and dependencies live in their own files.
     """
-    root, base = _base_tree(found, report)
+    with _named(found):
+        root, base = _base_tree(found, report)
+    if not root.children:
+        tree_file = found.files["level2" if base == "levels" else base]
+        raise PlanError("the work breakdown structure has no phases or tasks below the project",
+                        subject=str(tree_file), hint="re-run the PlanExe step that writes it (WBS level 2)")
     drop_duplicates(root, report)
     used = {"project": (), "project12": (), "levels": ("level1", "level2")}[base]
     for role in ("project12", "level1", "level2"):
@@ -83,12 +92,31 @@ def build_tree(found: Sources, report: ImportReport) -> WbsNode:
             report.add("note", found.files[role].name, "already part of the WBS tree; not read")
             found.ignored.append(found.files.pop(role).name)
             found.data.pop(role)
-    steps = (("level3", add_level3), ("dependencies", add_dependencies), ("durations", add_durations))
+    whole = found.files["project"].name if base == "project" else None
+    steps = (("level3", functools.partial(add_level3, whole_tree=whole)), ("dependencies", add_dependencies),
+             ("durations", add_durations))
     for role, add in steps:
         if role in found.data:
-            add(root, found.data[role], found.files[role].name, report)
+            with _named(found):
+                add(root, found.data[role], found.files[role].name, report)
+        if role == "level3":
+            prune_too_deep(root, report)
     _report_missing(root, found, report)
+    name_unnamed(root, report)
     return root
+
+
+@contextlib.contextmanager
+def _named(found: Sources) -> Iterator[None]:
+    """A file of the wrong shape is named by its path in the error (findings name it by its file name)."""
+    try:
+        yield
+    except PlanError as exc:
+        paths = {file.name: file for file in found.files.values()}
+        if exc.subject in paths:
+            exc.subject = str(paths[exc.subject])
+            exc.hint = exc.hint or "re-run the PlanExe step that writes it, or remove the file"
+        raise
 
 
 def _base_tree(found: Sources, report: ImportReport) -> tuple[WbsNode, str]:
@@ -122,7 +150,12 @@ def _report_missing(root: WbsNode, found: Sources, report: ImportReport) -> None
            "dependencies": any("depends_on_task_ids" in n.fields for n in root.walk())}
     for role, (why, name) in _NEEDED.items():
         if not has[role]:
-            state = "has no entries" if role in found.files else "is missing"
+            entries = found.data.get(role)
+            if isinstance(entries, dict):
+                entries = entries.get("task_dependency_details")
+            state = ("is missing" if role not in found.files else
+                     f"has no entry for any task of this WBS (its {len(entries)} entries name other ids: "
+                     "a file of another run, or of an earlier tree?)" if entries else "has no entries")
             report.add("unmapped", found.files[role].name if role in found.files else name,
                        f"{state}; {why}", "missing_file")
     if not any(n.depth >= 3 for n in root.walk()) and "level3" not in found.files:

@@ -66,6 +66,9 @@ def read_json(path: Path) -> Any:
                         hint="re-run the PlanExe step that writes it, or remove the file")
     try:
         return json.loads(text)
+    except RecursionError:
+        raise PlanError("nested too deeply to be a PlanExe file", subject=str(path),
+                        hint="re-run the PlanExe step that writes it, or remove the file") from None
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "the file is cut short" if truncated else f"not valid JSON ({exc.msg})"

@@ -171,7 +171,7 @@ def resolve_dependencies(root: WbsNode, report: ImportReport) -> Edges:
             _add_edge(node, target_id, str(text or ""), index, edges, report)
     for leaf, deps in edges.depends_on.items():
         edges.depends_on[leaf] = sorted(set(deps), key=order.__getitem__)
-    break_cycles(edges.depends_on, report)
+    break_cycles(edges.depends_on, report, {n.id: n.title for n in index.values()})
     return edges
 
 
@@ -196,8 +196,10 @@ def _add_edge(node: WbsNode, target_id: Any, why: str, index: dict[str, WbsNode]
             {"on": target.id, "via": node.id, "why": why} if node.children else {"on": target.id, "why": why})
 
 
-def break_cycles(depends_on: dict[str, list[str]], report: ImportReport) -> None:
-    """Drop each dependency that closes a cycle (a back edge of a DFS in document order), in place."""
+def break_cycles(depends_on: dict[str, list[str]], report: ImportReport,
+                 names: dict[str, str] | None = None) -> None:
+    """Drop each dependency that closes a cycle (a back edge of a DFS in document order), in place;
+    ``names`` (id -> task name) lets the finding name the task the dropped edge pointed to."""
     state: dict[str, int] = {}  # 1 on the stack, 2 done
     for start in depends_on:
         if start in state:
@@ -216,7 +218,9 @@ def break_cycles(depends_on: dict[str, list[str]], report: ImportReport) -> None
             if state.get(dep) == 1:
                 deps.pop(i)
                 stack[-1] = (task, i)
-                report.add("dropped", task, f"dependency on {dep} would close a cycle", "cycle")
+                name = (names or {}).get(dep)
+                report.add("dropped", task, f"dependency on {dep}{f' ({name})' if name else ''} would close "
+                           "a cycle; dropped", "cycle")
             elif dep not in state:
                 state[dep] = 1
                 stack.append((dep, 0))

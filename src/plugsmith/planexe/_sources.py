@@ -77,11 +77,22 @@ def _assign(found: Sources, role: str, path: Path, report: ImportReport) -> None
         better = ROLES[role].index(_best_name(path.name, role)) < ROLES[role].index(
             _best_name(current.name, role))
         keep, drop = (path, current) if better else (current, path)
-        report.add("note", drop.name, f"another file for {role} ({keep.name}) is used instead")
+        if _same_bytes(keep, drop):
+            report.add("note", drop.name, f"another file for {role} ({keep.name}) is used instead")
+        else:  # e.g. a run resumed by another PlanExe version, which numbers its files differently
+            report.add("unmapped", drop.name, f"another file for {role} ({keep.name}) is used instead, and "
+                       "the two differ: remove the one that is not this run's", "ambiguous_file")
         found.ignored.append(drop.name)
         found.files[role] = keep
         return
     found.files[role] = path
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _best_name(name: str, role: str) -> str:

@@ -60,10 +60,34 @@ def near_miss(ident: Any, index: dict[str, WbsNode]) -> str:
     the tree (an LLM dropped or swapped a character); else ``""``. Only said, never applied."""
     if not isinstance(ident, str) or len(ident) < 8:
         return ""
-    close = difflib.get_close_matches(ident, list(index), n=2, cutoff=0.9)
+    # A close match (ratio >= 0.9: at most three edits in a UUID's 36 characters) keeps at least one of
+    # the id's dash-separated blocks intact, so only ids sharing one are compared: a stale 022-2 of 600
+    # ids against a 2600-node tree took 7 s with the full comparison, well under 1 s this way.
+    blocks = [b for b in ident.split("-") if len(b) >= 4]
+    pool = [k for k in index if any(b in k for b in blocks)] if len(blocks) >= 2 else list(index)
+    close = difflib.get_close_matches(ident, pool, n=2, cutoff=0.9)
     if len(close) != 1:
         return ""
     return f' (did you mean {close[0]}, "{index[close[0]].title}"?)'
+
+
+def _text(raw: Any) -> str:
+    """A name as PlanExe writes it (a string); a number is taken as text, anything else is no name."""
+    if isinstance(raw, str):
+        return raw if raw.strip() else ""
+    return str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else ""
+
+
+UNNAMED = "(unnamed)"
+
+
+def name_unnamed(root: WbsNode, report: ImportReport) -> None:
+    """Every task and phase gets a name a reader can see: one without a name in PlanExe's files is
+    ``(unnamed)``, and the report says which (by id)."""
+    for node in root.walk():
+        if node is not root and not node.title:
+            node.title = UNNAMED
+            report.add("note", node.id, "has no name in the WBS files; shown as '(unnamed)'", "no_name")
 
 
 def _id_of(raw: Any) -> str | None:
@@ -81,21 +105,49 @@ def tree_from_project(data: Any, source: str, report: ImportReport) -> WbsNode:
 
 
 def _node_from_dict(raw: Any, pointer: str, source: str, report: ImportReport) -> WbsNode | None:
-    node_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
-    if node_id is None or not isinstance(raw, dict):
-        report.add("unmapped", f"{source}{pointer}", "WBS node without an id; it and its subtasks skipped")
+    """The node at ``pointer`` and everything under it, in document order (a walk, not a recursion: a
+    file nested deeper than Python's stack must not crash the import)."""
+    top = WbsNode("", "")
+    stack: list[tuple[Any, str, WbsNode]] = [(raw, pointer, top)]
+    while stack:
+        here, where, parent = stack.pop()
+        node_id = _id_of(here.get("id")) if isinstance(here, dict) else None
+        if node_id is None or not isinstance(here, dict):
+            report.add("unmapped", f"{source}{where}", "WBS node without an id; it and its subtasks skipped",
+                       "skipped")
+            continue
+        extra = here.get("extra_fields")
+        node = parent.add(WbsNode(node_id, _text(here.get("description")),
+                                  dict(extra) if isinstance(extra, dict) else {}))
+        children = here.get("task_children") or []
+        if not isinstance(children, list):
+            report.add("unmapped", f"{source}{where}/task_children", "not a list; subtasks skipped",
+                       "skipped")
+            children = []
+        for i in reversed(range(len(children))):
+            stack.append((children[i], f"{where}/task_children/{i}", node))
+    if not top.children:
         return None
-    extra = raw.get("extra_fields")
-    node = WbsNode(node_id, str(raw.get("description") or ""), dict(extra) if isinstance(extra, dict) else {})
-    children = raw.get("task_children") or []
-    if not isinstance(children, list):
-        report.add("unmapped", f"{source}{pointer}/task_children", "not a list; subtasks skipped")
-        children = []
-    for i, child in enumerate(children):
-        built = _node_from_dict(child, f"{pointer}/task_children/{i}", source, report)
-        if built is not None:
-            node.add(built)
-    return node
+    root = top.children[0]
+    root.parent = None
+    return root
+
+
+# PlanExe's schedule stops on a tree deeper than this (its HierarchyEstimatorWBS: "Depth limit reached");
+# its own trees are 3 or 4 levels deep
+MAX_DEPTH = 10
+
+
+def prune_too_deep(root: WbsNode, report: ImportReport) -> None:
+    """Leave out what lies deeper than ``MAX_DEPTH`` below the project, each cut subtree reported."""
+    for node in list(root.walk()):
+        if node.children and node.depth == MAX_DEPTH:
+            for child in node.children:
+                under = sum(1 for _ in child.walk())
+                report.add("unmapped", child.id, f"{child.title!r} is deeper than {MAX_DEPTH} levels below "
+                           "the project (PlanExe's own schedule stops there); skipped with the "
+                           f"{under - 1} tasks under it", "skipped")
+            node.children = []
 
 
 def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, report: ImportReport) -> WbsNode:
@@ -103,7 +155,7 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
     if not isinstance(level1, dict) or _id_of(level1.get("id")) is None:
         raise PlanError("not a PlanExe WBS level 1: expected an object with 'id' and 'project_title'",
                         subject=source1)
-    root = WbsNode(str(_id_of(level1["id"])), str(level1.get("project_title") or ""))
+    root = WbsNode(str(_id_of(level1["id"])), _text(level1.get("project_title")))
     if level1.get("final_deliverable"):
         root.fields["final_deliverable"] = level1["final_deliverable"]
     if not isinstance(level2, list):
@@ -111,44 +163,67 @@ def tree_from_levels(level1: Any, level2: Any, source1: str, source2: str, repor
     for i, phase in enumerate(level2):
         phase_id = _id_of(phase.get("id")) if isinstance(phase, dict) else None
         if phase_id is None:
-            report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks")
+            report.add("unmapped", f"{source2}/{i}", "major phase without an id; skipped with its subtasks",
+                       "skipped")
             continue
-        node = root.add(WbsNode(phase_id, str(phase.get("major_phase_title") or "")))
-        for j, sub in enumerate(phase.get("subtasks") or []):
+        node = root.add(WbsNode(phase_id, _text(phase.get("major_phase_title"))))
+        subtasks = phase.get("subtasks") or []
+        if not isinstance(subtasks, list):
+            report.add("unmapped", f"{source2}/{i}/subtasks", "not a list; subtasks skipped", "skipped")
+            subtasks = []
+        for j, sub in enumerate(subtasks):
             sub_id = _id_of(sub.get("id")) if isinstance(sub, dict) else None
             if sub_id is None:
-                report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped")
+                report.add("unmapped", f"{source2}/{i}/subtasks/{j}", "subtask without an id; skipped",
+                           "skipped")
                 continue
-            node.add(WbsNode(sub_id, str(sub.get("description") or "")))
+            node.add(WbsNode(sub_id, _text(sub.get("description"))))
     return root
 
 
-def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport) -> None:
-    """Decomposed tasks (``023-2-wbs_level3.json``): each names its ``parent_id``."""
+def add_level3(root: WbsNode, level3: Any, source: str, report: ImportReport, *,
+               whole_tree: str | None = None) -> None:
+    """Decomposed tasks (``023-2-wbs_level3.json``): each names its ``parent_id``.
+
+    ``whole_tree``: the name of the whole-tree file the tree came from. PlanExe builds that file from
+    level 1 + 2 and this one, and its schedule reads only the whole tree, so a task here goes only under
+    a node that has no subtasks there: one the tree left out (a stale tree, or an id PlanExe's
+    ``WBSPopulate`` refused) is said, not added.
+    """
     if not isinstance(level3, list):
         raise PlanError("not a PlanExe WBS level 3: expected a list of tasks", subject=source)
     index = {n.id: n for n in root.walk()}
+    closed = {n.id for n in root.walk() if n.children} if whole_tree else set()
+    left_out: list[str] = []
     for i, raw in enumerate(level3):
         task_id = _id_of(raw.get("id")) if isinstance(raw, dict) else None
         if task_id is None or not isinstance(raw, dict):
-            report.add("unmapped", f"{source}/{i}", "level-3 task without an id; skipped")
+            report.add("unmapped", f"{source}/{i}", "level-3 task without an id; skipped", "skipped")
             continue
         parent = index.get(_id_of(raw.get("parent_id")) or "")
         if parent is None:
             report.add("unmapped", task_id, f"level-3 task's parent_id {raw.get('parent_id')!r} is not in "
-                       "the WBS; task skipped")
+                       "the WBS; task skipped (as PlanExe does)", "unknown_id")
             continue
         if task_id in index:
             if index[task_id].parent is not parent:  # the same task already in the tree is no news
                 report.add("unmapped", task_id, "duplicate task id in level 3; later copy skipped",
-                           "duplicate")
+                           "duplicate_id")
             continue
-        node = parent.add(WbsNode(task_id, str(raw.get("name") or raw.get("description") or "")))
+        if parent.id in closed:
+            left_out.append(_text(raw.get("name")) or task_id)
+            continue
+        node = parent.add(WbsNode(task_id, _text(raw.get("name")) or _text(raw.get("description"))))
         if raw.get("description"):
             node.fields["detailed_description"] = raw["description"]
         if raw.get("resources_needed") is not None:
             node.fields["resources_needed"] = raw["resources_needed"]
         index[task_id] = node
+    if left_out:
+        shown = ", ".join(repr(n) for n in left_out[:3]) + (f" and {len(left_out) - 3} more"
+                                                           if len(left_out) > 3 else "")
+        report.add("unmapped", source, f"holds {len(left_out)} tasks that {whole_tree} does not ({shown}); "
+                   "PlanExe's schedule reads the whole tree, so they are not used", "ambiguous_file")
 
 
 def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport) -> int:
@@ -174,6 +249,9 @@ def add_dependencies(root: WbsNode, data: Any, source: str, report: ImportReport
             continue
         if node.id in from_tree:
             continue
+        if node.id in done:
+            report.add("note", node.id, f"listed again at {source}/task_dependency_details/{i}; the "
+                       "dependencies of every entry are used", "duplicate")
         ids = node.fields.setdefault("depends_on_task_ids", [])
         why = node.fields.setdefault("depends_on_task_explanations", [])
         new_ids = raw.get("depends_on_task_id_list") or []
@@ -212,8 +290,10 @@ def add_durations(root: WbsNode, data: Any, source: str, report: ImportReport) -
         if node.id in done:
             report.add("note", node.id, f"estimated again at {source}/{i}; the later estimate is used, as in "
                        "PlanExe", "duplicate")
-        if "days_realistic" not in raw:
-            report.add("unmapped", f"{source}/{i}", "no days_realistic in this estimate", "estimate_invalid")
+        if raw.get("days_realistic") is None:  # PlanExe's own schedule stops on either
+            what = "days_realistic is null" if "days_realistic" in raw else "no days_realistic"
+            report.add("unmapped", node.id, f"{what} in its estimate at {source}/{i}; not estimated by this "
+                       "entry", "estimate_invalid")
         for key in DURATION_FIELDS:
             if raw.get(key) is not None:
                 node.fields[key] = raw[key]
@@ -232,7 +312,7 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         for child in node.children:
             if child.id in seen:
                 report.add("unmapped", child.id, "duplicate id in the WBS; the later copy (and its "
-                           "subtasks) skipped", "duplicate")
+                           "subtasks) skipped", "duplicate_id")
                 continue
             seen.add(child.id)
             kept.append(child)
@@ -240,5 +320,5 @@ def drop_duplicates(root: WbsNode, report: ImportReport) -> None:
         stack.extend(reversed(kept))
 
 
-__all__ = ["WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates", "near_miss",
-           "tree_from_levels", "tree_from_project"]
+__all__ = ["UNNAMED", "WbsNode", "add_dependencies", "add_durations", "add_level3", "drop_duplicates",
+           "name_unnamed", "near_miss", "prune_too_deep", "tree_from_levels", "tree_from_project"]
