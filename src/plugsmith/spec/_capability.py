@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from plugsmith.spec._ports import JsonSchema, port_catalog, ref_problem, resolve_port
+from plugsmith.spec._ports import JsonSchema, pattern_problem, port_catalog, ref_problem, resolve_port
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_CASE_DEPTH = 32              # nesting of objects and arrays inside one case's input or expected
@@ -66,7 +66,7 @@ def _schema_problem(canonical: str) -> str | None:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         return f"not valid JSON Schema: {exc.message}"
-    return ref_problem(schema)
+    return ref_problem(schema) or pattern_problem(schema)
 
 
 def _catalog_ref(schema: Any) -> str | None:
