@@ -81,6 +81,10 @@ def test_pure_code_passes() -> None:
     ("import re\nre._compiler", "attribute"),
     ("'{0.__class__}'.format(1)", "dunder"),
     ("'{0.real}'.format(1)", "dynamic"),
+    # a field named by a key that does not start with a word character, and one nested in a spec
+    ("'{ g.gi_frame.f_back.f_globals}'.format_map({' g': g})", "dynamic"),
+    ("'{-[0]}'.format_map(m)", "dynamic"),
+    ("'{0:{ w.real}}'.format_map(m)", "dynamic"),
     ("template.format(x)", "dynamic"),
     ("def f(x: \"__import__('os')\"): pass", "dunder"),
     ("def run(inputs)\n  pass", "syntax"),
@@ -124,6 +128,18 @@ def test_pure_code_passes() -> None:
     ("class C:\n    __match_args__ = ('f_back',)", "dunder"),
     ("match x:\n    case C(f_back=b):\n        pass", "attribute"),
     ("x = license", "builtin"),
+    # a Field the plugin holds (kept, read back in the class body, or seen by something before the
+    # decorator) can be renamed into code that the next dataclass compiles
+    ("import dataclasses\nKEPT = dataclasses.field()", "dynamic"),
+    ("from dataclasses import dataclass, field\n@dataclass\nclass C:\n    x: int = field(default=0)\n"
+     "    KEPT = x", "dynamic"),
+    ("from dataclasses import dataclass, field\ndataclass = lambda c: c\n@dataclass\nclass C:\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("import enum\nfrom dataclasses import dataclass, field\n@dataclass\nclass C(enum.Enum):\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("from dataclasses import dataclass, field\ndef grab(c):\n    return c\n@dataclass\n@grab\nclass C:\n"
+     "    x: int = field(default=0)", "dynamic"),
+    ("import dataclasses\nf = dataclasses.Field", "dynamic"),
 ])
 def test_forbidden_constructs(code: str, rule: str) -> None:
     rules = {f.rule for f in check_source(code)}
@@ -344,3 +360,19 @@ def test_shaped_names_used_as_values_are_flagged(code: str) -> None:
 ])
 def test_shaped_names_used_as_meant_pass(code: str) -> None:
     assert check_source(code) == [], code
+
+
+@pytest.mark.parametrize("code", ["x = " + "not " * 20_000 + "1", "f = " + "lambda: " * 20_000 + "1",
+                                  "x = " + "-" * 100_000 + "1", "x = " + "+".join(["1"] * 50_000),
+                                  "x = inputs" + ".a" * 30_000])
+def test_code_nested_past_the_parser_is_a_finding_not_a_crash(code: str) -> None:
+    """CPython's parser raises MemoryError (20,000 nested ``not``s), a walk RecursionError: both are a
+    rejection with a reason, never a traceback out of ``validate``."""
+    findings = check_source(code)
+    assert findings and all(f.rule in {"nesting", "attribute"} for f in findings), findings
+    assert "nesting" in {f.rule for f in findings}
+
+
+@pytest.mark.parametrize("template", ["{:.2f}", "{0!r:>{width}}", "{{0.x}}", "{...}", "plain {name} text"])
+def test_templates_that_read_no_attribute_pass(template: str) -> None:
+    assert check_source(f"x = {template!r}.format(1, name=2, width=3)") == []

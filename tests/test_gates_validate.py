@@ -205,3 +205,39 @@ def test_links_and_special_files_are_refused_before_reading(tmp_path: Path) -> N
     assert any("symbolic link" in e for e in manifest.evidence)
     assert any("pipe" in e for e in manifest.evidence)
     assert _statuses(report)["contract"] == "skip" and "do not read" not in report.model_dump_json()
+
+
+def test_hostile_sizes_and_nesting_are_rejected_quickly_with_a_reason(tmp_path: Path) -> None:
+    """A 1.5 MB plugin.py (the size gate's limit is 256 kB) is not parsed by anyone: 14 MB kept bandit and
+    the AST policy busy for 110 s and 3.3 GB. Code nested past CPython's parser is a finding."""
+    big = make_plugin(tmp_path / "big", "def run(inputs):\n" + "    x = [1, 2, 3]\n" * 100_000
+                      + "    return {'result': 1}\n")
+    nested = make_plugin(tmp_path / "nested", "def run(inputs):\n    return {'result': " + "not " * 20_000
+                         + "1}\n")
+    for plugin, expected in ((big, "not checked: the plugin's Python files hold"),
+                             (nested, "nested too deeply")):
+        start = time.perf_counter()
+        report = validate(plugin)
+        security = next(g for g in report.gates if g.name == "security")
+        assert report.verdict == "rejected" and security.status == GateStatus.failed
+        assert expected in security.message, security.message
+        assert time.perf_counter() - start < 30
+
+
+def test_a_directory_nested_past_the_recursion_limit_is_refused_in_one_line(tmp_path: Path) -> None:
+    """1,200 nested directories made rglob and os.walk (validate, plugin run) die of RecursionError."""
+    from test_sandbox_helpers import deep_tree, plugsmith, remove_deep_tree
+
+    plugin = make_plugin(tmp_path / "deep", MEAN, cases=MEAN_CASES)
+    deep_tree(plugin / "tests", 1200)
+    try:
+        report = validate(plugin)
+        manifest = next(g for g in report.gates if g.name == "manifest")
+        assert report.verdict == "rejected" and "nested more than" in manifest.message, manifest.message
+        inputs = tmp_path / "in.json"
+        inputs.write_text(json.dumps({"xs": [1, 2]}))
+        done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs))
+        assert done.returncode in (1, 2) and "Traceback" not in done.stderr, done.stderr[-500:]
+        assert [line for line in done.stderr.splitlines() if line.startswith("error: ")], done.stderr
+    finally:
+        remove_deep_tree(plugin / "tests")

@@ -102,6 +102,7 @@ def test_round_trip_restores_files_and_modes(tmp_path: Path) -> None:
         ([_special("dev", tarfile.CHRTYPE)], "device, fifo"),
         ([_special("fifo", tarfile.FIFOTYPE)], "device, fifo"),
         ([_file("a.py"), _file("a.py")], "appears twice"),
+        ([_file("a/" * 40 + "deep.py")], "nests more than"),  # unpacked, walks would run out of recursion
     ],
 )
 def test_unsafe_archives_are_refused_and_nothing_is_written(
@@ -144,3 +145,15 @@ def test_truncated_archive_refused(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError):
         unpack(data[: len(data) // 2], tmp_path / "d")
     assert not (tmp_path / "d").exists()
+
+
+def test_pack_refuses_a_tree_nested_past_the_recursion_limit(tmp_path: Path) -> None:
+    from test_sandbox_helpers import deep_tree, remove_deep_tree
+
+    plugin = make_plugin(tmp_path / "p")
+    deep_tree(plugin, 1200)
+    try:
+        with pytest.raises(ArchiveError, match="more than 16 levels"):
+            pack(plugin)
+    finally:
+        remove_deep_tree(plugin)

@@ -194,3 +194,46 @@ def test_the_pool_keeps_one_worker_per_plugin_and_retires_the_rest(tmp_path: Pat
         assert pool.worker(two, FAST, "b").alive and pool.run(one, {}, FAST, key="a").completed
     finally:
         pool.close()
+
+
+HIDER = '''
+import os
+
+
+def run(inputs):
+    what = inputs["what"]
+    if what == "hide":  # a directory the call itself can no longer list, and its own directory locked
+        os.mkdir("locked", 0o300)
+        with open("locked/secret", "w") as handle:
+            handle.write("the first caller's data")
+        try:
+            os.chmod(".", 0o300)
+        except OSError:
+            pass
+        return {"result": os.getcwd()}
+    if what == "deep":  # deeper than any recursive removal can go
+        for _ in range(1500):
+            os.mkdir("d", 0o700)
+            os.chdir("d")
+        return {"result": "deep"}
+    return {"result": os.path.exists(what + "/locked/secret") or os.path.exists(what + "/d")}
+'''
+
+
+@pytest.mark.parametrize("backend", ["bwrap", "rlimit"])
+def test_a_call_cannot_hide_files_from_the_sweep(backend: str, tmp_path: Path) -> None:
+    """A call that locks what it wrote (modes it sets itself) must not leave it for the next call, who
+    could find it by name (Landlock does not stop ``stat``); what cannot be removed retires the worker."""
+    plugin = make_plugin(tmp_path / "hider", HIDER, inputs={"what": {"type": "string"}})
+    worker = WarmWorker(plugin, FAST, backend)
+    try:
+        hid = worker.call({"what": "hide"}, FAST)
+        where = hid.runs[0].output["result"] if hid.runs[0].ok else "/nowhere"
+        assert backend == "rlimit" or where.startswith("/tmp/call-")  # the fallback's call dir is read-only
+        assert worker.call({"what": where}, FAST).runs[0].output == {"result": False}
+        deep = worker.call({"what": "deep"}, FAST)
+        assert worker.call({"what": where.rsplit("-", 1)[0] + "-3"}, FAST).runs[0].output == {"result": False}
+        if backend == "bwrap":
+            assert deep.completed and worker.starts == 2  # the worker that could not sweep was replaced
+    finally:
+        worker.close()

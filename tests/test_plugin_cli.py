@@ -186,3 +186,30 @@ def test_inputs_are_checked_against_the_port_schema(tmp_path: Path) -> None:
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert done.stderr.splitlines()[-2] == f"error: --input: {expected}", done.stderr
         assert done.stderr.splitlines()[-1].startswith("hint: ")
+
+
+ESCAPES = '''
+import sys
+
+
+def run(inputs):
+    print("[2J[H\\x1b]0;TITLE\\x07 printed")
+    sys.stderr.write("\\x1b]52;c;cHduZWQ=\\x07 stderr\\n")
+    raise ValueError("\\x1b[1A\\x1b[2Kall gates passed \\u202e")
+'''
+
+
+def test_a_plugins_text_reaches_the_terminal_without_control_characters(tmp_path: Path) -> None:
+    """Its error message (and its prints) went to the terminal raw: erase the line above and print
+    something reassuring, set the title, write the clipboard (OSC 52)."""
+    plugin = make_plugin(tmp_path / "esc", ESCAPES, cases=[{"name": "c", "input": {"xs": []},
+                                                            "expected": {"result": 1}}])
+    inputs = tmp_path / "in.json"
+    inputs.write_text(json.dumps({"xs": []}))
+    done = plugsmith("plugin", "run", str(plugin), "--input", str(inputs), "--unchecked")
+    assert done.returncode == 1 and "all gates passed" in done.stderr, done.stderr
+    validated = plugsmith("validate", str(plugin), "--json")
+    for text in (done.stdout, done.stderr, validated.stdout, validated.stderr):
+        assert not [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+                    or c == "\u202e"], text
+    assert "\\x1b[1A" in done.stderr  # shown, escaped

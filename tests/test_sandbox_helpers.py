@@ -93,3 +93,30 @@ def _shared_path_without_bwrap(_path: str) -> str:
     shadow = Path(tempfile.mkdtemp(prefix="plugsmith-nobwrap-"))
     atexit.register(shutil.rmtree, shadow, True)
     return path_without_bwrap(shadow)
+
+
+def deep_tree(base: Path, levels: int) -> None:
+    """``base/d/d/…/d`` ``levels`` deep (past PATH_MAX and past Python's recursion limit)."""
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            deeper = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = deeper
+    finally:
+        os.close(fd)
+
+
+def remove_deep_tree(base: Path) -> None:
+    """Remove what ``deep_tree`` made, without recursion (``shutil.rmtree`` would run out of it)."""
+    fds = [os.open(base, os.O_RDONLY | os.O_DIRECTORY)]
+    while True:
+        try:
+            fds.append(os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fds[-1]))
+        except FileNotFoundError:
+            break
+    os.close(fds.pop())
+    while fds:
+        os.rmdir("d", dir_fd=fds[-1])
+        os.close(fds.pop())

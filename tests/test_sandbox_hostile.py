@@ -8,11 +8,14 @@ pid to kill. One assertion per effect.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import socket
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -79,6 +82,39 @@ def _snapshot(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != "audit.log"}  # every run is audited
 
 
+def _ipc_keys() -> set[int]:
+    """Keys of every System V segment, message queue and semaphore set on the host."""
+    keys = set()
+    for kind in ("shm", "msg", "sem"):
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        keys |= {int(line.split()[0]) for line in lines if line.split()}
+    return keys
+
+
+def _ipc_left(key: int, mq_name: str) -> list[str]:
+    """What a run left of the IPC objects it was given names for; removes them (a failed test leaves no
+    memory behind)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    left = ["System V key"] if key in _ipc_keys() else []
+    for get, ctl, extra in ((libc.shmget, libc.shmctl, ()), (libc.msgget, libc.msgctl, ()),
+                            (libc.semget, libc.semctl, (0,))):
+        ident = get(key, 0, 0)
+        if ident >= 0:
+            ctl(ident, *extra, 0, None)  # IPC_RMID
+    if libc.mq_unlink(mq_name.encode()) == 0:
+        left.append("POSIX message queue")
+    return left
+
+
+def _metadata(path: Path) -> tuple[int, int, int, int, list[str]]:
+    info = path.stat()
+    try:
+        names = os.listxattr(path)
+    except OSError:
+        names = []
+    return info.st_mode, info.st_uid, info.st_mtime_ns, info.st_size, names
+
+
 @dataclass
 class ForcedRun:
     returncode: int
@@ -91,6 +127,8 @@ class ForcedRun:
     connections: int
     survivors: set[int]
     lingering: list[int]
+    ipc_left: list[str]
+    owned_changed: bool
 
 
 def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
@@ -117,9 +155,21 @@ def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
     canary = tmp_path / "canary.txt"
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
+    # a file the sandbox's uid owns, where that uid can reach it (as root: 65534, like every other
+    # fallback sandbox; otherwise the caller's own), and names for IPC objects
+    shared = Path(tempfile.mkdtemp(prefix="plugsmith-hostile-"))
+    shared.chmod(0o755)
+    owned = shared / "owned.txt"
+    owned.write_text("contents")
+    owned.chmod(0o600)
+    if os.getuid() == 0:
+        os.chown(owned, 65534, 65534)
+    owned_before = _metadata(owned)
+    ipc_key, mq_name = 0x50000000 + secrets.randbelow(1 << 24), f"/plugsmith-{secrets.token_hex(6)}"
     params = {"canary": str(canary), "home_file": str(home / "pwned.txt"),
               "secret_file": str(home / ".secret"), "port": listener.getsockname()[1],
-              "parent_pid": os.getpid(), "hub_home": str(hub_home)}
+              "parent_pid": os.getpid(), "hub_home": str(hub_home), "owned_file": str(owned),
+              "ipc_key": ipc_key, "mq_name": mq_name}
     inputs = tmp_path / "inputs.json"
     inputs.write_text(json.dumps({"params": params}))
     env = {"PLUGSMITH_TEST_SECRET": SECRET, "HOME": str(home), "PLUGSMITH_HOME": str(hub_home),
@@ -140,10 +190,12 @@ def _force(name: str, tmp_path: Path, backend: str) -> ForcedRun:
     except BlockingIOError:
         pass
     listener.close()
+    owned_changed = _metadata(owned) != owned_before
+    shutil.rmtree(shared)
     return ForcedRun(done.returncode, done.stdout, done.stderr, elapsed,
                      [canary, home / "pwned.txt", IMPORT_CANARY, home / "plugsmith-import-time-canary"],
                      hub_home, before, connections, _descendants(os.getpid()) - baseline,
-                     _mentioning(plugin.name))
+                     _mentioning(plugin.name), _ipc_left(ipc_key, mq_name), owned_changed)
 
 
 @pytest.mark.parametrize("name", CORPUS)
@@ -158,7 +210,9 @@ EVASIONS = ["attrgetter_alias", "bytes_forward_ref", "enum_convert_module", "get
             "match_args_frames", "module_alias_walk", "module_as_argument",
             # passed the allow-list policy of #11 (each escapes when run without the sandbox)
             "attrgetter_module_attr", "dataclass_field_exec", "format_template_leak",
-            "metaclass_match_frames", "namedtuple_match_frames", "update_wrapper_frames"]
+            "metaclass_match_frames", "namedtuple_match_frames", "update_wrapper_frames",
+            # passed the allow-list policy after #11/#16 (a second red-team round)
+            "dataclass_kept_field", "format_field_space"]
 
 
 @pytest.mark.parametrize("name", EVASIONS)
@@ -179,8 +233,11 @@ def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> Non
     assert run.returncode in (0, 1), (run.returncode, run.stderr)
     # ended within the limits (wall limit plus start-up slack on a loaded machine)
     assert run.elapsed < WALL_S + 20, run.elapsed
-    # no file written outside the sandbox
+    # no file written outside the sandbox, and no metadata changed on one its uid owns
     assert [c for c in run.canaries if c.exists()] == []
+    assert not run.owned_changed, run.stdout
+    # no IPC object outlives the run (without an IPC namespace they would be the host's)
+    assert run.ipc_left == [], run.stdout
     # the hub's files are untouched
     assert _snapshot(run.home_hub) == run.hub_before
     # nothing connected to the loopback listener
@@ -192,6 +249,9 @@ def test_forced_run_is_contained(name: str, backend: str, tmp_path: Path) -> Non
     assert [s for s in visible if s == OWN_CMDLINE or "plugsmith\x00plugin\x00run" in s] == []
     # process count back to baseline: no child survives, nothing still runs the plugin
     assert run.survivors == set() and run.lingering == []
+    # nothing the plugin wrote reaches the terminal as a control sequence (escapes are shown escaped)
+    assert [c for c in run.stdout + run.stderr if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F
+            or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069] == [], run.stderr
     # what the CLI printed is the plugin's real result or a one-line reason, never a forgery
     assert "forged" not in run.stdout
     if run.returncode == 1:

@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import jsonschema
 import pytest
 
 from plugsmith.errors import SpecError
@@ -35,17 +34,15 @@ def matches_in_a_child(schema: dict[str, Any], value: Any, seconds: float = 30.0
     """Whether ``value`` is valid under ``schema``, judged in a child process that must finish in
     ``seconds``: a backtracking matcher (hours for EVIL on TEXT) holds the GIL, so only a process
     keeps the failing run finite."""
-    code = ("import json, sys, jsonschema; from plugsmith.spec import port_validator; "
+    code = ("import json, sys; from plugsmith.spec import port_validator; "
             "s, v = json.loads(sys.argv[1]), json.loads(sys.argv[2]); "
-            "print(port_validator(s).is_valid(v), jsonschema.Draft202012Validator(s).is_valid(v))")
+            "print(port_validator(s).is_valid(v))")
     try:
         done = subprocess.run([sys.executable, "-c", code, json.dumps(schema), json.dumps(value)],
                               capture_output=True, text=True, timeout=seconds, check=True)
     except subprocess.TimeoutExpired:
         pytest.fail(f"still matching after {seconds} s: the pattern is matched by a backtracking engine")
-    port, plain = done.stdout.split()
-    assert port == plain  # every validator in the process matches the same way
-    return port == "True"
+    return done.stdout.split() == ["True"]
 
 
 @pytest.mark.parametrize("schema, value", [
@@ -57,7 +54,6 @@ def matches_in_a_child(schema: dict[str, Any], value: Any, seconds: float = 30.0
 def test_a_catastrophic_pattern_is_matched_in_linear_time(schema: dict[str, Any], value: Any) -> None:
     assert matches_in_a_child(schema, value) is False
     assert port_validator(schema).is_valid({"aaa": 1} if isinstance(value, dict) else "aaa")
-    assert jsonschema.Draft202012Validator(schema).is_valid({"aaa": 1} if isinstance(value, dict) else "aaa")
 
 
 @pytest.mark.parametrize("pattern", ["^(?=a)a$", "^(a)\\1$", "(?<=x)y"])
@@ -67,7 +63,7 @@ def test_patterns_that_need_backtracking_are_refused_where_schemas_enter(pattern
         parse_spec(spec, source="spec")
     nested = {"name": "cap", "inputs": {"p": {"type": "object", "patternProperties": {pattern: {}}}},
               "outputs": ["y"]}
-    with pytest.raises(SpecError, match="lookaround and backreferences"):
+    with pytest.raises(SpecError, match="no lookaround, no backreferences"):
         parse_spec(nested, source="spec")
     # a stored schema that still holds one fails closed: it never matches
     assert port_validator({"type": "string", "pattern": pattern}).is_valid("a") is False

@@ -198,3 +198,25 @@ def test_synth_with_an_llm_endpoint_from_the_environment(tmp_path: Path) -> None
     assert (outcome["status"], outcome["strategy"]) == ("approved", "llm")
     assert server.requests[0].headers["Authorization"] == "Bearer sk-cli-secret-7"
     assert "sk-cli-secret-7" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_an_integer_beyond_a_double_in_a_case_exits_2_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], digits: int) -> None:
+    spec = tmp_path / "big.json"
+    text = json.dumps(TOTAL_COST).replace('"cost": 7}', '"cost": 7, "serial": ' + "9" * digits + "}", 1)
+    spec.write_text(text)
+    code, _, err = _exit(["synth", str(spec)], capsys)
+    assert code == 2, err
+    assert "Traceback" not in err and err.startswith("error: ") and "digits" in err
+    assert "1.8e308" in err   # the hint says what range is fine
+
+
+def test_an_enum_of_ten_thousand_strings_is_refused_before_any_search(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    labels = [f"band{i}" for i in range(10_000)]
+    data = dict(TOTAL_COST, outputs={"total": {"type": "string", "enum": labels}},
+                tests=[dict(c, expected={"total": "band1"}) for c in TOTAL_COST["tests"]])
+    code, _, err = _exit(["synth", str(write_spec(tmp_path / "enum.json", data))], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "/outputs/total lists 10,000 enum values" in err and '"pattern"' in err

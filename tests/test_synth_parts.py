@@ -282,3 +282,15 @@ def test_search_budget_leaves_time_for_later_strategies() -> None:
     assert 9 < ctx.search_budget() <= 10
     ctx.share = 0.6
     assert 5 < ctx.search_budget() <= 6
+
+
+def test_numbers_beyond_a_double_compare_exactly_instead_of_crashing() -> None:
+    from plugsmith.gates._dynamic import diff_values
+    from plugsmith.synth._portmap import same_value
+    from plugsmith.synth.enumerate._values import same
+
+    huge = 10 ** 400
+    assert diff_values({"n": 5}, {"n": huge}) == [{"path": "/n", "expected": 5, "got": huge}]
+    assert diff_values({"n": huge}, {"n": huge}) == []
+    assert not same(5, huge) and same(huge, huge)
+    assert not same_value(huge, 5) and same_value(huge, huge)

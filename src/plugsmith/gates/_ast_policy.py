@@ -17,9 +17,11 @@ names (``fs_read`` → ``open`` for reading).
 
 from __future__ import annotations
 
+import _string
 import ast
 import builtins
 import re
+import string
 from dataclasses import dataclass
 
 from plugsmith.gates._allowlist import (
@@ -51,8 +53,9 @@ PERMISSION_GRANTS: dict[str, frozenset[str]] = {"fs_read": frozenset({"open"})}
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _OWN = frozenset({"self", "cls"})
 _DUNDER = re.compile(r"__[A-Za-z_][A-Za-z0-9_]*__")
-_FORMAT_ATTR = re.compile(r"\{\w*(\.\w|\[)")
+_FORMAT = string.Formatter()
 _TYPE_TEXT = re.compile(r"[\w.\[\], |]*")  # what a string annotation may hold: type names, not code
+TOO_DEEP = "the code is nested too deeply to check (expressions thousands of levels deep)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,25 @@ def attr_problem(attr: str, base: ast.expr | None = None) -> tuple[str, str] | N
         if not (isinstance(base, ast.Name) and base.id in _OWN):
             return "attribute", f"private attribute {attr!r} of another object (only self.{attr} is allowed)"
     return None
+
+
+def reads_attributes(template: str, depth: int = 0) -> bool:
+    """Whether ``template``, given to ``str.format``, would read an attribute or an index of an argument.
+
+    Parsed exactly as ``str.format`` parses it (the same C parser), so no spelling escapes: ``{0.x}``,
+    ``{0[k]}``, a field named by a key that does not start with a word character (``{ g.gi_frame}``
+    given to ``format_map``) and fields nested in a format spec. A template ``str.format`` would refuse
+    reads nothing anyone gets to see.
+    """
+    try:
+        for _text, field, spec, _conversion in _FORMAT.parse(template):
+            if field is not None and any(True for _ in _string.formatter_field_name_split(field)[1]):
+                return True
+            if spec and "{" in spec and depth < 2 and reads_attributes(spec, depth + 1):
+                return True
+    except ValueError:  # not a template at all: str.format raises before it returns anything
+        return False
+    return False
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -325,7 +347,7 @@ class _Checker(ast.NodeVisitor):
             if bad:
                 self.flag(node, "dunder", f"{'bytes' if isinstance(value, bytes) else 'string'} mentions "
                                           f"{bad[0]!r}")
-            elif _FORMAT_ATTR.search(text):
+            elif reads_attributes(text):
                 self.flag(node, "dynamic", "format fields with attribute or index access are not allowed")
 
 
@@ -338,8 +360,13 @@ def check_source(source: str, *, granted: frozenset[str] = frozenset(), filename
         return [Finding(exc.lineno or 0, "syntax", f"syntax error: {exc.msg}")]
     except ValueError as exc:  # e.g. a null byte
         return [Finding(0, "syntax", f"not parseable: {exc}")]
-    checker = _Checker(granted, tree)
-    checker.visit(tree)
+    except (MemoryError, RecursionError):  # 20,000 nested `not`s or lambdas: CPython's parser gives up
+        return [Finding(0, "nesting", TOO_DEEP)]
+    try:
+        checker = _Checker(granted, tree)
+        checker.visit(tree)
+    except (MemoryError, RecursionError):  # parsed, but nested deeper than a checker can walk
+        return [Finding(0, "nesting", TOO_DEEP)]
     return checker.findings
 
 
@@ -347,7 +374,7 @@ def has_entry_point(source: str) -> bool:
     """Whether the module defines a top-level ``run`` taking one argument."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return any(isinstance(n, ast.FunctionDef) and n.name == "run" and len(n.args.args) >= 1
                for n in tree.body)

@@ -13,6 +13,11 @@ used any other way:
   defines or calls one shapes class namespaces with computed names (``__new__``, ``__getattr__``);
 * ``dataclass`` only as a class decorator: called on any class it compiles ``__init__``/``__eq__``
   source from that class's field names, and a computed name is code (``x if EXPR else 0``);
+* ``field(...)`` only as ``name: type = field(...)`` in the body of a ``@dataclass`` class, the name
+  never read in that class's scope, and ``Field`` only in annotations and ``isinstance``: a Field the
+  plugin keeps (``KEPT = field()``, or read back in the class body) is processed by the decorator and
+  its ``name``, renamed to an expression, is compiled into the methods of the next dataclass that
+  inherits it;
 * ``functools.wraps``/``update_wrapper`` copy attributes by name (``getattr``/``setattr`` inside), so
   they take no ``assigned``/``updated`` lists and only wrap a function the module defines with ``def``;
 * positional class patterns (``case C(a, b)``) read whatever ``C.__match_args__`` names — computed for
@@ -52,6 +57,12 @@ class Shapes:
         self.annotations = {id(sub) for node in ast.walk(tree) for ann in _annotations(node)
                             for sub in ast.walk(ann)}
         self.defs = _def_only_names(tree)
+        self.rebound = _rebound_names(tree)
+        defined = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        names = [node.name for node in defined]
+        non_class = _rebound_names(tree, classes=False)
+        # classes a base name surely denotes: defined once, never bound any other way
+        self.classes = {c.name: c for c in defined if names.count(c.name) == 1 and c.name not in non_class}
 
     def check_name(self, node: ast.expr) -> Problem | None:
         """A reference (Name or module attribute) to one of the shaped names, in its context."""
@@ -64,6 +75,8 @@ class Shapes:
             return self._metaclass(node, name)
         if name == "dataclasses.dataclass":
             return self._dataclass(node)
+        if name in ("dataclasses.field", "dataclasses.Field"):
+            return self._field(node, name)
         if name in ("functools.wraps", "functools.update_wrapper"):
             return self._wrapper(node, name)
         return None
@@ -161,6 +174,47 @@ class Shapes:
         return "dynamic", ("dataclass only as a class decorator (@dataclass): called on another class it "
                            "compiles code from that class's field names")
 
+    def _field(self, node: ast.expr, name: str) -> Problem | None:
+        """``x: T = field(...)`` directly in the body of a ``@dataclass`` class, and ``x`` never read in
+        that class's scope: the decorator then replaces the class attribute, so the plugin never holds
+        the Field, whose ``name`` a child dataclass would compile into its methods."""
+        up = self.parent.get(id(node))
+        if name == "dataclasses.Field":
+            return None if self._class_test_arg(node) else (
+                "dynamic", "dataclasses.Field only in annotations and isinstance(): a Field's name is "
+                           "compiled into the methods of every dataclass that inherits it")
+        holder = self.parent.get(id(up))
+        owner = self.parent.get(id(holder))
+        if (isinstance(up, ast.Call) and up.func is node and isinstance(holder, ast.AnnAssign)
+                and holder.value is up and holder.simple and isinstance(holder.target, ast.Name)
+                and isinstance(owner, ast.ClassDef) and holder in owner.body and self._plain_dataclass(owner)
+                and holder.target.id not in _class_scope_reads(owner)):
+            return None
+        return "dynamic", ("field() only as `name: type = field(...)` in the body of a plain @dataclass "
+                           "class (the innermost decorator; no metaclass, bases only such dataclasses), the "
+                           "name never read in the class body: a Field the plugin keeps can be renamed into "
+                           "code that the next dataclass compiles")
+
+    def _plain_dataclass(self, cls: ast.ClassDef, seen: frozenset[str] = frozenset()) -> bool:
+        """``cls`` is decorated by the real ``dataclass`` first of all (nothing sees the class namespace
+        before it replaces the fields: no metaclass, no other decorator, no base that is not such a class
+        itself — an Enum or NamedTuple base would keep the Field as a member or a default)."""
+        if not cls.decorator_list or cls.keywords or cls.name in seen:
+            return False
+        innermost = cls.decorator_list[-1]
+        target = innermost.func if isinstance(innermost, ast.Call) else innermost
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if (self.qualified(target) != "dataclasses.dataclass" or not isinstance(root, ast.Name)
+                or root.id in self.rebound):
+            return False
+        for base in cls.bases:
+            found = self.classes.get(base.id) if isinstance(base, ast.Name) else None
+            if found is None or not self._plain_dataclass(found, seen | {cls.name}):
+                return False
+        return True
+
     def _wrapper(self, node: ast.expr, name: str) -> Problem | None:
         up = self.parent.get(id(node))
         short = name.split(".")[1]
@@ -178,6 +232,49 @@ class Shapes:
             return None
         return "dynamic", ("update_wrapper(wrapper, wrapped) only on a function the module defines with "
                            "def, without assigned=/updated= (it copies attributes by name)")
+
+
+def _rebound_names(tree: ast.AST, *, classes: bool = True) -> set[str]:
+    """Names bound by anything but an import (an assignment, a def, a parameter …, and a class unless
+    ``classes`` is false): such a name may not be what its import says."""
+    names: set[str] = set()
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) if classes else (ast.FunctionDef,
+                                                                                   ast.AsyncFunctionDef)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, kinds):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+    return names
+
+
+def _class_scope_reads(cls: ast.ClassDef) -> set[str]:
+    """Names read in ``cls``'s own scope: its body, but not the bodies of functions, lambdas and classes
+    defined there (their defaults, decorators and bases are evaluated in this scope, so they count)."""
+    found: set[str] = set()
+    todo: list[ast.AST] = list(cls.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            todo += [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+            todo += [a.annotation for a in (*node.args.args, *node.args.kwonlyargs) if a.annotation]
+        elif isinstance(node, ast.Lambda):
+            todo += [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+        elif isinstance(node, ast.ClassDef):
+            todo += [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+        else:
+            todo += list(ast.iter_child_nodes(node))
+    return found
 
 
 def _annotations(node: ast.AST) -> list[ast.expr]:

@@ -64,12 +64,12 @@ def result(name: str, status: GateStatus, message: str, evidence: list[Any] | No
 
 
 def timed(g: Gate, ctx: GateContext) -> GateResult:
-    """Run one gate and stamp its duration. A gate that exhausts the recursion limit on a hostile file
-    (JSON nested thousands deep) fails, and later gates do not run the code."""
+    """Run one gate and stamp its duration. A gate that exhausts the recursion limit (or the parser's
+    stack) on a hostile file (JSON nested thousands deep) fails, and later gates do not run the code."""
     start = time.perf_counter()
     try:
         res = g.check(ctx)
-    except RecursionError:
+    except (RecursionError, MemoryError):
         ctx.blocked = f"the {g.name} gate met input nested too deeply"
         res = result(g.name, GateStatus.failed, "a file of the plugin is nested too deeply to check "
                      "(e.g. JSON thousands of levels deep)")

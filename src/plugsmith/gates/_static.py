@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ from pydantic import TypeAdapter, ValidationError
 from plugsmith.errors import BadInput, ManifestError, NotFound
 from plugsmith.gates._ast_policy import check_source, has_entry_point
 from plugsmith.gates._registry import GateContext, gate, result
-from plugsmith.gates._tools import collect, python_files
+from plugsmith.gates._tools import MAX_SOURCE_BYTES, collect, oversized, plugin_entries, python_files
 from plugsmith.spec import (
     CASES_FILE,
     CODE_FILE,
+    MANIFEST_FILE,
     README_FILE,
     GateResult,
     GateStatus,
@@ -24,7 +26,7 @@ from plugsmith.spec import (
 )
 
 MAX_FILES = 20
-MAX_BYTES = 256_000
+MAX_BYTES = MAX_SOURCE_BYTES
 MAX_LINES = 2_000
 _CASES = TypeAdapter(list[TestCase])
 
@@ -83,7 +85,10 @@ def manifest_gate(ctx: GateContext) -> GateResult:
 def _unsafe_entries(plugin_dir: Path) -> list[str]:
     """Links, special files, or more bytes than the size limit allows (so nothing huge is read)."""
     problems, total = [], 0
-    for path in sorted(plugin_dir.rglob("*")):
+    entries, stopped = plugin_entries(plugin_dir)
+    if stopped:
+        problems.append(f"the plugin directory holds {stopped}")
+    for path in entries:
         if path.is_symlink():
             problems.append(f"{path.relative_to(plugin_dir)} is a symbolic link")
         elif path.is_file():
@@ -128,19 +133,26 @@ def security_gate(ctx: GateContext) -> GateResult:
     """bandit plus our AST policy on every .py file; a policy finding or medium/high bandit issue fails."""
     granted = _granted(ctx)
     files = python_files(ctx.plugin_dir)
+    too_big = oversized(files)
+    if too_big:
+        ctx.blocked = ctx.blocked or "the security gate could not check the code"
+        return result("security", GateStatus.failed, too_big)
     findings: list[dict[str, Any]] = []
     for path in files:
         source = path.read_text(encoding="utf-8", errors="replace")
         ctx.sources[str(path.relative_to(ctx.plugin_dir))] = source
         findings += [f.as_evidence() | {"file": path.name} for f in check_source(source, granted=granted)]
+    findings += _control_characters(ctx.plugin_dir)
     code = ctx.sources.get(CODE_FILE)
     if code is not None and not has_entry_point(code):
         findings.append({"tool": "policy", "rule": "entry", "line": 0,
                          "message": "plugin.py must define a top-level run(inputs)"})
     bandit, error = _bandit(ctx, files) if files else ([], None)
-    if error:
+    if error and not findings:
         ctx.blocked = ctx.blocked or "the security gate could not run"
         return result("security", GateStatus.failed, error)
+    if error:  # our policy's findings say more than bandit's failure on the same code
+        findings.append({"tool": "bandit", "line": 0, "message": error})
     serious = [b for b in bandit if b["severity"] in {"MEDIUM", "HIGH"}]
     if findings or serious:
         ctx.blocked = ctx.blocked or "the security gate failed"
@@ -151,6 +163,51 @@ def security_gate(ctx: GateContext) -> GateResult:
     if bandit:
         return result("security", GateStatus.warned, f"{len(bandit)} low-severity bandit finding(s)", bandit)
     return result("security", GateStatus.passed, "bandit and the AST policy found nothing", [])
+
+
+# terminal controls (C0 but tab, newline, carriage return and form feed; DEL; C1) and bidirectional
+# controls. In a plugin's files they reached whoever looked: `hub show --source` and `hub show` printed
+# them raw (set the title, erase lines), and bidi overrides make code read differently than it runs
+# ("Trojan Source") — to the reviewer deciding whether to approve it
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(plugin_dir: Path) -> list[dict[str, Any]]:
+    """A finding for the first control character in each of the plugin's files."""
+    found = []
+    for path in plugin_entries(plugin_dir)[0]:
+        if not path.is_file() or path.is_symlink() or "__pycache__" in path.parts:
+            continue
+        text = path.read_bytes()[:MAX_BYTES].decode("utf-8", errors="replace")
+        if path == plugin_dir / MANIFEST_FILE:  # JSON spells a control character as \\u001b
+            text = _json_strings(text)
+        match = _CONTROL.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            found.append({"tool": "policy", "rule": "control", "line": line, "file": path.name,
+                          "message": f"{path.relative_to(plugin_dir)} holds the control character "
+                                     f"U+{ord(match.group()):04X} (escape sequences and bidirectional "
+                                     "overrides make text show other than it is)"})
+    return found
+
+
+def _json_strings(text: str) -> str:
+    """Every string (keys too) in a JSON document, one per line; the text itself if it is not JSON."""
+    try:
+        todo: list[Any] = [json.loads(text)]
+    except (ValueError, RecursionError):
+        return text
+    found: list[str] = []
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += [str(k) for k in value]
+            todo += list(value.values())
+        elif isinstance(value, list):
+            todo += value
+    return "\n".join(found)
 
 
 def _granted(ctx: GateContext) -> frozenset[str]:
@@ -169,6 +226,9 @@ def lint_gate(ctx: GateContext) -> GateResult:
     files = python_files(ctx.plugin_dir)
     if not files:
         return result("lint", GateStatus.failed, "no Python files")
+    too_big = oversized(files)
+    if too_big:
+        return result("lint", GateStatus.failed, too_big)
     out, error = collect("ruff", files, ctx.extra.pop("ruff", None))
     try:
         issues = json.loads(out or "[]") if error is None else []
@@ -190,7 +250,7 @@ def lint_gate(ctx: GateContext) -> GateResult:
 @gate("size", 70)
 def size_gate(ctx: GateContext) -> GateResult:
     """File count, bytes and lines within limits; only regular files (no links)."""
-    entries = [p for p in ctx.plugin_dir.rglob("*") if "__pycache__" not in p.parts]
+    entries = [p for p in plugin_entries(ctx.plugin_dir)[0] if "__pycache__" not in p.parts]
     links = [p.name for p in entries if p.is_symlink()]
     files = [p for p in entries if p.is_file() and not p.is_symlink()]
     total = sum(p.stat().st_size for p in files)

@@ -10,7 +10,7 @@ from plugsmith.errors import NotFound
 from plugsmith.gates import _dynamic, _static  # noqa: F401 - importing registers the built-in gates
 from plugsmith.gates._registry import GATES, GateContext, timed
 from plugsmith.gates._tiers import assign_tier
-from plugsmith.gates._tools import python_files, start
+from plugsmith.gates._tools import MAX_SOURCE_BYTES, oversized, python_files, start
 from plugsmith.sandbox import Sandbox, get_sandbox
 from plugsmith.spec import CapabilitySpec, GateReport, GateResult, GateStatus, PluginManifest, plugin_id_for
 
@@ -36,6 +36,8 @@ def refuse_remote_refs(plugin_dir: Path) -> None:
 
     path = plugin_dir / MANIFEST_FILE
     try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:  # the manifest gate reports the size
+            return
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return
@@ -126,7 +128,8 @@ def _context(plugin_dir: Path, spec: CapabilitySpec | None, hub: Hub | None, box
 def _run_gates(ctx: GateContext, only: tuple[str, ...] | None, audit: list[str]) -> list[GateResult]:
     """Run the registered gates (or only those named), in order, appending one audit line each."""
     files = python_files(ctx.plugin_dir)
-    if files:  # start the slow tools now; the security and lint gates collect them
+    if files and oversized(files) is None:  # start the slow tools now; the security and lint gates collect
+        # them (never on files over the size limit: nothing parses those)
         ctx.extra.update({"bandit": start("bandit", files), "ruff": start("ruff", files)})
     results = []
     for g in GATES:

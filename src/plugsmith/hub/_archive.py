@@ -30,6 +30,7 @@ MAX_MEMBER_BYTES = 8 * 1024 * 1024
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
 MAX_HEADER_BYTES = 64 * 1024  # one PAX / GNU long-name record
 MAX_NAME_CHARS = 1024
+MAX_DEPTH = 16  # directory levels below the plugin's root: walks of deeper trees ran out of recursion
 HEADERS_PER_MEMBER = 4  # a member's own block plus PAX, GNU long name and long link records
 SKIP_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 SKIP_SUFFIXES = (".pyc", ".pyo")
@@ -46,6 +47,12 @@ def _entries(root: Path) -> list[tuple[str, Path]]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         here = Path(dirpath)
+        if dirnames and len(here.relative_to(root).parts) >= MAX_DEPTH:
+            raise ArchiveError(f"the plugin nests directories more than {MAX_DEPTH} levels deep",
+                               subject=str(root), hint="flatten the plugin's directory")
+        if len(found) + len(dirnames) + len(filenames) > MAX_MEMBERS:
+            raise ArchiveError(f"the plugin holds more than {MAX_MEMBERS} files and directories",
+                               subject=str(root), hint="a plugin is a few small files")
         for name in [*dirnames, *filenames]:
             path = here / name
             if name.endswith(SKIP_SUFFIXES):
@@ -146,6 +153,9 @@ def _check_member(member: tarfile.TarInfo, seen: set[str]) -> str | None:
         raise ArchiveError(f"member {name!r} has an absolute path", subject="archive")
     if ".." in path.parts or "\\" in name:
         raise ArchiveError(f"member {name!r} escapes the archive (..)", subject="archive")
+    if len(path.parts) > MAX_DEPTH + 1:
+        raise ArchiveError(f"member {name[:80]!r} nests more than {MAX_DEPTH} directories deep",
+                           subject="archive")
     if member.issym() or member.islnk():
         raise ArchiveError(f"member {name!r} is a link; links are not allowed", subject="archive")
     if not (member.isfile() or member.isdir()):

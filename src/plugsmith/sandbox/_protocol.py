@@ -11,6 +11,7 @@ the host.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import signal
 from typing import Any
@@ -21,6 +22,23 @@ from plugsmith.sandbox._process import RawRun
 from plugsmith.spec import MAX_DEPTH, nesting_depth
 
 TOO_DEEP = f"output is nested more than {MAX_DEPTH} levels deep"
+# control characters (C0 but newline and tab, DEL, C1) and bidirectional overrides: in a plugin's error
+# message or prints they reached the user's terminal as escape sequences (erase the line above and print
+# "all gates passed", set the window title, write the clipboard) through `plugin run` and `validate`
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), never sent to a terminal."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def _shown(data: bytes) -> str:
+    """Captured prints, decoded and made printable, no longer than they were captured (escapes are
+    longer than the characters they stand for: the capture's cap still holds)."""
+    text = data.decode("utf-8", "replace")
+    shown = printable(text)
+    return shown if len(shown) <= len(text) else shown[:len(text)] + "\n[... truncated: control characters]"
 
 
 def make_payload(inputs: list[dict[str, Any]], *, fd: int, plugin: str, limits: Limits,
@@ -82,14 +100,15 @@ def interpret(raw: RawRun, nonce: str, expected: int, backend: str) -> SandboxOu
     """Turn a finished process into a ``SandboxOutcome`` with one reason, most specific first."""
     messages, forged = _messages(raw, nonce)
     runs = [CaseRun(bool(m.get("ok")), m.get("output") if m.get("ok") else None,
-                    None if m.get("ok") else str(m.get("error", "failed")), float(m.get("ms", 0.0)))
+                    None if m.get("ok") else printable(str(m.get("error", "failed"))),
+                    float(m.get("ms", 0.0)))
             for m in messages if m.get("t") == "case"]
     kinds = [m.get("t") for m in messages]
     limit = next((m.get("reason") for m in messages if m.get("t") == "limit"), None)
     load_error = next((m.get("error") for m in messages if m.get("t") == "load_error"), None)
-    stderr = raw.stderr.decode("utf-8", "replace")
+    stderr = _shown(raw.stderr)
     if load_error:
-        stderr = (stderr.rstrip() + "\n" + str(load_error)).lstrip()
+        stderr = (stderr.rstrip() + "\n" + printable(str(load_error))).lstrip()
     reason: str | None
     if raw.timed_out:
         reason = "timeout"
@@ -108,8 +127,8 @@ def interpret(raw: RawRun, nonce: str, expected: int, backend: str) -> SandboxOu
     if reason is None and any(r.error and r.error.startswith("MemoryError") for r in runs):
         reason = "memory"
     return SandboxOutcome(completed=reason is None, reason=reason, runs=runs,
-                          stdout=raw.stdout.decode("utf-8", "replace"), stderr=stderr, backend=backend,
-                          duration_ms=raw.duration_ms)
+                          stdout=_shown(raw.stdout), stderr=stderr,
+                          backend=backend, duration_ms=raw.duration_ms)
 
 
-__all__ = ["interpret", "make_payload"]
+__all__ = ["interpret", "make_payload", "printable"]

@@ -9,7 +9,10 @@ Two layers, both returning ``EPERM`` for the syscalls they deny:
   io_uring, whose kernel workers would otherwise open and connect sockets for the plugin — and the
   kernel's attack surface: ptrace and other processes' memory, namespaces and mounts, keyrings, BPF,
   perf events, userfaultfd, module loading, kexec, file handles, and the host-wide settings a root
-  process could change (hostname, clock, swap, reboot, quotas, accounting);
+  process could change (hostname, clock, swap, reboot, quotas, accounting); and what the fallback's
+  Landlock fence does not cover: System V and POSIX IPC objects (host-wide without an IPC namespace),
+  a file's mode, owner, times and extended attributes, and inotify watches; and Linux AIO, whose event
+  budget is the host's;
 * the *lockdown* filter, which the runner applies to itself after start-up and before importing the
   plugin: no ``execve`` (the plugin cannot replace the interpreter by a shell).
 
@@ -59,8 +62,20 @@ _NUMBERS: dict[str, tuple[int, int | None]] = {
     "modify_ldt": (154, None), "quotactl": (179, 60), "quotactl_fd": (443, 443), "syslog": (103, 116),
     "vhangup": (153, 58), "personality": (135, 92),
     "execve": (59, 221), "execveat": (322, 281),
-    "shmget": (29, 194), "shmat": (30, 196), "semget": (64, 190), "msgget": (68, 186),  # IPC: warm calls
-    "mq_open": (240, 180),
+    "shmget": (29, 194), "shmat": (30, 196), "shmctl": (31, 195), "shmdt": (67, 197), "semget": (64, 190),
+    "semop": (65, 193), "semctl": (66, 191), "semtimedop": (220, 192), "msgget": (68, 186),
+    "msgsnd": (69, 189), "msgrcv": (70, 188), "msgctl": (71, 187), "mq_open": (240, 180),
+    "mq_unlink": (241, 181), "mq_timedsend": (242, 182), "mq_timedreceive": (243, 183),
+    "mq_notify": (244, 184), "mq_getsetattr": (245, 185),
+    "chmod": (90, None), "fchmod": (91, 52), "fchmodat": (268, 53), "fchmodat2": (452, 452),
+    "chown": (92, None), "fchown": (93, 55), "lchown": (94, None), "fchownat": (260, 54),
+    "utime": (132, None), "utimes": (235, None), "futimesat": (261, None), "utimensat": (280, 88),
+    "setxattr": (188, 5), "lsetxattr": (189, 6), "fsetxattr": (190, 7), "removexattr": (197, 14),
+    "lremovexattr": (198, 15), "fremovexattr": (199, 16), "setxattrat": (463, 463),
+    "removexattrat": (466, 466), "file_setattr": (469, 469), "truncate": (76, 45),
+    "inotify_init": (253, None), "inotify_init1": (294, 26), "inotify_add_watch": (254, 27),
+    "io_setup": (206, 0), "io_destroy": (207, 1), "io_submit": (209, 2), "io_cancel": (210, 3),
+    "io_getevents": (208, 4), "io_pgetevents": (333, 292),
     "rt_sigqueueinfo": (129, 138), "rt_tgsigqueueinfo": (297, 240), "setpriority": (141, 140),
     "sched_setparam": (142, 118), "sched_setscheduler": (144, 119), "sched_setaffinity": (203, 122),
     "sched_setattr": (314, 274), "ioprio_set": (251, 30), "process_mrelease": (448, 448),
@@ -79,12 +94,28 @@ DENY_GROUPS: dict[str, tuple[str, ...]] = {
     "signals": ("kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open",
                 "pidfd_send_signal"),
     "network": ("socket", "socketpair", *IO_URING),
+    # Linux AIO: one io_setup took the whole host's event budget (fs.aio-max-nr) for the run, so no other
+    # process on the machine could start asynchronous I/O
+    "asynchronous I/O": ("io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents"),
     "other processes": ("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
                         "process_madvise", "process_mrelease", "migrate_pages", "move_pages",
                         # scheduling of others (the fallback shares uid 65534 with every other sandbox)
                         "setpriority", "sched_setparam", "sched_setscheduler", "sched_setaffinity",
                         "sched_setattr", "ioprio_set"),
     "memory outside the address-space limit": ("memfd_create", "memfd_secret"),
+    # without an IPC namespace (the fallback) these objects are the host's: a segment a plugin creates
+    # and fills outlives the run (64 MiB per run, kept until reboot) and is seen by the next run
+    "System V and POSIX IPC": ("shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl",
+                               "semtimedop", "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink",
+                               "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr"),
+    # Landlock does not cover a file's mode, owner, times or extended attributes (nor, before ABI 3,
+    # truncate): in the fallback a plugin changed them on files outside its fence owned by its uid
+    "file metadata": ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+                      "utime", "utimes", "futimesat", "utimensat", "setxattr", "lsetxattr", "fsetxattr",
+                      "removexattr", "lremovexattr", "fremovexattr", "setxattrat", "removexattrat",
+                      "file_setattr", "truncate"),
+    # nor watching: inotify reported the names of files created in host directories outside the fence
+    "file-system watches": ("inotify_init", "inotify_init1", "inotify_add_watch"),
     "namespaces and mounts": ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree",
                               "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"),
     "kernel surface": ("keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
@@ -100,7 +131,9 @@ LAUNCH_DENY = tuple(name for group in DENY_GROUPS.values() for name in group)
 GUARDS: dict[str, tuple[int, tuple[int, ...] | None]] = {
     "prlimit64": (0, None),                  # another process's limits (setrlimit on itself passes pid 0)
     "fcntl": (1, (8, 15)),                   # F_SETOWN, F_SETOWN_EX: SIGIO (or any F_SETSIG) to a chosen pid
-    "ioctl": (1, (0x8901, 0x8902, 0x5412)),  # FIOSETOWN, SIOCSPGRP (the same), TIOCSTI (typing into a tty)
+    # FIOSETOWN, SIOCSPGRP (the same), TIOCSTI (typing into a tty); FS_IOC_SETFLAGS (and its 32-bit
+    # form) and FS_IOC_FSSETXATTR: inode flags, metadata that Landlock does not cover either
+    "ioctl": (1, (0x8901, 0x8902, 0x5412, 0x40086602, 0x40046602, 0x401C5820)),
 }
 LAUNCH_GUARDED = tuple(GUARDS)
 LOCKDOWN_DENY = ("execve", "execveat")

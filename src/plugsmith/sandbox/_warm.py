@@ -5,9 +5,10 @@ batch; that start is most of a small call's cost. A :class:`WarmWorker` starts t
 same launch code, mounts, rlimits and seccomp layers, except that its filter still allows ``fork`` and
 signalling its own children — around a fork server (``_zygote.py``) that never imports the plugin. Each
 call forks a child of that pristine worker; the child closes everything but its own pipes, applies the
-call's CPU and memory limits, locks itself down like the cold runner (plus no SysV/POSIX IPC and a
-Landlock fence around a per-call directory), and only then imports ``plugin.py``. The worker removes the
-call's files afterwards. The host passes each call's pipes over a Unix socket, so the worker never
+call's CPU and memory limits, locks itself down like the cold runner (plus a Landlock fence around a
+per-call directory), and only then imports ``plugin.py``. The worker removes the call's files afterwards
+(restoring the modes a call gave them first); a worker that cannot remove everything is replaced, so no
+call sees what an earlier one left. The host passes each call's pipes over a Unix socket, so the worker never
 sees a call's input or output, and reads the answer itself with the cold path's protocol rules
 (``interpret``: nonce, limits, reasons).
 
@@ -51,8 +52,8 @@ from plugsmith.sandbox._protocol import interpret
 from plugsmith.sandbox._rlimit import _fence, _hooks, _stage_plugin, is_builtin
 from plugsmith.sandbox._seccomp import LAUNCH_DENY, LAUNCH_GUARDED, LOCKDOWN_DENY, build_filter
 
-ZYGOTE_ALLOWS = ("clone", "fork", "vfork", "kill", "pidfd_open")  # the worker forks and reaps its children
-CALL_DENY = ("shmget", "shmat", "semget", "msgget", "mq_open")   # no IPC object can outlive a call
+# the worker forks and reaps its children, and restores the modes of what a call left (to remove it)
+ZYGOTE_ALLOWS = ("clone", "fork", "vfork", "kill", "pidfd_open", "chmod", "fchmod", "fchmodat", "fchmodat2")
 WORKER_CPU_S = 600.0     # the worker's own CPU budget (forking costs ~1 ms a call); recycled long before
 MAX_CALLS = 5000         # calls per worker before it is replaced by a fresh one
 START_TIMEOUT_S = 15.0
@@ -77,7 +78,7 @@ def zygote_filter() -> bytes | None:
 @cache
 def child_filter() -> bytes | None:
     """What each call's child adds before importing the plugin: the full launch and lockdown filters."""
-    return build_filter((*LAUNCH_DENY, *LOCKDOWN_DENY, *CALL_DENY), guarded=LAUNCH_GUARDED)
+    return build_filter((*LAUNCH_DENY, *LOCKDOWN_DENY), guarded=LAUNCH_GUARDED)
 
 
 @cache
@@ -273,8 +274,8 @@ class WarmWorker:
             status = pump.run(start + limits.wall_s + GRACE_S)
         finally:
             pump.close()
-        if status is None or status.get("t") != "exit":
-            self.close()  # hung, dead or confused: never trust it with another call
+        if status is None or status.get("t") != "exit" or status.get("clean") is not True:
+            self.close()  # hung, dead, confused, or left files behind: never trust it with another call
         rc = int(status["rc"]) if status and status.get("t") == "exit" else -signal.SIGKILL
         timed_out = status is None or bool(status.get("timeout"))
         raw = RawRun(rc, bytes(pump.channel), pump.overflow, b"", pump.log.text(), timed_out,
@@ -408,5 +409,5 @@ class WarmPool:
             worker.close()
 
 
-__all__ = ["CALL_DENY", "MAX_CALLS", "ZYGOTE_ALLOWS", "WarmPool", "WarmWorker", "child_filter",
+__all__ = ["MAX_CALLS", "ZYGOTE_ALLOWS", "WarmPool", "WarmWorker", "child_filter",
            "zygote_args", "zygote_filter"]

@@ -12,12 +12,13 @@ read or write its memory through ``/proc``), preloads the standard library plugi
 * the worker makes a fresh directory for the call and forks. The child takes the three descriptors,
   closes everything else (the control socket above all), sets the call's CPU and memory limits, reads
   its input, locks itself down (the runner's ``_lockdown``: no ``execve``, no new processes, no signals,
-  no sockets, no SysV/POSIX IPC, and a Landlock fence that leaves only the call directory writable —
+  no sockets, no SysV/POSIX IPC, no chmod, and a Landlock fence that leaves only the call directory writable —
   under bwrap, whose ``/tmp`` is size-capped; the fallback's is on the host's disk and stays read-only)
   and only then imports ``plugin.py`` and runs it, answering on the result channel exactly like the
   cold runner (same messages, same nonce rule);
-* the worker waits for the child (killing it at the wall-clock limit), reports ``{rc, timeout}`` on the
-  socket and removes everything the call could have written before it reads the next call.
+* the worker waits for the child (killing it at the wall-clock limit), removes everything the call
+  could have written (restoring modes the call set first) and reports ``{rc, timeout, clean}`` on the
+  socket; a worker that could not remove everything says so and exits, and the host starts a fresh one.
 
 Calls therefore share nothing: each child is a fresh copy of a worker no plugin has touched, and the
 call's files are gone before the next call starts.
@@ -64,11 +65,17 @@ def _prepare(header: dict[str, Any]) -> None:
     gc.freeze()  # children fork from here: keep their pages shared
 
 
-def _sweep(roots: list[str], baseline: dict[str, set[str]]) -> None:
-    """Remove whatever a call left under the writable roots (everything not there at start)."""
+def _sweep(roots: list[str], baseline: dict[str, set[str]]) -> bool:
+    """Remove whatever a call left under the writable roots (everything not there at start); whether
+    nothing is left.
+
+    A call can create directories it cannot list or enter itself (``mkdir(d, 0o300)``, a file inside);
+    their modes are restored first, or ``rmtree`` would leave them for the next call to find by name.
+    """
     import contextlib
     import shutil
 
+    clean = True
     for root in roots:
         try:
             entries = os.listdir(root)
@@ -78,11 +85,28 @@ def _sweep(roots: list[str], baseline: dict[str, set[str]]) -> None:
             if entry in baseline.get(root, set()):
                 continue
             path = os.path.join(root, entry)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    _open_up(path)
+                    shutil.rmtree(path)
+                else:
                     os.unlink(path)
+            except Exception:  # noqa: BLE001 - whatever stops the removal, the worker must not go on
+                clean = False
+        with contextlib.suppress(OSError):
+            clean = clean and set(os.listdir(root)) <= baseline.get(root, set())
+    return clean
+
+
+def _open_up(top: str) -> None:
+    """Give every directory below ``top`` (ours: same uid) owner rwx, without recursion (a call may nest
+    directories thousands deep)."""
+    todo = [top]
+    while todo:
+        path = todo.pop()
+        os.chmod(path, 0o700)  # a directory (never a link: see below)
+        with os.scandir(path) as entries:
+            todo += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
 
 
 def _close_others(keep: set[int]) -> None:
@@ -226,8 +250,11 @@ def _main() -> None:
             ctl.send(RUNNER["_dumps"]({"t": "error", "error": "expected three descriptors"}).encode())
             continue
         call = RUNNER["_loads"](message.decode("utf-8"))
-        ctl.send(RUNNER["_dumps"](_serve_one(call, fds, number, header)).encode())
-        _sweep(roots, baseline)  # the child is gone; its files go before the next call is read
+        report = _serve_one(call, fds, number, header)
+        report["clean"] = _sweep(roots, baseline)  # the child is gone; its files go before the reply
+        ctl.send(RUNNER["_dumps"](report).encode())
+        if not report["clean"]:
+            return  # something stayed behind: the host replaces this worker
 
 
 RUNNER: dict[str, Any] = {}  # filled from argv when this runs as the worker, never on import

@@ -22,8 +22,7 @@ from typing import Any
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from plugsmith.spec._ports import JsonSchema, port_catalog, ref_problem, resolve_port
-from plugsmith.spec._regex import schema_pattern_problem
+from plugsmith.spec._ports import JsonSchema, pattern_problem, port_catalog, ref_problem, resolve_port
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 MAX_CASE_DEPTH = 32              # nesting of objects and arrays inside one case's input or expected
@@ -60,14 +59,14 @@ class TestCase(BaseModel):
 @lru_cache(maxsize=512)
 def _schema_problem(canonical: str) -> str | None:
     """The meta-schema error of a schema (given as canonical JSON), or why its references cannot be
-    resolved offline or a pattern cannot be matched in linear time, or None. Cached: the plan schema
-    is checked for every ``plan_json`` port and costs tens of milliseconds each time."""
+    resolved offline, or None. Cached: the plan schema is checked for every ``plan_json`` port and
+    costs tens of milliseconds each time."""
     schema = json.loads(canonical)
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         return f"not valid JSON Schema: {exc.message}"
-    return ref_problem(schema) or schema_pattern_problem(schema)
+    return ref_problem(schema) or pattern_problem(schema)
 
 
 def _catalog_ref(schema: Any) -> str | None:

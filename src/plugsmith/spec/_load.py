@@ -66,8 +66,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: bool = False) -> Any:
     """Parse UTF-8 JSON (or YAML) bytes; anything unreadable is a one-line ``BadInput`` of the kind
     ``what`` names (spec, manifest, plan; else plain BadInput): not UTF-8, not valid JSON/YAML, an
-    integer too long for Python to convert, nested more than ``MAX_DEPTH`` levels (which would
-    exhaust the recursion of later steps) or — in a spec, manifest or cases file — one key twice in an
+    integer beyond the range of a double, nested more than ``MAX_DEPTH`` levels (which would exhaust
+    the recursion of later steps) or — in a spec, manifest or cases file — one key twice in an
     object (``{"name": "a", "name": "b"}`` reads as ``b`` here but as ``a`` to some other readers)."""
     err = _ERRORS.get(what, BadInput)
     kind = "YAML" if yaml_text else "JSON"
@@ -78,14 +78,20 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
                   hint=f"save the {what} file as UTF-8") from None
     hook = _unique_keys if what in STRICT_KEYS else None
     try:
-        data = yaml.safe_load(text) if yaml_text else json.loads(text, object_pairs_hook=hook)
+        data = (yaml.safe_load(text) if yaml_text
+                else json.loads(text, parse_int=_json_int, object_pairs_hook=hook))
     except _DuplicateKey as exc:
         raise err(f"key {str(exc)[:80]!r} appears twice in one object", subject=subject,
                   hint="keep one of them; plugsmith does not guess which one you meant") from None
+    except _HugeInteger as exc:
+        raise err(f"holds an integer of {exc.digits:,} digits, beyond the range of a JSON number (a double)",
+                  subject=subject, hint=f"keep the {what}'s numbers within about 1.8e308") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise err(f"not valid {kind}: {exc}".splitlines()[0], subject=subject) from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits (sys.get_int_max_str_digits)
-        raise err(f"not valid {kind}: {exc}".splitlines()[0][:200], subject=subject) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (sys.int_info), in YAML too
+        raise err("holds an integer with thousands of digits, beyond any JSON number a program can use",
+                  subject=subject, hint=f"keep the {what}'s numbers within the range of a double "
+                  f"(about 1.8e308)") from None
     except RecursionError:
         data = None
         depth = MAX_DEPTH + 1
@@ -94,7 +100,50 @@ def parse_document(raw: bytes, *, subject: str, what: str = "input", yaml_text: 
     if depth > MAX_DEPTH:
         raise err(f"{kind} nested more than {MAX_DEPTH} levels deep", subject=subject,
                   hint=f"flatten the {what}; no plugsmith document needs that depth")
+    huge = oversized_number(data) if yaml_text else None  # JSON's integers were checked as parsed
+    if huge is not None:
+        raise err(f"holds an integer of {huge:,} digits, beyond the range of a JSON number (a double)",
+                  subject=subject, hint=f"keep the {what}'s numbers within about 1.8e308")
     return data
+
+
+class _HugeInteger(ValueError):
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"{digits} digits")
+        self.digits = digits
+
+
+def _json_int(text: str) -> int:
+    """``json.loads``'s integer parser, refusing integers a double cannot hold (more than 309 digits,
+    or 309 past 2**1024) before Python converts them (which it refuses past 4,300 digits anyway)."""
+    digits = len(text.lstrip("-"))
+    if digits >= _DOUBLE_DIGITS:
+        value = int(text) if digits == _DOUBLE_DIGITS else None
+        if value is None or abs(value) >= _DOUBLE_LIMIT:
+            raise _HugeInteger(digits)
+        return value
+    return int(text)
+
+
+def oversized_number(value: Any) -> int | None:
+    """The digit count of the first integer too large for a double (JSON's number), else None.
+
+    Such a number parses in Python but breaks every float comparison later (``OverflowError``).
+    Iterative: ``value`` is already known to nest at most ``MAX_DEPTH`` levels, but may be wide."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= _DOUBLE_LIMIT:
+            return len(str(abs(item)))
+    return None
+
+
+_DOUBLE_LIMIT = 2 ** 1024  # the smallest integer a double cannot hold (rounded up to infinity)
+_DOUBLE_DIGITS = len(str(_DOUBLE_LIMIT))  # 309
 
 
 def read_document(path: Path, what: str) -> Any:

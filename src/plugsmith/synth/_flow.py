@@ -21,7 +21,7 @@ from plugsmith.errors import NotFound, PlugsmithError, SpecError
 from plugsmith.hub._cases import port_problem
 from plugsmith.hub._leases import synthesis_lease
 from plugsmith.spec import CapabilitySpec, Origin, Outcome, SynthesisRequest
-from plugsmith.synth._bounds import check_case_values
+from plugsmith.synth._bounds import check_case_values, check_port_schemas
 from plugsmith.synth._cases import (
     CASES_FORMAT,
     CEGIS_HOLDOUT,
@@ -58,8 +58,9 @@ EDGE_ROUNDS = 4      # candidates turned down for failing on generated edge inpu
 def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
     """A spec must come with test cases; they are the only definition of 'correct' synthesis has.
 
-    Also bounds what synthesis will read (``check_case_values``): a spec is refused, not searched, when
-    its cases are nested too deeply or too large.
+    Also bounds what synthesis will read (``check_case_values``, ``check_port_schemas``): a spec is
+    refused, not searched, when its cases are nested too deeply or too large, or its port schemas are too
+    large for a plugin to carry (an enum of ten thousand strings).
     """
     if spec.missing_cases:
         raise missing_cases_error(spec, spec.name, hub_names=hub_case_names(spec, hub))
@@ -67,6 +68,7 @@ def check_cases(spec: CapabilitySpec, hub: Hub | None = None) -> None:
         raise SpecError("spec has no test cases; add inline cases or <stem>.cases.json", subject=spec.name,
                         hint=f"a cases file holds {CASES_FORMAT}")
     check_case_values(spec)
+    check_port_schemas(spec)
     for case in spec.cases:  # named cases from the hub were kept unchecked when no plugin existed yet
         why = port_problem(spec, case)
         if why:

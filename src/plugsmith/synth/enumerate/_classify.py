@@ -94,10 +94,11 @@ def classify(search: Search, sub: Scope, needed: list[str]) -> Node | None:
         return found
     positions = known_positions(search, sub)
     order = sorted(labels, key=answers.index)
-    if len(labels) == 2:
-        found = _by_condition(search, sub, needed, order)
-    if found is None:
-        found = _by_thresholds(search, sub, positions, needed, done, examples=False)
+    # two labels: a condition, or a threshold the description states on a number; the reading closer to
+    # the description wins (a condition that fits two examples by chance ignores the stated threshold)
+    options = [_by_condition(search, sub, needed, order)] if len(labels) == 2 else []
+    options.append(_by_thresholds(search, sub, positions, needed, done, examples=False))
+    found = min((n for n in options if n is not None), key=lambda n: _rank(search, n), default=None)
     if found is None and sub.done >= CLASSIFY_MAX and sub.parent is not None:
         found = _by_thresholds(search, sub, positions, needed, 0, examples=True)
     sub.cache[key] = (sub.done, found)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugsmith.spec import JsonSchema, TestCase
-from plugsmith.synth.enumerate._values import constants_in, is_num
+from plugsmith.synth.enumerate._values import constants_in, is_num, singular
 
 MAX_NUMBERS = 12     # description numbers used as constants
 MAX_WORDS = 12       # quoted description words used as constants
@@ -40,9 +40,21 @@ _BEFORE = [("ge", r"(at least|from|minimum of|no less than|>=|≥)\s*$"),
 _ROUNDING = re.compile(r"(\d)\s*(?:decimal|digit|place)|round(?:ed|s)?\s+to\s+(\d)\b|"
                        r"(whole (?:number|day|percent)|nearest integer)", re.IGNORECASE)
 _OPERATORS = [("mul", r"\w\s+(x|×|\*|times|multiplied by)\s+\w"),
-              ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b"),
+              ("add", r"\w\s+(\+|plus|added to)\s+\w|\bsum of\b|\badd(ed)? up\b|\bin total\b|\btotals?\b|"
+                      r"\bsummed\b"),
               ("sub", r"\w\s+(-|−|minus|less)\s+\w|\bdifference\b|\bleft after\b"),
-              ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b")]
+              ("div", r"\w\s+(/|÷|divided by|over|per)\s+\w|\bratio\b|\baverage\b"),
+              # whether a comparison includes its bound: "reach the pass mark" is >=, "exceed it" is >
+              ("le", r"\b(at least|or more|or above|or higher|reach(es|ed)?|meets?|no less than|up to|"
+                     r"at most|or less|or fewer|or below|no more than)\b"),
+              ("lt", r"\b(more than|exceeds?|exceeding|above|greater than|below|under|less than|"
+                     r"fewer than)\b")]
+# Separators the description names in words ("joined by hyphens", "the space replaced by a dot").
+_SEPARATOR_WORDS = {"dot": ".", "period": ".", "full stop": ".", "hyphen": "-", "dash": "-",
+                    "underscore": "_", "slash": "/", "colon": ":", "semicolon": ";", "comma": ",",
+                    "pipe": "|", "space": " ", "plus sign": "+", "ampersand": "&"}
+_SEPARATOR = re.compile(r"\b(" + "|".join(_SEPARATOR_WORDS) + r")(?:e?s)?\b", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"^[ .,:;|/\\_+&#>-]{1,3}$")
 _AFTER = [("ge", r"^\s*(or more|or above|or higher|and above|and up|\+)"),
           ("le", r"^\s*(or less|or fewer|or below|or lower|and below)")]
 
@@ -60,6 +72,7 @@ class Constants:
     notes: tuple[str, ...] = ()
     mentions: frozenset[str] = frozenset()  # the description's words, lower case, plural "s" dropped
     operators: frozenset[str] = frozenset()  # arithmetic the description names ("likelihood x impact": mul)
+    separators: tuple[str, ...] = ()  # separators it names ("a dot", "hyphens") or quotes ("|")
 
     @property
     def strings(self) -> list[str]:
@@ -170,12 +183,15 @@ def spec_constants(description: str, inputs: dict[str, JsonSchema], outputs: dic
     places = {str(d) for d in rounding}  # "rounded to 1 decimal" does not make 1 a subject
     mentions = frozenset(_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in places)
     operators = frozenset(op for op, pattern in _OPERATORS if re.search(pattern, text, re.IGNORECASE))
+    separators = [_SEPARATOR_WORDS[m.group(1).lower()] for m in _SEPARATOR.finditer(text)]
+    separators += [w for w in words if _PUNCTUATION.match(w)]
     return Constants(tuple(numbers), tuple(words), tuple(sorted(enums)), tuple(labels), comparisons,
-                     tuple(rounding[:3]), tuple(notes), mentions, operators)
+                     tuple(rounding[:3]), tuple(notes), mentions, operators,
+                     tuple(dict.fromkeys(separators))[:MAX_WORDS])
 
 
 def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    return singular(word)
 
 
 def plausibility(node: Any, consts: Constants) -> float:
@@ -197,8 +213,12 @@ def plausibility(node: Any, consts: Constants) -> float:
 
 
 def _ops(node: Any, out: set[str] | None = None) -> set[str]:
+    """The arithmetic a program does; a sum over a list or a group is an addition ("in total")."""
     out = set() if out is None else out
     out.add("div" if node.op in ("pct", "mean") else node.op)
+    if node.op == "sum" or (node.op == "group" and node.param == "sum") or (
+            node.op == "rel" and node.param[1] == "sum"):
+        out.add("add")
     for arg in node.args:
         _ops(arg, out)
     return out

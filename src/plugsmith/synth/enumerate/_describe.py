@@ -64,6 +64,8 @@ def describe(n: Node) -> str:
         return f"{'argmax' if n.param else 'argmin'}({describe(a[0])}, {lam(a[1])}, {lam(a[2])})"
     if op in ("map", "filter", "sort_by", "to_dict", "map_values"):
         parts = [describe(a[0])] + [lam(b) for b in a[1:]]
+        if op == "to_dict" and n.param == "text":
+            parts[1] = f"{var} -> str({describe(a[1])})"
         if op == "sort_by":
             parts.append("descending" if n.param else "ascending")
         return f"{op}({', '.join(parts)})"

@@ -162,6 +162,12 @@ def read_path(value: Any, fields: tuple[str, ...]) -> Any:
     return value
 
 
+def _int_text(value: Any) -> str:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DSLError("not an integer key")
+    return str(value)
+
+
 def _lookup(node: Node, items: list[Any], key: Any) -> Any:
     """``find``: a field of the record whose id is ``key``; ``rel``: an aggregate over the records whose
     foreign key is ``key`` (0 for a sum or count over none)."""
@@ -227,7 +233,9 @@ def _eval(node: Node, env: dict[str, Any]) -> Any:
         value = body(2) if len(node.args) > 2 else (lambda item: 1)
         groups = rt.group_by(items, body(1), value)
         return {k: aggregate(vs, node.param) for k, vs in groups.items()}
-    if op == "to_dict":
+    if op == "to_dict":  # param "text": integer keys written as JSON object keys are, as text
+        if node.param == "text":
+            return {_int_text(body(1)(x)): body(2)(x) for x in items}
         return {body(1)(x): body(2)(x) for x in items}
     if op == "graph":
         kind, id_field, deps_field = node.param

@@ -152,7 +152,8 @@ class Emitter:
                 return groups
             return f"{{group: {_AGG[n.param]} for group, vals in {groups}.items()}}"
         if op == "to_dict":
-            return f"{{{self.expr(a[1])}: {self.expr(a[2])} for {var} in {self.expr(a[0])}}}"
+            key = self.expr(a[1]) if n.param != "text" else f"str({self.expr(a[1])})"
+            return f"{{{key}: {self.expr(a[2])} for {var} in {self.expr(a[0])}}}"
         if op == "map_values":
             return f"{{k: {self.expr(a[1])} for k, {var} in {self.expr(a[0])}.items()}}"
         if op == "find":

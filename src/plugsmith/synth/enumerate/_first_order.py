@@ -28,7 +28,7 @@ def unary(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
                 continue  # costlier unary operations are generated from their own size below
             if op == "round" and scope is search.top:
                 continue  # rounding a top-level number is a wrapper lookup (``_deduce``)
-            for param in params(op):
+            for param in params(op, search.consts.separators):
                 for a in entries:
                     if a.free and unary_ok(op, a.node, wants_list):
                         yield from apply(op, (a,), param, rt, a.dep)
@@ -37,7 +37,7 @@ def unary(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
             rt = unary_type(op, arg_t)
             if rt is None:
                 continue
-            for param in params(op):
+            for param in params(op, search.consts.separators):
                 for a in entries:
                     if a.free and unary_ok(op, a.node, wants_list):
                         yield from apply(op, (a,), param, rt, a.dep)
@@ -57,7 +57,7 @@ def _concat(search: Search, scope: Scope, size: int) -> Iterator[Entry]:
             for rt_, res in scope.at(right).items():
                 if binary_type("concat", lt, rt_) is None:
                     continue
-                for param in dsl.CONCAT_SEPARATORS:
+                for param in dict.fromkeys([*dsl.CONCAT_SEPARATORS, *search.consts.separators]):
                     for a in les:
                         for b in res:
                             if (a.free or b.free) and a is not b:

@@ -11,7 +11,7 @@ schema only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from plugsmith.synth.enumerate._constants import relevance
@@ -20,14 +20,14 @@ from plugsmith.synth.enumerate._hof import usable_source
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import is_list, is_map
-from plugsmith.synth.enumerate._values import ERR, canon
+from plugsmith.synth.enumerate._values import ERR, canon, is_key
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
 
 BODY_MAX = 7
 SOURCE_MAX = 2  # sizes of the source lists tried (plan_json.tasks, plan_json.tasks[]*resources)
-MAP_SOURCE_MAX = 4  # sizes of the groupings whose values a dictionary output may transform
+MAP_SOURCE_MAX = 5  # sizes of the groupings whose values a dictionary output may transform
 MAP_SOURCES = 6  # groupings tried
 MAP_BODY_MAX = 3  # size to which the scope of a grouping's values is grown
 
@@ -83,18 +83,30 @@ def inverse_candidates(search: Search, port: str, target: list[Any], fields: lis
         yield from _select_by_key(search, lst, sub, idx, target)
         if not all(isinstance(target[e], dict) and len(target[e]) == len(idx[e]) for e in envs):
             continue
-        for key in sub.at(1).get("str", []):
-            if not key.dep:
-                continue
-            keys = {e: [key.vec[i] for i in idx[e]] for e in envs}
+        for key, text in _dict_keys(sub):
+            keys = {e: [text(key.vec[i]) for i in idx[e]] for e in envs}
             if any(set(keys[e]) != set(target[e]) or len(set(keys[e])) != len(keys[e]) for e in envs):
-                continue
-            if any(key.vec[i] is ERR or not isinstance(key.vec[i], str) for i in range(sub.n)):
                 continue
             body = lookup(search, sub, [target[e][k] for e in envs for k in keys[e]], fields)
             if body is not None:
-                yield Node("to_dict", (lst.node, key.node, body), var=sub.var)
+                param = "text" if key.type == "num" else None
+                yield Node("to_dict", (lst.node, key.node, body), param, var=sub.var)
     yield from _map_values(search, target, fields, size)
+
+
+def _dict_keys(sub: Scope) -> Iterator[tuple[Entry, Callable[[Any], Any]]]:
+    """Fields that can key a dictionary output: strings, or integers (an employee number), which a JSON
+    object holds as text (``"17"``)."""
+    for key in sub.at(1).get("str", []):
+        if key.dep and all(isinstance(v, str) for v in key.vec):
+            yield key, _same_key
+    for key in sub.at(1).get("num", []):
+        if key.dep and key.node.op == "path" and all(is_key(v) for v in key.vec):
+            yield key, str
+
+
+def _same_key(value: Any) -> Any:
+    return value
 
 
 def _may_fit(sub: Scope, idx: list[list[int]], target: list[Any], envs: list[int]) -> bool:
@@ -105,7 +117,8 @@ def _may_fit(sub: Scope, idx: list[list[int]], target: list[Any], envs: list[int
     if all(isinstance(target[e], list) and all(isinstance(x, str) for x in target[e]) for e in envs):
         return any(all(set(target[e]) <= {k.vec[i] for i in idx[e]} for e in envs) for k in keys if k.dep)
     if all(isinstance(target[e], dict) and len(target[e]) == len(idx[e]) for e in envs):
-        return any(all(set(target[e]) == {k.vec[i] for i in idx[e]} for e in envs) for k in keys if k.dep)
+        return any(all(set(target[e]) == {text(k.vec[i]) for i in idx[e]} for e in envs)
+                   for k, text in _dict_keys(sub))
     return False
 
 

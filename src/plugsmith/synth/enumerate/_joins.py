@@ -19,7 +19,7 @@ from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import is_list, is_rec
-from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type, is_num
+from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type, is_key, is_num, singular
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
@@ -31,7 +31,7 @@ REL_AGGREGATES = ("sum", "max", "min", "mean")
 
 @dataclass(frozen=True)
 class RecordList:
-    """A top-level list of records with a unique string id field, indexed per example."""
+    """A top-level list of records with a unique id field (strings or integers), indexed per example."""
 
     entry: Entry
     id_field: str
@@ -40,7 +40,8 @@ class RecordList:
 
 
 def record_lists(search: Search) -> list[RecordList]:
-    """Top-level lists of records (sizes 1-2: ports and their fields) with a unique string id field."""
+    """Top-level lists of records (sizes 1-2: ports and their fields) with a unique id field: strings
+    (``"t1"``) or integers (an employee number ``17``), whatever the field is called."""
     cached: list[RecordList] | None = search.top.cache.get("record_lists")
     if cached is not None and search.top.cache.get("record_lists_at") == search.top.done:
         return cached
@@ -63,7 +64,7 @@ def record_lists(search: Search) -> list[RecordList]:
 def _id_fields(lists: list[Any], fields: tuple[str, ...]) -> list[str]:
     out = []
     for f in fields:
-        ok = all(isinstance(r, dict) and isinstance(r.get(f), str) for lst in lists for r in lst)
+        ok = all(isinstance(r, dict) and is_key(r.get(f)) for lst in lists for r in lst)
         if ok and all(len({r[f] for r in lst}) == len(lst) for lst in lists) and any(lists):
             out.append(f)
     return out
@@ -74,8 +75,9 @@ def join_leaves(search: Search, scope: Scope, own: list[Entry]) -> Iterator[Entr
     if scope.parent is None:
         return
     lists = record_lists(search)
-    keys = [e for e in own if e.dep and e.type == "str" and e.node.op in ("var", "path")
-            and (e.node.op == "var" or len(e.node.param[1]) == 1)]
+    keys = [e for e in own if e.dep and e.type in ("str", "num") and e.node.op in ("var", "path")
+            and (e.node.op == "var" or len(e.node.param[1]) == 1)
+            and all(is_key(v) for v in e.vec if v is not ERR)]
     for key in keys:
         for rl in lists:
             yield from _finds(scope, key, rl)
@@ -88,7 +90,7 @@ def _finds(scope: Scope, key: Entry, rl: RecordList) -> Iterator[Entry]:
     found: list[Any] = []
     hits = same = 0
     for i, k in enumerate(key.vec):
-        rec = rl.by_id[scope.top_env[i]].get(k) if isinstance(k, str) else None
+        rec = rl.by_id[scope.top_env[i]].get(k) if is_key(k) else None
         found.append(ERR if rec is None else rec)
         hits += rec is not None
         same += rec is scope.elements[i]
@@ -109,7 +111,7 @@ def _rels(search: Search, scope: Scope, key: Entry, lists: list[RecordList]) -> 
     """Aggregates over the records of another list whose field points at this element's ``key``."""
     own_ids: list[set[Any]] = [set() for _ in search.inputs]
     for i, k in enumerate(key.vec):
-        if not isinstance(k, str):
+        if not is_key(k):
             return
         own_ids[scope.top_env[i]].add(k)
     if any(len(ids) != sum(1 for e in scope.top_env if e == env) for env, ids in enumerate(own_ids)):
@@ -124,7 +126,7 @@ def _rels(search: Search, scope: Scope, key: Entry, lists: list[RecordList]) -> 
             continue  # the scope's own list
         for foreign in rl.fields:
             pairs = [(env, r.get(foreign)) for env, recs in enumerate(records) for r in recs]
-            if not pairs or any(not isinstance(v, str) for _, v in pairs):
+            if not pairs or any(not is_key(v) for _, v in pairs):
                 continue
             inside = sum(1 for env, v in pairs if v in own_ids[env])
             if inside * 5 < len(pairs) * 4 or inside == 0:
@@ -152,7 +154,7 @@ def _var(rl: RecordList, scope: Scope) -> str:
     """The name of the other list's element in emitted code, clear of the enclosing lambdas' names."""
     node = rl.entry.node
     last = node.param[1][-1] if node.op == "path" else str(node.param)
-    base = last[:-1] if last.endswith("s") and len(last) > 3 else f"{last}_item"
+    base = singular(last) if singular(last) != last else f"{last}_item"
     taken = set()
     outer: Scope | None = scope
     while outer is not None:
@@ -173,7 +175,7 @@ def top_finds(search: Search, size: int) -> Iterator[Entry]:
         if entry.node.op not in POINTERS:
             continue
         for rl in lists:
-            found = [rl.by_id[env].get(k) if isinstance(k, str) else None for env, k in enumerate(entry.vec)]
+            found = [rl.by_id[env].get(k) if is_key(k) else None for env, k in enumerate(entry.vec)]
             recs = [r for r in found if r is not None]
             if len(recs) != len(found):
                 continue

@@ -15,7 +15,7 @@ from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import is_list, is_rec
-from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type
+from plugsmith.synth.enumerate._values import ERR, SCALARS, infer_type, singular
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
@@ -35,14 +35,14 @@ def var_name(search: Search, node: Node, scope: Scope) -> str:
     base = "item"
     if node.op == "path":
         last = node.param[1][-1]
-        base = last[:-1] if last.endswith("s") and len(last) > 3 else last
+        base = singular(last)
         if last == "depends_on":
             base = "dep"
     elif node.op in ("values", "map_values", "group", "graph", "to_dict"):
         base = "value"
     elif node.op == "var":
         name = str(node.param)
-        base = name[:-1] if name.endswith("s") and len(name) > 3 else f"{name}_item"
+        base = singular(name) if singular(name) != name else f"{name}_item"
     base = "".join(c if c.isalnum() or c == "_" else "_" for c in base).lower() or "item"
     if not base[0].isalpha():
         base = "x_" + base
@@ -64,9 +64,11 @@ def scope_leaves(search: Search, scope: Scope) -> Iterator[Entry]:
         t = infer_type(vec)
         if t is None:
             continue
-        if own or scope.parent is None:
+        if own or scope.parent is None or t in SCALARS:  # a scalar port (a date) is usable in lambdas too
             yield Entry(Node("var", param=name), t, vec, own, True)
         yield from _paths(search, name, vec, t, own, (), only_scalars=not own and scope.parent is not None)
+        if scope.parent is None and is_list(t) and is_rec(t[1]):  # a port that is a bare list: orders[].qty
+            yield from _list_paths(search, name, vec, t[1], own, ())
     const = "literal" if scope.parent is None else "const"
     for number in search.numbers:
         yield Entry(Node(const, param=number), "num", [number] * scope.n, False, False)
@@ -87,10 +89,12 @@ def _paths(search: Search, name: str, vec: list[Any], t: Any, own: bool, fields:
             yield Entry(Node("path", param=(name, path)), ft, sub, own, True)
         yield from _paths(search, name, sub, ft, own, path, only_scalars)
         if not only_scalars and not fields and is_list(ft) and is_rec(ft[1]):
-            yield from _list_paths(search, name, sub, ft[1], own, f)
+            yield from _list_paths(search, name, sub, ft[1], own, (f,))
 
-def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool, f: str) -> Iterator[Entry]:
-    """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined)."""
+def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool,
+                prefix: tuple[str, ...]) -> Iterator[Entry]:
+    """``tasks[].cost`` (a field of every element) and ``tasks[]*resources`` (lists joined), of a list
+    at ``prefix`` (``()``: the port itself is the list)."""
     for g in et[1]:
         sub: list[Any] = []
         for lst in vec:
@@ -108,7 +112,7 @@ def _list_paths(search: Search, name: str, vec: list[Any], et: Any, own: bool, f
         if t is None or not is_list(t) or t[1] == "any":
             continue
         marker = dsl.FLATTEN if flat else dsl.PROJECT
-        yield Entry(Node("path", param=(name, (f, marker, g))), t, sub, own, True)
+        yield Entry(Node("path", param=(name, (*prefix, marker, g))), t, sub, own, True)
 
 
 __all__ = ["RESERVED", "scope_leaves", "var_name"]

@@ -15,14 +15,17 @@ the criteria already in the list's scope are tried directly:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate import _runtime as rt
+from plugsmith.synth.enumerate._deduce import decimals
 from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._types import is_list, is_rec
-from plugsmith.synth.enumerate._values import ERR, is_num
+from plugsmith.synth.enumerate._values import ERR, canon, is_num
 
 if TYPE_CHECKING:
     from plugsmith.synth.enumerate._search import Search
@@ -32,6 +35,7 @@ KEY_MAX = 3         # largest criterion on an input list (task.likelihood * task
 FILTERED_KEY_MAX = 1  # ... on a filtered list (task.cost)
 GROUP_HOW = ("sum", "count", "mean", "max", "min")
 COUNT_COND_MAX = 5  # largest condition counted
+SHARE_COND_MAX = 4  # largest condition of a share's part
 
 
 def pointers(search: Search, port: str) -> Iterator[Node]:
@@ -124,6 +128,78 @@ def counts(search: Search, port: str) -> Iterator[Node]:
                             yield Node("len", (Node("filter", (lst.node, pred.node), var=sub.var),))
 
 
+def shares(search: Search, port: str) -> Iterator[Node]:
+    """The part of a list's total whose elements meet a condition, as a share of the whole:
+    ``round(percent(sum(map(filter(L, x -> cond), x -> x.f)), sum(L[].f)), d)`` (the share of the story
+    points that are done), or of the count (``len``), in percent or as a fraction. The condition comes
+    from the list's scope, as for ``counts``; the whole must be non-zero on every input."""
+    target = search.target_known[port]
+    if not target or not all(is_num(v) for v in target):
+        return
+    envs = search.labelled
+    shown = max(decimals(v) for v in target)
+    digits = [d for d in search.consts.rounding if d >= shown] or ([shown] if 1 <= shown <= 3 else [])
+    wanted = canon(target)
+    for lst, sub, idx in _plain_lists(search):
+        search.ensure(sub, min(search.top.done, SHARE_COND_MAX))
+        key = ("shares", port, search.positions_version, lst.node)
+        done, top_size = sub.cache.get(key, 0), min(sub.done, SHARE_COND_MAX)
+        sub.cache[key] = max(done, top_size)
+        if done >= top_size:
+            continue
+        fields: list[Entry | None] = [f for f in sub.at(1).get("num", []) if f.dep and f.node.op == "path"
+                                      and not any(v is ERR for v in f.vec)]
+        for field in [*fields, None]:
+            each = [1] * sub.n if field is None else field.vec
+            wholes = [sum(each[i] for i in ids) for ids in idx]
+            if any(w == 0 for w in wholes):
+                continue  # a share of nothing: the program would fail on that input
+            preds = [p for size in range(done + 1, top_size + 1) for p in sub.at(size).get("bool", [])
+                     if p.dep and not any(v is ERR for v in p.vec)]
+            for pred in preds:
+                search.tick()
+                parts = [sum(each[i] for i in idx[e] if pred.vec[i] is True) for e in envs]
+                whole = [wholes[e] for e in envs]
+                for op, digit in itertools.product(("pct", "div"), [None, *digits]):
+                    got = [_share(a, b, op, digit) for a, b in zip(parts, whole, strict=True)]
+                    if canon(got) == wanted:
+                        yield _share_node(lst, sub, field, pred, op, digit)
+
+
+def _plain_lists(search: Search) -> Iterator[tuple[Entry, Scope, list[list[int]]]]:
+    """Input lists of records (ports and their fields, sizes 1-2) with their scopes."""
+    for size in range(1, min(search.top.done, 2) + 1):
+        for t, entries in list(search.top.at(size).items()):
+            if not (is_list(t) and is_rec(t[1])):
+                continue
+            for lst in entries:
+                if lst.node.op not in ("path", "var") or any(not isinstance(v, list) for v in lst.vec):
+                    continue
+                found = search.child(search.top, lst)
+                if found is not None:
+                    yield lst, *found
+
+
+def _share(part: float, whole: float, op: str, digits: int | None) -> float:
+    value = part / whole * 100 if op == "pct" else part / whole
+    return value if digits is None else round(value, digits)
+
+
+def _share_node(lst: Entry, sub: Scope, field: Entry | None, pred: Entry, op: str,
+                digits: int | None) -> Node:
+    chosen = Node("filter", (lst.node, pred.node), var=sub.var)
+    if field is None:
+        part, whole = Node("len", (chosen,)), Node("len", (lst.node,))
+    else:
+        part = Node("sum", (Node("map", (chosen, field.node), var=sub.var),))
+        whole = Node("sum", (Node("map", (lst.node, field.node), var=sub.var),))
+        if lst.node.op == "path" and field.node.op == "path" and len(field.node.param[1]) == 1:
+            name, path = lst.node.param
+            whole = Node("sum", (Node("path", param=(name, (*path, dsl.PROJECT, field.node.param[1][0]))),))
+    node = Node(op, (part, whole))
+    return node if digits is None else Node("round", (node,), digits)
+
+
 def _best_fits(value: Entry, pick: Entry, idx: list[list[int]], envs: list[int], target: list[Any],
                largest: bool) -> bool:
     for want, e in zip(target, envs, strict=True):
@@ -157,4 +233,4 @@ def _group_fits(value: Entry | None, pick: Entry, idx: list[list[int]], envs: li
     return True
 
 
-__all__ = ["counts", "pointers"]
+__all__ = ["counts", "pointers", "shares"]

@@ -90,15 +90,18 @@ def consts_ok(op: str, a: Node, b: Node, described: frozenset[float] = frozenset
     return not (b_const and b.param not in allowed[1])
 
 
-def params(op: str) -> tuple[Any, ...]:
+def params(op: str, separators: tuple[str, ...] = ()) -> tuple[Any, ...]:
+    """The parameters an operation is tried with: the DSL's fixed ones, then for text operations the
+    separators the description names (``separators``: "replaced by a dot" allows ``replace(s, " ", ".")``)."""
     if op == "round":
         return dsl.ROUND_DIGITS
     if op == "split":
-        return dsl.SPLIT_SEPARATORS
+        return tuple(dict.fromkeys([*dsl.SPLIT_SEPARATORS, *(s.strip() or s for s in separators)]))
     if op == "replace":
-        return dsl.REPLACEMENTS
+        extra = [pair for s in separators for pair in ((" ", s), (s, " ")) if s != " "]
+        return tuple(dict.fromkeys([*dsl.REPLACEMENTS, *extra]))
     if op == "join":
-        return dsl.JOIN_SEPARATORS
+        return tuple(dict.fromkeys([*dsl.JOIN_SEPARATORS, *separators]))
     if op == "sorted":
         return (False, True)
     if op == "take":

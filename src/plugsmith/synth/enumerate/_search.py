@@ -20,7 +20,7 @@ from plugsmith.synth.enumerate._dsl import Node
 from plugsmith.synth.enumerate._first_order import binary, unary
 from plugsmith.synth.enumerate._joins import join_leaves, top_finds
 from plugsmith.synth.enumerate._leaves import scope_leaves, var_name
-from plugsmith.synth.enumerate._pointers import counts, pointers
+from plugsmith.synth.enumerate._pointers import counts, pointers, shares
 from plugsmith.synth.enumerate._scope import Entry, Scope
 from plugsmith.synth.enumerate._solve import solve
 from plugsmith.synth.enumerate._types import (
@@ -176,6 +176,8 @@ class Search:
             if not self.live(port) and self.target_kind[port] == "num":
                 for node in counts(self, port):
                     self.propose(port, node, DEDUCED_SLACK)
+                for node in shares(self, port):
+                    self.propose(port, node, DEDUCED_SLACK)
         # waiting for the next size is worth it when that size is cheap; judged by the bank's growth, not
         # the clock, so that the answer does not depend on the machine's speed
         # the next size costs about this one times its growth; judged by the bank, not the clock, so
@@ -300,6 +302,8 @@ class Search:
         """An expression equivalent to one kept (same values everywhere) replaces it when it is built
         from what the description talks about and is hardly larger: ``len(filter(tasks, status ==
         "done"))`` over ``min(values(group(tasks, status, count)))`` when the task says "done"."""
+        if self._bound_as_worded(scope, entry):
+            return
         if not self.consts.mentions or (scope is not self.top and not any(
                 a.op in dsl.CONSTANT_OPS and str(a.param).lower() in self.consts.mentions
                 for a in entry.node.args)):
@@ -311,9 +315,28 @@ class Search:
             return
         new, old = relevance(entry.node, self.consts), relevance(kept.node, self.consts)
         if (new[0] > old[0] and new[1] <= old[1]) or (new[0] == old[0] and new[1] < old[1]):
-            kept.node = entry.node
+            replaced, kept.node = kept.node, entry.node
             if scope is self.top and kept.type == "num":
                 self.deducer.renamed.append(kept)
+            if scope is self.top:  # the kept one may already fit a target: let the new reading compete
+                for found in self.found_now.values():
+                    if replaced in found:
+                        found.append(entry.node)
+
+    def _bound_as_worded(self, scope: Scope, entry: Entry) -> bool:
+        """``a <= b`` replaces an equivalent ``a < b`` (no example sits on the bound) when the description
+        words the bound as included ("reach the pass mark"), and the other way round ("exceeds"). True
+        when it did."""
+        ops = self.consts.operators
+        if entry.node.op not in ("lt", "le") or entry.node.op not in ops or entry.src is not None:
+            return False
+        kept = scope.seen.get(entry.key())
+        if kept is None or kept is entry or kept.node.op not in ("lt", "le") or kept.node.op in ops:
+            return False
+        if kept.node.args != entry.node.args:
+            return False
+        kept.node = entry.node
+        return True
 
     def _rounded(self, node: Node, vec: list[Any], port: str) -> Node:
         """A number the description says is rounded ("rounded to 2 decimals") is emitted rounded, also

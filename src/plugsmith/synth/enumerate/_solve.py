@@ -11,6 +11,8 @@ every labelled element is known, so instead of enumerating the body it is solved
 - **weighted sums**: ``(optimistic + 4 * realistic + pessimistic) / 6``: least squares over two to four
   numeric fields, then small integer weights (up to ``MAX_WEIGHT``) over a small divisor (up to
   ``MAX_DIVISOR``), checked exactly, rounded when the needed values are rounded.
+- **bounds**: ``max(days_between(a, b), 0)`` inside a lambda, where the needed values stop at 0 or at a
+  number of the description.
 - **concatenation**: ``concat(a, sep, b)``: a prefix ``a`` from the bank, a separator, and the rest looked
   up.
 
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from plugsmith.synth.enumerate import _dsl as dsl
 from plugsmith.synth.enumerate._classify import classify, condition
 from plugsmith.synth.enumerate._dsl import Node
-from plugsmith.synth.enumerate._needs import cached, entries, known_index, known_positions, values_at
+from plugsmith.synth.enumerate._needs import cached, const, entries, known_index, known_positions, values_at
 from plugsmith.synth.enumerate._scope import Scope
 from plugsmith.synth.enumerate._values import canon, is_num
 from plugsmith.synth.enumerate._weighted import linear, ratio
@@ -46,9 +48,49 @@ def solve(search: Search, sub: Scope, needed: list[Any]) -> Node | None:
     elif all(is_num(v) for v in needed):
         found = linear(search, sub, needed)
         if found is None and sub.parent is not None:
-            found = ratio(search, sub, needed)
+            found = ratio(search, sub, needed) or bounded(search, sub, needed)
     if found is not None:
         search.solved.add(found)
+    return found
+
+
+# -- bounds ----------------------------------------------------------------------------------------
+BOUND_SIZE_MAX = 5  # sizes of the expressions a bound is put around
+
+
+def bounded(search: Search, sub: Scope, needed: list[Any]) -> Node | None:
+    """``max(e, c)`` / ``min(e, c)`` inside a lambda: "0 when on time" is the days late, floored at 0.
+
+    ``c`` is 0 or a number of the description that some needed values equal and none passes (the top
+    level does the same by deduction, ``_deduce``); ``e`` is an expression of the bank equal to the
+    needed values wherever they are not ``c`` and on the far side of ``c`` where they are."""
+    key = ("bounded", canon(needed), search.positions_version)
+    done, found = cached(sub, key)
+    if found is not None or done >= sub.done:
+        return found
+    positions = known_positions(search, sub)
+    for c in dict.fromkeys([0, *search.consts.numbers]):
+        at = [v == c for v in needed]
+        if not any(at) or all(at):
+            continue
+        if all(v >= c for v in needed):
+            op, sign = "max2", 1
+        elif all(v <= c for v in needed):
+            op, sign = "min2", -1
+        else:
+            continue
+        for entry in entries(sub, range(1, min(sub.done, BOUND_SIZE_MAX) + 1), "num"):
+            vals = values_at(sub, positions, entry)
+            if vals is None or not all(sign * (v - c) <= 0 if a else v == n  # past c where c is needed
+                                       for v, n, a in zip(vals, needed, at, strict=True)):
+                continue
+            if all(v == c for v, a in zip(vals, at, strict=True) if a):
+                continue  # the expression is already the answer; no bound needed
+            found = Node(op, (entry.node, const(sub, c)))
+            break
+        if found is not None:
+            break
+    sub.cache[key] = (sub.done, found)
     return found
 
 
@@ -60,7 +102,8 @@ def concat(search: Search, sub: Scope, needed: list[str]) -> Node | None:
         return found
     positions = known_positions(search, sub)
     index = known_index(search, sub)
-    separators = list(dict.fromkeys([*dsl.CONCAT_SEPARATORS, *search.consts.words]))
+    consts = search.consts
+    separators = list(dict.fromkeys([*dsl.CONCAT_SEPARATORS, *consts.words, *consts.separators]))
     for prefix in entries(sub, range(1, min(sub.done, 3) + 1), "str"):
         vals = values_at(sub, positions, prefix)
         pairs = list(zip(needed, vals or [], strict=False))
@@ -80,4 +123,4 @@ def concat(search: Search, sub: Scope, needed: list[str]) -> Node | None:
     return found
 
 
-__all__ = ["classify", "concat", "condition", "linear", "ratio", "solve"]
+__all__ = ["bounded", "classify", "concat", "condition", "linear", "ratio", "solve"]

@@ -45,6 +45,24 @@ def is_num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def singular(word: str) -> str:
+    """A plural English noun's singular, for element names and for matching the description's words to
+    field names: ``entries`` -> ``entry``, ``batches`` -> ``batch``, ``tasks`` -> ``task``; words of three
+    letters or fewer and ``-ss``, ``-us``, ``-is`` words (``status``, ``basis``) are left alone."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "series")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def is_key(value: Any) -> bool:
+    """True for values that can identify a record: strings and integers (``"t1"``, employee ``17``)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
 def infer_type(values: Iterable[Any]) -> Type | None:
     """The common type of some observed values (``None`` entries ignored); None when there is none."""
     seen = [v for v in values if v is not None and v is not ERR]
@@ -99,7 +117,10 @@ def same(a: Any, b: Any, rel: float = 1e-9) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if is_num(a) and is_num(b):
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+        try:
+            return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-9)
+        except OverflowError:  # an integer beyond a double: only exact equality is meaningful
+            return bool(a == b)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y, rel) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
@@ -116,4 +137,5 @@ def constants_in(value: Any) -> set[Any]:
     return {value}
 
 
-__all__ = ["ERR", "FIELD_RANK", "SCALARS", "Type", "canon", "constants_in", "infer_type", "is_num", "same"]
+__all__ = ["ERR", "FIELD_RANK", "SCALARS", "Type", "canon", "constants_in", "infer_type", "is_key", "is_num",
+           "same", "singular"]

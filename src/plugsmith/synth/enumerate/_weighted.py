@@ -21,6 +21,8 @@ LINEAR_TERMS = 3        # fields in a weighted sum
 LINEAR_FIELDS = 12      # numeric fields considered
 RATIO_MAX = 3           # largest numbers of a scope joined by ratio()
 TOL = 1e-9
+EXACT_SLACK = 0.05      # how far a fitted weight (times the divisor) may be from its integer
+ROUNDED_SLACK = 0.3     # ... when the needed values are rounded
 
 
 def linear(search: Search, sub: Scope, needed: list[float]) -> Node | None:
@@ -60,11 +62,14 @@ def _fit(sub: Scope, chosen: tuple[tuple[Entry, list[Any]], ...], needed: list[f
     coeffs = _least_squares([vals for _, vals in chosen], needed)
     if coeffs is None:
         return None
+    # Rounded answers (to 1 decimal: off by up to 0.05 each) pull the fitted weights off their integers
+    # further than exact ones do; every weighting let through is then checked exactly, as emitted.
+    slack = ROUNDED_SLACK if digits else EXACT_SLACK
     for divisor in range(1, MAX_DIVISOR + 1):
         weights = [round(c * divisor) for c in coeffs]
         if any(w == 0 or abs(w) > MAX_WEIGHT for w in weights):
             continue
-        if any(abs(c * divisor - w) > 0.05 for c, w in zip(coeffs, weights, strict=True)):
+        if any(abs(c * divisor - w) > slack for c, w in zip(coeffs, weights, strict=True)):
             continue
         node = _weighted(sub, [e.node for e, _ in chosen], weights, divisor)
         for wrap in [None, *digits]:
