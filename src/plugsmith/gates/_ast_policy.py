@@ -34,7 +34,7 @@ from plugsmith.gates._allowlist import (
     stdlib_private,
     submodule,
 )
-from plugsmith.gates._ast_shapes import FORMAT_METHODS, SHAPED_BUILTINS, Shapes
+from plugsmith.gates._ast_shapes import FORMAT_METHODS, SHAPED_BUILTINS, Shapes, _rebound_names
 
 FORBIDDEN_CALLS = frozenset({
     "eval", "exec", "compile", "__import__", "globals", "locals", "vars", "open", "input", "breakpoint",
@@ -104,24 +104,11 @@ def reads_attributes(template: str, depth: int = 0) -> bool:
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name the module binds anywhere (so a builtin's name used as a variable is not a builtin)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add(node.asname or node.name.split(".")[0])
-        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            names.update(node.names)
-    return names
+    """Every name the module binds anywhere (so a builtin's name used as a variable is not a builtin):
+    what binds other than an import (``_rebound_names``), and the names imports bind."""
+    imported = {node.asname or node.name.split(".")[0]
+                for node in ast.walk(tree) if isinstance(node, ast.alias)}
+    return _rebound_names(tree) | imported
 
 
 class _Checker(ast.NodeVisitor):
