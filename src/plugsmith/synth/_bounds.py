@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from plugsmith.errors import SpecError
-from plugsmith.spec import MAX_CASE_CHARS, MAX_CASE_DEPTH, CapabilitySpec
+from plugsmith.spec import MAX_CASE_CHARS, MAX_CASE_DEPTH, CapabilitySpec, nesting_depth
 
 MAX_DEPTH = MAX_CASE_DEPTH  # the same bounds as the hub keeps its benchmark cases to (spec._capability)
 MAX_CASES = 500
@@ -20,21 +20,6 @@ MAX_ELEMENTS = 20_000       # list elements over all cases, what the offline sea
 # The port schemas travel in every plugin's plugin.json and README, and a plugin directory is limited to
 # gates._static.MAX_BYTES (256,000 bytes) with its code and cases: schemas past this could never publish.
 MAX_SCHEMA_CHARS = 100_000
-
-
-def depth(value: Any, limit: int = MAX_DEPTH) -> int:
-    """How deeply a JSON value nests (stops counting past ``limit``, without recursion)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level > limit:
-                return level
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-    return deepest
 
 
 def elements(value: Any) -> int:
@@ -69,7 +54,7 @@ def check_case_values(spec: CapabilitySpec) -> None:
                             hint="test cases are examples: use small inputs that show the rule")
         for part in ("input", "expected"):
             value = getattr(case, part)
-            if depth(value) > MAX_DEPTH:
+            if nesting_depth(value, MAX_DEPTH) > MAX_DEPTH:
                 raise SpecError(f"case {case.name!r}: its {part} nests deeper than {MAX_DEPTH} levels",
                                 subject=spec.name, hint="test cases are examples: keep them shallow")
 
@@ -115,4 +100,4 @@ def too_many_elements(inputs: list[dict[str, Any]]) -> str | None:
 
 
 __all__ = ["MAX_CASES", "MAX_CASE_CHARS", "MAX_DEPTH", "MAX_ELEMENTS", "MAX_SCHEMA_CHARS",
-           "check_case_values", "check_port_schemas", "depth", "elements", "too_many_elements"]
+           "check_case_values", "check_port_schemas", "elements", "too_many_elements"]

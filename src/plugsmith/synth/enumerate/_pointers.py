@@ -104,28 +104,18 @@ def counts(search: Search, port: str) -> Iterator[Node]:
     if not target or not all(is_num(v) and float(v).is_integer() and v >= 0 for v in target):
         return
     envs = search.labelled
-    for size in range(1, min(search.top.done, 2) + 1):
-        for t, entries in list(search.top.at(size).items()):
-            if not (is_list(t) and is_rec(t[1])):
-                continue
-            for lst in entries:
-                if lst.node.op not in ("path", "var") or any(not isinstance(v, list) for v in lst.vec):
-                    continue
-                found = search.child(search.top, lst)
-                if found is None:
-                    continue
-                sub, idx = found
-                # a count with a threshold in the description: its condition is worth growing for at once
-                thresholds = any(c in search.consts.numbers for c in search.consts.comparisons)
-                search.ensure(sub, COUNT_COND_MAX if thresholds else min(search.top.done, COUNT_COND_MAX))
-                key = ("counts", port, search.positions_version, lst.node)
-                done, top_size = sub.cache.get(key, 0), min(sub.done, COUNT_COND_MAX)
-                sub.cache[key] = max(done, top_size)
-                for cond_size in range(done + 1, top_size + 1):
-                    for pred in sub.at(cond_size).get("bool", []):
-                        if pred.dep and all(sum(1 for i in idx[e] if pred.vec[i] is True) == want
-                                            for want, e in zip(target, envs, strict=True)):
-                            yield Node("len", (Node("filter", (lst.node, pred.node), var=sub.var),))
+    for lst, sub, idx in _plain_lists(search):
+        # a count with a threshold in the description: its condition is worth growing for at once
+        thresholds = any(c in search.consts.numbers for c in search.consts.comparisons)
+        search.ensure(sub, COUNT_COND_MAX if thresholds else min(search.top.done, COUNT_COND_MAX))
+        key = ("counts", port, search.positions_version, lst.node)
+        done, top_size = sub.cache.get(key, 0), min(sub.done, COUNT_COND_MAX)
+        sub.cache[key] = max(done, top_size)
+        for cond_size in range(done + 1, top_size + 1):
+            for pred in sub.at(cond_size).get("bool", []):
+                if pred.dep and all(sum(1 for i in idx[e] if pred.vec[i] is True) == want
+                                    for want, e in zip(target, envs, strict=True)):
+                    yield Node("len", (Node("filter", (lst.node, pred.node), var=sub.var),))
 
 
 def shares(search: Search, port: str) -> Iterator[Node]:
