@@ -23,7 +23,6 @@ import json
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,15 +31,10 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plugsmith.errors import BadInput
 from plugsmith.server._store import metadata
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodyTooLarge(HTTPException):
