@@ -16,8 +16,7 @@ from plugsmith.governance._keys import KeyRing, chain_key, hub_keys, key_secret,
 from plugsmith.governance._signing import HubKey, key_id_of, manifest_digest, verify_signature
 from plugsmith.hub import Hub
 
-pytest_plugins = ["_postgres"]
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+pytest_plugins = ["_postgres", "test_hub_helpers"]  # db_url: SQLite and a real PostgreSQL
 SECRET = b"correct horse battery staple"
 
 
@@ -28,13 +27,6 @@ def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
     from plugsmith.governance import _keys
 
     monkeypatch.setattr(_keys, "_SCRYPT", (2**12, 8, 1))
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, plugsmith_home: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{plugsmith_home / 'hub.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from plugsmith.server import ServerSettings, create_app
 from plugsmith.server._limits import Rate, parse_rate
 from test_server_helpers import SyncASGITransport, double_validator
 
-pytest_plugins = ["_postgres"]
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+pytest_plugins = ["_postgres", "test_hub_helpers"]  # db_url: SQLite and a real PostgreSQL
 
 
 class Replica:
@@ -37,13 +36,6 @@ class Replica:
     def close(self) -> None:
         self.client.close()
         self.hub.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, plugsmith_home: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{plugsmith_home / 'hub.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from plugsmith.server import ServerSettings, create_app, verify_hub
 from plugsmith.spec import Status, Tier
 from test_server_helpers import SyncASGITransport, double_validator, make_plugin
 
-pytest_plugins = ["_postgres"]
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+pytest_plugins = ["_postgres", "test_hub_helpers"]  # db_url: SQLite and a real PostgreSQL
 SECRET = b"the hub's key secret, long enough"
 
 
@@ -34,13 +33,6 @@ def cheap_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(_keys, "_SCRYPT", (2**12, 8, 1))
     monkeypatch.setattr(_keys, "_OPENED", {})
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, plugsmith_home: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{plugsmith_home / 'hub.db'}"
-    return str(request.getfixturevalue("postgres_url"))
 
 
 class Served:
