@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from plugsmith.atomic import write_text
 from plugsmith.spec import Plan, parse_spec
 
 HERE = Path(__file__).parent
@@ -262,9 +263,7 @@ def extra_specs() -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
 
 
 def _write(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from plugsmith.atomic import write_text
 from plugsmith.spec import parse_spec
 
 HERE = Path(__file__).parent
@@ -514,9 +515,7 @@ def main() -> None:
 
 
 def _write(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, json.dumps(data, indent=1) + "\n")
 
 
 if __name__ == "__main__":
